@@ -1,0 +1,51 @@
+"""account360: the customer 360 service."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+from flask import Flask
+
+
+@dataclass
+class State:
+    """What the app holds for its lifetime: store, workspace settings and the 360 cache."""
+
+    config: dict
+    store: Any
+    settings: Any
+    cache: TTLCache
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: defaults < ACCOUNT360_* env < test_config."""
+    from flask_cors import CORS
+
+    from server import api, errors, preview_bp
+    from server import settings as workspace
+    from server.config import load_config, secret_key
+    from server.db import Store
+
+    cfg = load_config(test_config)
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = secret_key(cfg)
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_IMPORT_BYTES"]
+    logging.getLogger("server").setLevel(cfg["LOG_LEVEL"])
+    store = Store(cfg["DATABASE_URL"])
+    app.extensions["account360"] = State(
+        config=cfg, store=store, settings=workspace.load(cfg["SETTINGS"]),
+        cache=TTLCache(maxsize=cfg["CACHE_SIZE"], ttl=cfg["CACHE_TTL"]))
+    origins = cfg["EXTENSION_ORIGINS"] + cfg["CORS_ORIGINS"]
+    if origins:
+        CORS(app, resources={r"/api/*": {"origins": origins}},
+             allow_headers=["Authorization", "Content-Type"],
+             methods=["GET", "POST", "PATCH", "OPTIONS"], max_age=600)
+    errors.init_app(app)
+    api.init_app(app)
+    preview_bp.init_app(app)
+    return app

@@ -1,0 +1,55 @@
+"""Account routes: lookup, the 360, search and list."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from server.api import as_of_param, bp, state
+from server.auth import require_token
+from server.errors import ApiError
+from server.services import account360, lookup, search
+
+
+@bp.get("/accounts/lookup")
+@require_token
+def lookup_account():
+    """Find the account behind an email, a domain or a CRM record, and answer its 360."""
+    as_of = as_of_param()
+    st = state()
+    with st.store.sessions() as s:
+        result = lookup.find(s, st.settings, email=request.args.get("email"),
+                             domain=request.args.get("domain"), crm=request.args.get("crm"),
+                             record_id=request.args.get("record_id"))
+        if result.candidates:
+            return jsonify({"match": result.match, "candidates": result.candidates})
+        payload = account360.cached_360(st, s, result.account_id, as_of)
+    return jsonify({"match": result.match, **payload})
+
+
+@bp.get("/accounts/<account_id>/360")
+@require_token
+def account_360(account_id: str):
+    """The customer 360 of one account as of a day."""
+    st = state()
+    with st.store.sessions() as s:
+        payload = account360.cached_360(st, s, account_id, as_of_param())
+    return jsonify(payload)
+
+
+@bp.get("/accounts")
+@require_token
+def list_accounts():
+    """Search and list accounts with their headline figures."""
+    args = request.args
+    try:
+        limit = min(max(int(args.get("limit", 50)), 1), 500)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", "'limit' must be a number",
+                       {"limit": "not a number"}) from None
+    st = state()
+    with st.store.sessions() as s:
+        page = search.list_accounts(
+            st, s, q=args.get("q"), owner=args.get("owner"), band=args.get("band"),
+            phase=args.get("phase"), sort=args.get("sort", "name"), limit=limit,
+            cursor=args.get("cursor"), as_of=as_of_param())
+    return jsonify(page)

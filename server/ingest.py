@@ -1,0 +1,494 @@
+"""The one record path: validates import-format records and lands them in the store.
+
+The JSONL import, the import API and every connector go through :class:`Loader`.
+Records are buffered and written in batches with dialect-native upserts, so loading
+the same records twice changes nothing. Events are aggregated at ingest into per-day
+rows (see server.models); their identities are kept as 64-bit digests for deduplication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import case, delete, func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from server import models as m
+from server import records as r
+from server.records import RecordError
+
+log = logging.getLogger(__name__)
+
+SESSION_GAP = 30 * 60
+RECORD_TYPES = (
+    "account", "contact", "deal", "event", "ticket", "task",
+    "touchpoint", "nps", "survey", "advocacy",
+)
+DELETABLE = {
+    "account": m.Account, "contact": m.Contact, "deal": m.Deal, "ticket": m.Ticket,
+    "task": m.Task, "touchpoint": m.Touchpoint, "nps": m.NpsResponse, "survey": m.Survey,
+    "advocacy": m.Advocacy,
+}
+
+
+def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
+           update_cols: list[str] | None = None, increment: tuple[str, ...] = ()) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE (or DO NOTHING) on SQLite and PostgreSQL."""
+    if not rows:
+        return
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    cols = update_cols if update_cols is not None else [
+        c.name for c in table.columns if c.name not in keys]
+    if cols:
+        values = {c: stmt.excluded[c] for c in cols}
+        for c in increment:
+            values[c] = table.c[c] + stmt.excluded[c]
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    session.execute(stmt, rows)
+
+
+def event_digest(account_id: str, user_id: str, name: str, when: datetime) -> int:
+    """Signed 64-bit identity of an event: (account_id, user_id, name, time)."""
+    basis = f"{account_id}\x1f{user_id}\x1f{name}\x1f{when.isoformat()}".encode()
+    return int.from_bytes(hashlib.blake2b(basis, digest_size=8).digest(), "big", signed=True)
+
+
+class Loader:
+    """Validates records and writes them in batches inside the caller's transaction."""
+
+    def __init__(self, session: Session, source: str = "import", batch_size: int = 5000) -> None:
+        self.session = session
+        self.source = source
+        self.batch_size = batch_size
+        self._known: set[str] | None = None
+        self._rows: dict[str, dict[tuple, dict]] = defaultdict(dict)
+        self._events: dict[int, tuple] = {}
+        self._touched: set[str] = set()
+        self.pending = 0
+        self.loaded: dict[str, int] = defaultdict(int)
+        self.new_events = 0
+        self.touched_accounts: set[str] = set()
+
+    # -- validation -------------------------------------------------------
+    def known_accounts(self) -> set[str]:
+        if self._known is None:
+            self._known = set(self.session.scalars(select(m.Account.id)))
+        return self._known
+
+    def _account_ref(self, rec: dict) -> str:
+        account_id = r.text(rec, "account_id", required=True, max_len=200)
+        if account_id not in self.known_accounts():
+            raise RecordError(f"unknown account '{account_id}' (load the account first)",
+                              "account_id")
+        return account_id
+
+    def add(self, rec: Any) -> None:
+        """Validate one record and buffer it; raises RecordError when it is not loadable."""
+        if not isinstance(rec, dict):
+            raise RecordError("a record must be a JSON object")
+        rtype = rec.get("type")
+        if rtype not in RECORD_TYPES:
+            raise RecordError(f"unknown type {rtype!r}; expected one of {', '.join(RECORD_TYPES)}",
+                              "type")
+        getattr(self, f"_add_{rtype}")(rec)
+        self.loaded[rtype] += 1
+        self.pending += 1
+        if self.pending >= self.batch_size:
+            self.flush()
+
+    def _put(self, table: str, key: tuple, row: dict) -> None:
+        self._rows[table][key] = row
+        self._touched.add(row["account_id"] if "account_id" in row else row["id"])
+
+    def _crm_links(self, rec: dict, object_type: str, account_id: str) -> None:
+        crm = rec.get("crm")
+        if crm is None:
+            return
+        items = crm if isinstance(crm, list) else [crm]
+        for item in items:
+            if not isinstance(item, dict):
+                raise RecordError("'crm' must be an object {system, id}", "crm")
+            system = r.enum(item, "crm", "system")
+            rid = r.text(item, "id", required=True, max_len=100)
+            self._rows["crm"][(system, rid)] = {
+                "system": system, "record_id": rid, "object_type": object_type,
+                "account_id": account_id}
+
+    def _add_account(self, rec: dict) -> None:
+        known = {"type", "id", "name", "domains", "owner", "seats", "renewal_date",
+                 "onboarding_start", "segment", "crm"}
+        row = {
+            "id": r.text(rec, "id", required=True, max_len=200),
+            "name": r.text(rec, "name", required=True, max_len=500),
+            "domains": r.domain_list(rec),
+            "owner": r.email(rec, "owner"),
+            "seats": r.number(rec, "seats", lo=0, integer=True),
+            "renewal_date": r.day(rec, "renewal_date"),
+            "onboarding_start": r.day(rec, "onboarding_start"),
+            "segment": r.text(rec, "segment", max_len=100),
+            "attributes": r.extras(rec, known),
+            "updated_at": datetime.now(timezone.utc),
+        }
+        self._crm_links(rec, "account", row["id"])
+        self.known_accounts().add(row["id"])
+        self._put("account", (row["id"],), row)
+
+    def _add_contact(self, rec: dict) -> None:
+        known = {"type", "id", "account_id", "email", "name", "title", "champion", "active",
+                 "inactive_since", "crm"}
+        row = {
+            "id": r.text(rec, "id", required=True, max_len=200),
+            "account_id": self._account_ref(rec),
+            "email": r.email(rec, "email", required=True),
+            "name": r.text(rec, "name", max_len=500),
+            "title": r.text(rec, "title", max_len=500),
+            "champion": r.boolean(rec, "champion", False),
+            "active": r.boolean(rec, "active", True),
+            "inactive_since": r.day(rec, "inactive_since"),
+            "attributes": r.extras(rec, known),
+        }
+        self._crm_links(rec, "contact", row["account_id"])
+        self._put("contact", (row["id"],), row)
+
+    def _add_deal(self, rec: dict) -> None:
+        known = {"type", "id", "account_id", "kind", "status", "amount", "close_date", "name",
+                 "stage", "expansion_type", "crm"}
+        row = {
+            "id": r.text(rec, "id", required=True, max_len=200),
+            "account_id": self._account_ref(rec),
+            "kind": r.enum(rec, "deal", "kind"),
+            "status": r.enum(rec, "deal", "status"),
+            "amount": r.money(rec, "amount"),
+            "close_date": r.day(rec, "close_date", required=True),
+            "name": r.text(rec, "name", max_len=500),
+            "stage": r.text(rec, "stage", max_len=200),
+            "expansion_type": r.enum(rec, "deal", "expansion_type", required=False),
+            "attributes": r.extras(rec, known),
+        }
+        self._crm_links(rec, "deal", row["account_id"])
+        self._put("deal", (row["id"],), row)
+
+    def _add_ticket(self, rec: dict) -> None:
+        known = {"type", "id", "account_id", "status", "priority", "created_at", "subject",
+                 "first_response_at", "solved_at", "crm"}
+        row = {
+            "id": r.text(rec, "id", required=True, max_len=200),
+            "account_id": self._account_ref(rec),
+            "status": r.enum(rec, "ticket", "status"),
+            "priority": r.enum(rec, "ticket", "priority"),
+            "created_at": r.instant(rec, "created_at", required=True),
+            "first_response_at": r.instant(rec, "first_response_at"),
+            "solved_at": r.instant(rec, "solved_at"),
+            "subject": r.text(rec, "subject"),
+            "attributes": r.extras(rec, known),
+        }
+        self._crm_links(rec, "ticket", row["account_id"])
+        self._put("ticket", (row["id"],), row)
+
+    def _add_task(self, rec: dict) -> None:
+        known = {"type", "id", "account_id", "subject", "status", "due_date", "owner", "note",
+                 "created_at", "crm"}
+        row = {
+            "id": r.text(rec, "id", required=True, max_len=200),
+            "account_id": self._account_ref(rec),
+            "subject": r.text(rec, "subject", required=True, max_len=500),
+            "status": r.enum(rec, "task", "status"),
+            "due_date": r.day(rec, "due_date"),
+            "owner": r.email(rec, "owner"),
+            "note": r.text(rec, "note"),
+            "created_at": r.instant(rec, "created_at"),
+            "updated_at": datetime.now(timezone.utc),
+            "source": self.source,
+            "attributes": r.extras(rec, known),
+        }
+        crm = rec.get("crm")
+        if isinstance(crm, dict):
+            row["crm_system"] = r.enum(crm, "crm", "system")
+            row["crm_id"] = r.text(crm, "id", required=True, max_len=100)
+            row["crm_sync_status"] = "synced"
+        self._put("task", (row["id"],), row)
+
+    def _dated(self, rec: dict, rtype: str, known: set[str], fields: tuple[str, ...],
+               extra: dict) -> None:
+        row = {
+            "account_id": self._account_ref(rec),
+            "date": r.day(rec, "date", required=True),
+            **extra,
+            "attributes": r.extras(rec, known | {"type", "id", "account_id", "date"}),
+        }
+        row["id"] = r.text(rec, "id", max_len=200) or r.content_id(rtype, rec, fields)
+        self._put(rtype, (row["id"],), row)
+
+    def _add_touchpoint(self, rec: dict) -> None:
+        self._dated(rec, "touchpoint", {"kind", "owner"}, ("account_id", "kind", "date", "owner"),
+                    {"kind": r.enum(rec, "touchpoint", "kind"), "owner": r.email(rec, "owner")})
+
+    def _add_nps(self, rec: dict) -> None:
+        self._dated(rec, "nps", {"score", "contact_email", "comment"},
+                    ("account_id", "score", "date", "contact_email"),
+                    {"score": r.number(rec, "score", required=True, lo=0, hi=10, integer=True),
+                     "contact_email": r.email(rec, "contact_email"),
+                     "comment": r.text(rec, "comment")})
+
+    def _add_survey(self, rec: dict) -> None:
+        scale = r.number(rec, "scale", required=True, lo=1)
+        score = r.number(rec, "score", required=True, lo=0, hi=float(scale))
+        self._dated(rec, "survey", {"kind", "score", "scale"},
+                    ("account_id", "kind", "score", "scale", "date"),
+                    {"kind": r.enum(rec, "survey", "kind"), "score": score, "scale": scale})
+
+    def _add_advocacy(self, rec: dict) -> None:
+        self._dated(rec, "advocacy", {"kind"}, ("account_id", "kind", "date"),
+                    {"kind": r.enum(rec, "advocacy", "kind")})
+
+    def _add_event(self, rec: dict) -> None:
+        account_id = self._account_ref(rec)
+        user_id = r.text(rec, "user_id", required=True, max_len=200)
+        name = r.text(rec, "name", required=True, max_len=200)
+        when = r.instant(rec, "time", required=True)
+        session_id = rec.get("session_id")
+        if session_id is not None and (isinstance(session_id, bool)
+                                       or not isinstance(session_id, (str, int))):
+            raise RecordError("'session_id' must be a string or an integer", "session_id")
+        props = rec.get("properties")
+        if props is not None and not isinstance(props, dict):
+            raise RecordError("'properties' must be an object", "properties")
+        digest = event_digest(account_id, user_id, name, when)
+        self._events[digest] = (account_id, user_id, name, when,
+                                None if session_id in (None, "", -1) else str(session_id))
+        self._touched.add(account_id)
+
+    # -- deletions ----------------------------------------------------------
+    def delete(self, rtype: str, record_id: str) -> bool:
+        """Remove a record deleted or archived at its source; True when something was removed."""
+        self.flush()
+        model = DELETABLE[rtype]
+        row = self.session.get(model, record_id)
+        if row is None:
+            return False
+        self._touched.add(record_id if rtype == "account" else row.account_id)
+        if rtype == "contact" and row.champion:
+            # A removed champion is kept inactive so the champion_left signal can fire.
+            if row.active:
+                row.active = False
+                row.inactive_since = datetime.now(timezone.utc).date()
+            row.attributes = {**(row.attributes or {}), "removed": True}
+            self.session.flush()
+            self.loaded[f"{rtype}_deleted"] += 1
+            return True
+        self.session.delete(row)
+        self.session.flush()
+        if rtype == "account" and self._known is not None:
+            self._known.discard(record_id)
+        self.loaded[f"{rtype}_deleted"] += 1
+        return True
+
+    # -- writing ----------------------------------------------------------
+    def flush(self) -> None:
+        """Write every buffered record (inside the caller's transaction)."""
+        s = self.session
+        rows = self._rows
+        if rows.get("account"):
+            accounts = list(rows["account"].values())
+            upsert(s, m.Account, accounts, ["id"])
+            ids = [a["id"] for a in accounts]
+            s.execute(delete(m.AccountDomain).where(m.AccountDomain.account_id.in_(ids)))
+            domains = [{"domain": d, "account_id": a["id"]} for a in accounts for d in a["domains"]]
+            upsert(s, m.AccountDomain, domains, ["domain", "account_id"], [])
+        upsert(s, m.CrmLink, list(rows.get("crm", {}).values()), ["system", "record_id"])
+        if rows.get("contact"):
+            self._flush_contacts(list(rows["contact"].values()))
+        for rtype, model in (("deal", m.Deal), ("ticket", m.Ticket),
+                             ("touchpoint", m.Touchpoint), ("nps", m.NpsResponse),
+                             ("survey", m.Survey), ("advocacy", m.Advocacy)):
+            upsert(s, model, list(rows.get(rtype, {}).values()), ["id"])
+        if rows.get("task"):
+            self._flush_tasks(list(rows["task"].values()))
+        if self._events:
+            self._flush_events()
+        if self._touched:
+            self.touched_accounts |= self._touched
+            s.execute(update(m.Account).where(m.Account.id.in_(list(self._touched)))
+                      .values(updated_at=datetime.now(timezone.utc))
+                      .execution_options(synchronize_session=False))
+        self._rows = defaultdict(dict)
+        self._touched = set()
+        self.pending = 0
+
+    def _flush_contacts(self, contacts: list[dict]) -> None:
+        """Upsert contacts; a contact turning inactive gets today as inactive_since."""
+        t = m.Contact.__table__
+        if self.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        today = datetime.now(timezone.utc).date()
+        for c in contacts:
+            if not c["active"] and c["inactive_since"] is None:
+                c["inactive_since"] = today
+        stmt = insert(t)
+        ex = stmt.excluded
+        cols = {c.name: ex[c.name] for c in t.columns if c.name not in ("id", "inactive_since")}
+        cols["inactive_since"] = case(
+            (ex.active.is_(True), None),
+            (t.c.active.is_(False), func.coalesce(t.c.inactive_since, ex.inactive_since)),
+            else_=ex.inactive_since)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=cols),
+                             contacts)
+
+    def _flush_tasks(self, tasks: list[dict]) -> None:
+        # Imported tasks never overwrite the CRM write-back state kept on the row.
+        for t in tasks:
+            t.setdefault("crm_system", None)
+            t.setdefault("crm_id", None)
+            t.setdefault("crm_sync_status", None)
+        keep = [c for c in tasks[0] if c not in ("id", "crm_system", "crm_id", "crm_sync_status")]
+        upsert(self.session, m.Task, tasks, ["id"], keep)
+        linked = [t for t in tasks if t["crm_id"]]
+        for t in linked:
+            self.session.execute(update(m.Task).where(m.Task.id == t["id"]).values(
+                crm_system=t["crm_system"], crm_id=t["crm_id"], crm_sync_status="synced"))
+
+    def _flush_events(self) -> None:
+        s = self.session
+        events = self._events
+        self._events = {}
+        fresh = self._insert_keys(events)
+        if not fresh:
+            return
+        self.new_events += len(fresh)
+        user_days: dict[tuple, int] = defaultdict(int)
+        event_days: dict[tuple, int] = defaultdict(int)
+        explicit: dict[tuple, list[int]] = {}
+        implicit: dict[tuple, list[int]] = defaultdict(list)
+        for digest in fresh:
+            account_id, user_id, name, when, session_id = events[digest]
+            d = when.date()
+            user_days[(account_id, d, user_id)] += 1
+            event_days[(account_id, d, name)] += 1
+            ts = int(when.timestamp())
+            if session_id is None:
+                implicit[(account_id, user_id)].append(ts)
+            else:
+                span = explicit.setdefault((account_id, user_id, "s:" + session_id), [ts, ts])
+                span[0] = min(span[0], ts)
+                span[1] = max(span[1], ts)
+        upsert(s, m.UsageUserDay, [{"account_id": a, "day": d, "user_id": u, "events": n}
+                                   for (a, d, u), n in user_days.items()],
+               ["account_id", "day", "user_id"], ["events"], increment=("events",))
+        upsert(s, m.UsageEventDay, [{"account_id": a, "day": d, "name": nm, "events": n}
+                                    for (a, d, nm), n in event_days.items()],
+               ["account_id", "day", "name"], ["events"], increment=("events",))
+        if explicit:
+            self._upsert_explicit_sessions(explicit)
+        if implicit:
+            self._merge_implicit_sessions(implicit)
+
+    def _insert_keys(self, events: dict[int, tuple]) -> list[int]:
+        """Insert event digests; return those that were not stored before."""
+        s = self.session
+        by_account: dict[str, list[int]] = defaultdict(list)
+        for digest, ev in events.items():
+            by_account[ev[0]].append(digest)
+        existing: set[tuple[str, int]] = set()
+        for account_id, digests in by_account.items():
+            for i in range(0, len(digests), 900):
+                chunk = digests[i:i + 900]
+                existing.update((account_id, d) for d in s.scalars(
+                    select(m.EventKey.digest).where(m.EventKey.account_id == account_id,
+                                                    m.EventKey.digest.in_(chunk))))
+        fresh = [d for d, ev in events.items() if (ev[0], d) not in existing]
+        upsert(s, m.EventKey, [{"account_id": events[d][0], "digest": d} for d in fresh],
+               ["account_id", "digest"], [])
+        return fresh
+
+    def _upsert_explicit_sessions(self, spans: dict[tuple, list[int]]) -> None:
+        t = m.UsageSession.__table__
+        rows = [{"account_id": a, "user_id": u, "session_key": k, "start_ts": lo, "end_ts": hi,
+                 "day": datetime.fromtimestamp(lo, timezone.utc).date()}
+                for (a, u, k), (lo, hi) in spans.items()]
+        if self.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(t)
+        ex = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["account_id", "user_id", "session_key"],
+            set_={"start_ts": case((ex.start_ts < t.c.start_ts, ex.start_ts), else_=t.c.start_ts),
+                  "end_ts": case((ex.end_ts > t.c.end_ts, ex.end_ts), else_=t.c.end_ts),
+                  "day": case((ex.start_ts < t.c.start_ts, ex.day), else_=t.c.day)})
+        self.session.execute(stmt, rows)
+
+    def _merge_implicit_sessions(self, points: dict[tuple, list[int]]) -> None:
+        """Sessionise events without a vendor session id: gaps over 30 minutes split."""
+        s = self.session
+        lo = min(min(v) for v in points.values()) - SESSION_GAP
+        hi = max(max(v) for v in points.values()) + SESSION_GAP
+        pairs = list(points)
+        stored: dict[tuple, list[tuple[int, int, str]]] = defaultdict(list)
+        for i in range(0, len(pairs), 400):
+            q = select(m.UsageSession).where(
+                tuple_(m.UsageSession.account_id, m.UsageSession.user_id).in_(pairs[i:i + 400]),
+                m.UsageSession.session_key.like("g:%"),
+                m.UsageSession.end_ts >= lo, m.UsageSession.start_ts <= hi)
+            for sess in s.scalars(q):
+                stored[(sess.account_id, sess.user_id)].append(
+                    (sess.start_ts, sess.end_ts, sess.session_key))
+        out: list[dict] = []
+        for (account_id, user_id), stamps in points.items():
+            spans = [(ts, ts) for ts in stamps]
+            mine = stored.get((account_id, user_id), [])
+            spans += [(a, b) for a, b, _ in mine]
+            merged: list[list[int]] = []
+            for a, b in sorted(spans):
+                if merged and a - merged[-1][1] <= SESSION_GAP:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            # Only spans that touch this batch's events replace stored ones.
+            if mine:
+                s.execute(delete(m.UsageSession).where(
+                    m.UsageSession.account_id == account_id, m.UsageSession.user_id == user_id,
+                    m.UsageSession.session_key.in_([k for _, _, k in mine])))
+            out += [{"account_id": account_id, "user_id": user_id, "session_key": f"g:{a}",
+                     "start_ts": a, "end_ts": b,
+                     "day": datetime.fromtimestamp(a, timezone.utc).date()} for a, b in merged]
+        upsert(s, m.UsageSession, out, ["account_id", "user_id", "session_key"])
+
+    def finish(self) -> None:
+        """Flush what is left and record the source's freshness."""
+        self.flush()
+        total = sum(v for k, v in self.loaded.items() if not k.endswith("_deleted"))
+        now = datetime.now(timezone.utc)
+        row = self.session.get(m.SourceFreshness, self.source)
+        if row is None:
+            self.session.add(m.SourceFreshness(source=self.source, synced_at=now, records=total))
+        else:
+            row.synced_at = now
+            row.records = (row.records or 0) + total
+
+
+def load_records(session: Session, recs: Iterable[dict], source: str = "import") -> Loader:
+    """Load an iterable of records in one transaction; raises RecordError on the first bad one."""
+    loader = Loader(session, source)
+    for rec in recs:
+        loader.add(rec)
+    loader.finish()
+    return loader
+
+
+def day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value

@@ -1,0 +1,255 @@
+"""The store: SQLAlchemy tables for accounts, their records and per-day usage aggregates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(18, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+def _acct_fk() -> ForeignKey:
+    return ForeignKey("accounts.id", ondelete="CASCADE")
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500), index=True)
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner: Mapped[str | None] = mapped_column(String(320), index=True)
+    seats: Mapped[int | None] = mapped_column(Integer)
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    onboarding_start: Mapped[date | None] = mapped_column(Date)
+    segment: Mapped[str | None] = mapped_column(String(100))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccountDomain(Base):
+    """One row per (domain, account): the lookup index for email and domain matching."""
+
+    __tablename__ = "account_domains"
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True, index=True)
+
+
+class CrmLink(Base):
+    """A CRM record id (account, contact, deal, ticket...) that points at an account."""
+
+    __tablename__ = "crm_links"
+    system: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(String(500))
+    champion: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_since: Mapped[date | None] = mapped_column(Date)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    close_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str | None] = mapped_column(String(500))
+    stage: Mapped[str | None] = mapped_column(String(200))
+    expansion_type: Mapped[str | None] = mapped_column(String(20))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    priority: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    solved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subject: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    owner: Mapped[str | None] = mapped_column(String(320))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(20), default="import")
+    crm_system: Mapped[str | None] = mapped_column(String(20))
+    crm_id: Mapped[str | None] = mapped_column(String(100))
+    crm_sync_status: Mapped[str | None] = mapped_column(String(20))
+    crm_sync_error: Mapped[str | None] = mapped_column(Text)
+    crm_sync_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _Dated:
+    """Shared shape of the small dated records (touchpoints, NPS, surveys, advocacy)."""
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    date: Mapped[date] = mapped_column(Date)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Touchpoint(_Dated, Base):
+    __tablename__ = "touchpoints"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(320))
+
+
+class NpsResponse(_Dated, Base):
+    __tablename__ = "nps_responses"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Survey(_Dated, Base):
+    __tablename__ = "surveys"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    score: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    scale: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+class Advocacy(_Dated, Base):
+    __tablename__ = "advocacy"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class UsageUserDay(Base):
+    """One row per account, UTC day and active user: exact distinct counts over any window."""
+
+    __tablename__ = "usage_user_days"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageEventDay(Base):
+    """Event counts per account, day and event name (key features, first value)."""
+
+    __tablename__ = "usage_event_days"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageSession(Base):
+    """A user session: from the vendor's session id, or events with gaps under 30 minutes."""
+
+    __tablename__ = "usage_sessions"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    start_ts: Mapped[int] = mapped_column(BigInteger)
+    end_ts: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date] = mapped_column(Date)
+
+
+Index("ix_usage_sessions_account_day", UsageSession.account_id, UsageSession.day)
+
+
+class EventKey(Base):
+    """64-bit digest of each ingested event's identity, so re-imports never double count."""
+
+    __tablename__ = "event_keys"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class SourceFreshness(Base):
+    """When each source (import, hubspot, mixpanel...) last delivered data."""
+
+    __tablename__ = "source_freshness"
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HealthSnapshot(Base):
+    """A daily snapshot of each account's health score and firing signals."""
+
+    __tablename__ = "health_snapshots"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(10))
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

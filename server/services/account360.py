@@ -1,0 +1,196 @@
+"""Builds the customer 360 of an account from stored rows and the metrics engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from server import metrics as mx
+from server import models as m
+from server.errors import ApiError
+from server.services.facts import load_facts
+
+HISTORY_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every computed figure of one account as of a day."""
+
+    revenue: Any
+    usage: Any
+    support: Any
+    relationship: Any
+    health: Any
+    health_30d_ago: float | None
+    signals: list
+    phase: str
+
+
+def _health_only(facts, as_of: date, cfg) -> Any:
+    rev = mx.revenue(facts, as_of)
+    use = mx.usage(facts.usage, facts.seats, cfg, rev.renewal.onboarding_start, as_of)
+    sup = mx.support(facts.tickets, as_of)
+    rel = mx.relationship(facts, rev.arr, cfg, as_of)
+    return rev, use, sup, rel, mx.health(use, sup, rel, cfg)
+
+
+def evaluate(facts, facts_before, as_of: date, cfg) -> Evaluation:
+    """Compute the 360 figures of one account (facts_before = the same account 30 days ago)."""
+    rev, use, sup, rel, hl = _health_only(facts, as_of, cfg)
+    before = None
+    if facts_before is not None:
+        before = _health_only(facts_before, as_of - timedelta(days=30), cfg)[4].score
+    sig = mx.signals(facts, use, sup, rel, hl, before, rev.renewal, cfg, as_of)
+    ph = mx.phase(rev.arr, rev.had_arr_before, rev.renewal, use, rel, cfg, as_of)
+    return Evaluation(rev, use, sup, rel, hl, before, sig, ph)
+
+
+def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
+                  ) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
+    """Evaluate many accounts with bulk queries (None = every account)."""
+    cfg = settings.metrics
+    fv = cfg.first_value_event
+    accounts, facts = load_facts(session, ids, as_of, fv)
+    _, before = load_facts(session, list(accounts) if ids is not None else None,
+                           as_of - timedelta(days=30), fv)
+    return accounts, {i: evaluate(f, before.get(i), as_of, cfg) for i, f in facts.items()}
+
+
+def _since_from_history(session: Session, account_id: str, as_of: date) -> dict[str, date]:
+    """For each signal code, the first day of its unbroken run of daily snapshots before as_of."""
+    rows = session.execute(
+        select(m.HealthSnapshot.day, m.HealthSnapshot.signals)
+        .where(m.HealthSnapshot.account_id == account_id, m.HealthSnapshot.day < as_of,
+               m.HealthSnapshot.day >= as_of - timedelta(days=HISTORY_DAYS))
+        .order_by(m.HealthSnapshot.day.desc())).all()
+    since: dict[str, date] = {}
+    open_codes: set[str] | None = None
+    expected = as_of - timedelta(days=1)
+    for day, codes in rows:
+        if day != expected:
+            break
+        codes = set(codes or ())
+        open_codes = codes if open_codes is None else open_codes & codes
+        if not open_codes:
+            break
+        for code in open_codes:
+            since[code] = day
+        expected = day - timedelta(days=1)
+    return since
+
+
+def _task_json(t: m.Task) -> dict:
+    return {"id": t.id, "subject": t.subject, "status": t.status, "due_date": t.due_date,
+            "owner": t.owner, "note": t.note, "created_at": t.created_at,
+            "crm_sync": None if not (t.crm_system or t.crm_sync_status) else {
+                "system": t.crm_system, "id": t.crm_id, "status": t.crm_sync_status,
+                "error": t.crm_sync_error, "attempts": t.crm_sync_attempts}}
+
+
+def tasks_of(session: Session, account_id: str) -> list[dict]:
+    """The account's tasks, open first, then by due date."""
+    q = (select(m.Task).where(m.Task.account_id == account_id)
+         .order_by(case((m.Task.status == "open", 0), else_=1),
+                   m.Task.due_date.is_(None), m.Task.due_date, m.Task.created_at.desc()))
+    return [_task_json(t) for t in session.scalars(q)]
+
+
+def notes_of(session: Session, account_id: str, limit: int = 50) -> list[dict]:
+    q = (select(m.Note).where(m.Note.account_id == account_id)
+         .order_by(m.Note.created_at.desc(), m.Note.id.desc()).limit(limit))
+    return [{"id": n.id, "body": n.body, "author": n.author, "created_at": n.created_at}
+            for n in session.scalars(q)]
+
+
+def freshness(session: Session) -> dict[str, Any]:
+    return {f.source: f.synced_at for f in session.scalars(select(m.SourceFreshness))}
+
+
+def account_json(acc: m.Account, session: Session) -> dict:
+    links = session.scalars(select(m.CrmLink).where(
+        m.CrmLink.account_id == acc.id, m.CrmLink.object_type == "account"))
+    return {"id": acc.id, "name": acc.name, "domains": list(acc.domains or []),
+            "owner": acc.owner, "segment": acc.segment, "seats": acc.seats,
+            "crm": [{"system": link.system, "id": link.record_id} for link in links]}
+
+
+def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
+    """The full 360 JSON of one account as of a day."""
+    accounts, evals = evaluate_many(session, [account_id], as_of, settings)
+    if account_id not in accounts:
+        raise ApiError(404, "not_found", f"No account with id {account_id}",
+                       {"account_id": account_id})
+    acc, ev = accounts[account_id], evals[account_id]
+    history = _since_from_history(session, account_id, as_of)
+    signals = []
+    for s in ev.signals:
+        item = s.to_dict()
+        if item.get("since") is None:
+            item["since"] = (history.get(s.code) or as_of).isoformat()
+        signals.append(item)
+    rev = ev.revenue
+    change = None
+    if ev.health.score is not None and ev.health_30d_ago is not None:
+        change = ev.health.score - ev.health_30d_ago
+    usage = ev.usage.to_dict()
+    return {
+        "as_of": as_of,
+        "account": account_json(acc, session),
+        "revenue": {
+            "currency": settings.currency, "arr": rev.arr, "mrr": rev.mrr,
+            "movements": rev.movements.to_dict(),
+            "renewal_date": rev.renewal.renewal_date,
+            "renewal_date_source": rev.renewal.renewal_date_source,
+            "days_to_renewal": rev.renewal.days_to_renewal,
+            "onboarding_start": rev.renewal.onboarding_start,
+            "pipeline": [p.to_dict() for p in rev.renewal.pipeline],
+        },
+        "usage": usage,
+        "support": ev.support.to_dict(),
+        "relationship": ev.relationship.to_dict(),
+        "health": {**ev.health.to_dict(), "change_30d": change,
+                   "score_30d_ago": ev.health_30d_ago},
+        "signals": signals,
+        "phase": ev.phase,
+        "tasks": tasks_of(session, account_id),
+        "notes": notes_of(session, account_id),
+        "freshness": freshness(session),
+    }
+
+
+def cached_360(st, session: Session, account_id: str, as_of: date) -> dict:
+    """build_360 behind the TTL cache; any write to the account changes its version key."""
+    version = session.scalar(select(m.Account.updated_at).where(m.Account.id == account_id))
+    if version is None and session.get(m.Account, account_id) is None:
+        raise ApiError(404, "not_found", f"No account with id {account_id}",
+                       {"account_id": account_id})
+    key = (account_id, as_of, version)
+    hit = st.cache.get(key)
+    if hit is None:
+        hit = build_360(session, account_id, as_of, st.settings)
+        st.cache[key] = hit
+    return hit
+
+
+def touch(session: Session, account_id: str) -> None:
+    """Mark an account as changed so cached 360s are not served again."""
+    acc = session.get(m.Account, account_id)
+    if acc is not None:
+        acc.updated_at = datetime.now(timezone.utc)
+
+
+def snapshot(session: Session, as_of: date, settings) -> int:
+    """Store every account's health score and firing signals for the day."""
+    from server.ingest import upsert
+
+    _, evals = evaluate_many(session, None, as_of, settings)
+    rows = [{"account_id": i, "day": as_of, "score": ev.health.score, "band": ev.health.band,
+             "signals": sorted(s.code for s in ev.signals)} for i, ev in evals.items()]
+    for i in range(0, len(rows), 2000):
+        upsert(session, m.HealthSnapshot, rows[i:i + 2000], ["account_id", "day"])
+    return len(rows)

@@ -1,0 +1,94 @@
+"""Account search and list with headline figures, filters, sorting and cursor paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from server import models as m
+from server.errors import ApiError
+from server.services.account360 import evaluate_many
+
+SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renewal")
+BANDS = ("good", "watch", "at_risk", "unknown")
+PHASES = ("onboarding", "adoption", "value_realization", "renewal", "advocacy", "churned")
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["o"])
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(400, "invalid_parameter", "'cursor' is not valid",
+                       {"cursor": "use next_cursor from a previous page"}) from None
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def summary(acc: m.Account, ev) -> dict:
+    return {"id": acc.id, "name": acc.name, "owner": acc.owner, "domains": acc.domains or [],
+            "segment": acc.segment, "arr": ev.revenue.arr, "health_score": ev.health.score,
+            "band": ev.health.band, "phase": ev.phase,
+            "renewal_date": ev.revenue.renewal.renewal_date,
+            "days_to_renewal": ev.revenue.renewal.days_to_renewal,
+            "signals": len(ev.signals)}
+
+
+def _sort_key(sort: str):
+    field = sort.lstrip("-")
+    if field == "name":
+        return lambda x: (x["name"].lower(), x["id"])
+    if field == "arr":
+        return lambda x: (x["arr"], x["id"])
+    if field == "health":
+        return lambda x: (x["health_score"] if x["health_score"] is not None else -1, x["id"])
+    return lambda x: (x["renewal_date"] or date.max, x["id"])
+
+
+def list_accounts(st, session: Session, q: str | None, owner: str | None, band: str | None,
+                  phase: str | None, sort: str, limit: int, cursor: str | None,
+                  as_of: date) -> dict:
+    """One page of accounts matching the filters."""
+    if sort not in SORTS:
+        raise ApiError(400, "invalid_parameter", f"'sort' must be one of {', '.join(SORTS)}",
+                       {"sort": sort})
+    if band and band not in BANDS:
+        raise ApiError(400, "invalid_parameter", f"'band' must be one of {', '.join(BANDS)}",
+                       {"band": band})
+    if phase and phase not in PHASES:
+        raise ApiError(400, "invalid_parameter", f"'phase' must be one of {', '.join(PHASES)}",
+                       {"phase": phase})
+    offset = _cursor_offset(cursor)
+    stmt = select(m.Account.id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(m.Account.name).like(like), m.Account.id.in_(
+            select(m.AccountDomain.account_id).where(m.AccountDomain.domain.like(like)))))
+    if owner:
+        stmt = stmt.where(func.lower(m.Account.owner) == owner.strip().lower())
+    needs_figures = band or phase or sort.lstrip("-") != "name"
+    if not needs_figures:
+        stmt = stmt.order_by(func.lower(m.Account.name).desc() if sort == "-name"
+                             else func.lower(m.Account.name), m.Account.id)
+        ids = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+        more = len(ids) > limit
+        ids = ids[:limit]
+        accounts, evals = evaluate_many(session, ids, as_of, st.settings)
+        items = [summary(accounts[i], evals[i]) for i in ids if i in accounts]
+    else:
+        ids = list(session.scalars(stmt))
+        accounts, evals = evaluate_many(session, ids, as_of, st.settings)
+        rows = [summary(accounts[i], evals[i]) for i in ids if i in accounts]
+        rows = [r for r in rows if (not band or r["band"] == band)
+                and (not phase or r["phase"] == phase)]
+        rows.sort(key=_sort_key(sort), reverse=sort.startswith("-"))
+        items = rows[offset:offset + limit]
+        more = len(rows) > offset + limit
+    return {"items": items, "next_cursor": _cursor(offset + limit) if more else None}
