@@ -1,0 +1,45 @@
+"""All figures of one account as of a day, wired in the order the contract defines them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .common import Output
+from .config import MetricsConfig
+from .health import Health, health
+from .phase import phase
+from .relationship import Relationship, relationship
+from .revenue import Revenue, revenue
+from .signals import Signal, signals
+from .support import Support, support
+from .types import AccountFacts
+from .usage import Usage, usage
+
+
+@dataclass(frozen=True)
+class AccountMetrics(Output):
+    """The 360 figures of one account."""
+
+    as_of: date
+    revenue: Revenue
+    usage: Usage
+    support: Support
+    relationship: Relationship
+    health: Health
+    signals: tuple[Signal, ...]
+    phase: str
+
+
+def account_metrics(facts: AccountFacts, config: MetricsConfig, as_of: date,
+                    health_30d_ago: float | None = None) -> AccountMetrics:
+    """Revenue, usage, support, relationship, health, signals and phase of one account."""
+    rev = revenue(facts, as_of)
+    use = usage(facts.usage, facts.seats, config, rev.renewal.onboarding_start, as_of)
+    sup = support(facts.tickets, as_of)
+    rel = relationship(facts, rev.arr, config, as_of)
+    hl = health(use, sup, rel, config)
+    sig = signals(facts, use, sup, rel, hl, health_30d_ago, rev.renewal, config, as_of)
+    ph = phase(rev.arr, rev.had_arr_before, rev.renewal, use, rel, config, as_of)
+    return AccountMetrics(as_of=as_of, revenue=rev, usage=use, support=sup, relationship=rel,
+                          health=hl, signals=tuple(sig), phase=ph)

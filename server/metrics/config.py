@@ -1,0 +1,118 @@
+"""Metric settings with the product defaults; the workspace settings loader builds these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+HEALTH_COMPONENTS = (
+    "seat_utilization",
+    "usage_trend",
+    "adoption_breadth",
+    "support",
+    "engagement",
+    "nps",
+)
+
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "seat_utilization": 20.0,
+    "usage_trend": 20.0,
+    "adoption_breadth": 15.0,
+    "support": 15.0,
+    "engagement": 15.0,
+    "nps": 15.0,
+}
+
+SIGNAL_CODES = (
+    "usage_drop",
+    "inactive",
+    "renewal_risk",
+    "health_drop",
+    "ticket_spike",
+    "urgent_ticket_aging",
+    "detractor",
+    "low_seat_utilization",
+    "no_touch",
+    "champion_left",
+)
+
+DEFAULT_SEVERITIES: Mapping[str, str] = {
+    "usage_drop": "high",
+    "inactive": "high",
+    "renewal_risk": "high",
+    "health_drop": "medium",
+    "ticket_spike": "medium",
+    "urgent_ticket_aging": "medium",
+    "detractor": "medium",
+    "low_seat_utilization": "low",
+    "no_touch": "low",
+    "champion_left": "high",
+}
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """Health score model; an unlisted component keeps its default weight, weight 0 disables it."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    util_target: float = 0.8
+    trend_midpoint: float = 50.0
+    trend_slope: float = 100.0
+    support_penalty_high: float = 20.0
+    support_penalty_other: float = 5.0
+    engagement_full_days: int = 14
+    engagement_zero_days: int = 90
+    band_good: float = 70.0
+    band_watch: float = 40.0
+    min_components: int = 2
+
+    def weight(self, name: str) -> float:
+        """The configured weight of a component (its default when not configured)."""
+        return float(self.weights.get(name, DEFAULT_WEIGHTS[name]))
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    """Early-warning thresholds (section 6)."""
+
+    usage_drop_trend: float = -0.30  # fires when trend <= this
+    inactive_days: int = 14  # no events for >= this many days
+    renewal_risk_days: int = 90  # days_to_renewal <= this ...
+    renewal_risk_health: float = 60.0  # ... and health < this
+    health_drop_points: float = 15.0  # health fell >= this vs 30 days ago
+    ticket_spike_ratio: float = 2.0  # tickets 30d >= ratio * prior 30d ...
+    ticket_spike_min: int = 3  # ... and >= this
+    urgent_ticket_age_days: int = 3  # a high/urgent ticket open > this
+    detractor_days: int = 30  # a detractor response in the last N days
+    detractor_max_score: int = 6  # detractor = score <= this
+    low_seat_utilization: float = 0.5  # utilization < this
+    no_touch_days: int = 30  # no touchpoint for >= this many days
+    severities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+
+    def severity(self, code: str) -> str:
+        """The configured severity of a signal code."""
+        return self.severities.get(code, DEFAULT_SEVERITIES[code])
+
+
+@dataclass(frozen=True)
+class PhaseConfig:
+    """Lifecycle phase thresholds (section 7)."""
+
+    renewal_days: int = 90  # days_to_renewal <= this -> renewal
+    onboarding_days: int = 90  # < this many days since onboarding_start -> onboarding
+    adoption_days: int = 180  # < this many days since onboarding_start -> adoption
+    promoter_nps_above: float = 0.0  # account counts as promoter when its NPS is above this
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """All metric settings of a workspace."""
+
+    health: HealthConfig = field(default_factory=HealthConfig)
+    signals: SignalConfig = field(default_factory=SignalConfig)
+    phase: PhaseConfig = field(default_factory=PhaseConfig)
+    key_features: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    first_value_event: str | None = None
+    qbr_min_arr: Decimal = Decimal("0")
+    currency: str = "USD"
