@@ -78,6 +78,9 @@ def document() -> dict:
             "/preview": {"get": _op("Widget preview page (HTML)", [
                 _param("account", "Account id"), _param("email", "Email to look up")],
                 auth=False)},
+            "/preview/ext/{name}": {"get": _op(
+                "Widget code and styles used by the preview page",
+                [_param("name", "File of the extension's widget", "path", True)], auth=False)},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

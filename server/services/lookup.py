@@ -22,7 +22,7 @@ class Lookup:
 
 
 def _names(session: Session, ids: list[str]) -> dict[str, str]:
-    return dict(session.execute(select(m.Account.id, m.Account.name).where(m.Account.id.in_(ids))))
+    return dict(session.execute(select(m.Account.id, m.Account.name).where(m.Account.id.in_(ids))).all())
 
 
 def _answer(session: Session, ids: list[str], by: str, value: str, why: dict[str, str]) -> Lookup:
