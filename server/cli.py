@@ -180,6 +180,21 @@ def check_settings(ctx: Context) -> None:
                            "first_value_event": s.metrics.first_value_event}, indent=2))
 
 
+@main.command("snapshot")
+@click.option("--day", default=None, help="Day to snapshot (YYYY-MM-DD, default today UTC).")
+@pass_ctx
+def snapshot_cmd(ctx: Context, day: str | None) -> None:
+    """Store every account's health score and signals for a day (run daily, e.g. from cron)."""
+    from datetime import date, datetime, timezone
+
+    from server.services.account360 import snapshot
+
+    when = date.fromisoformat(day) if day else datetime.now(timezone.utc).date()
+    with ctx.store.session() as s:
+        n = snapshot(s, when, ctx.settings())
+    click.echo(f"snapshot of {n} accounts for {when}")
+
+
 @main.command("demo")
 @click.option("--accounts", default=240, show_default=True)
 @click.option("--events", default=600_000, show_default=True)

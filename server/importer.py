@@ -40,7 +40,7 @@ class ImportReport:
 
 
 def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "import",
-                 batch_size: int = 5000, progress: Callable[[int], None] | None = None
+                 batch_size: int = 20000, progress: Callable[[int], None] | None = None
                  ) -> ImportReport:
     """Load JSON Lines; bad lines are reported with their number and reason, good ones land."""
     report = ImportReport()

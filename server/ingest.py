@@ -8,23 +8,22 @@ rows (see server.models); their identities are kept as 64-bit digests for dedupl
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, tuple_, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server import models as m
 from server import records as r
 from server.records import RecordError
+from server.usage_ingest import EventWriter
 
 log = logging.getLogger(__name__)
 
-SESSION_GAP = 30 * 60
 RECORD_TYPES = (
     "account", "contact", "deal", "event", "ticket", "task",
     "touchpoint", "nps", "survey", "advocacy",
@@ -59,12 +58,6 @@ def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
     session.execute(stmt, rows)
 
 
-def event_digest(account_id: str, user_id: str, name: str, when: datetime) -> int:
-    """Signed 64-bit identity of an event: (account_id, user_id, name, time)."""
-    basis = f"{account_id}\x1f{user_id}\x1f{name}\x1f{when.isoformat()}".encode()
-    return int.from_bytes(hashlib.blake2b(basis, digest_size=8).digest(), "big", signed=True)
-
-
 class Loader:
     """Validates records and writes them in batches inside the caller's transaction."""
 
@@ -74,12 +67,16 @@ class Loader:
         self.batch_size = batch_size
         self._known: set[str] | None = None
         self._rows: dict[str, dict[tuple, dict]] = defaultdict(dict)
-        self._events: dict[int, tuple] = {}
+        self._events = EventWriter(session)
         self._touched: set[str] = set()
         self.pending = 0
         self.loaded: dict[str, int] = defaultdict(int)
-        self.new_events = 0
         self.touched_accounts: set[str] = set()
+
+    @property
+    def new_events(self) -> int:
+        """Events stored by this loader that were not stored before."""
+        return self._events.new_events
 
     # -- validation -------------------------------------------------------
     def known_accounts(self) -> set[str]:
@@ -254,21 +251,26 @@ class Loader:
                     {"kind": r.enum(rec, "advocacy", "kind")})
 
     def _add_event(self, rec: dict) -> None:
-        account_id = self._account_ref(rec)
-        user_id = r.text(rec, "user_id", required=True, max_len=200)
-        name = r.text(rec, "name", required=True, max_len=200)
-        when = r.instant(rec, "time", required=True)
+        # The hot path: the same checks as the helpers in server.records, inlined.
+        account_id = rec.get("account_id")
+        if not isinstance(account_id, str) or account_id not in self.known_accounts():
+            account_id = self._account_ref(rec)
+        user_id, name = rec.get("user_id"), rec.get("name")
+        if not isinstance(user_id, str) or not user_id or len(user_id) > 200:
+            user_id = r.text(rec, "user_id", required=True, max_len=200)
+        if not isinstance(name, str) or not name or len(name) > 200:
+            name = r.text(rec, "name", required=True, max_len=200)
+        when = r.parse_instant(rec.get("time"), "time") if "time" in rec else r.instant(
+            rec, "time", required=True)
         session_id = rec.get("session_id")
-        if session_id is not None and (isinstance(session_id, bool)
-                                       or not isinstance(session_id, (str, int))):
-            raise RecordError("'session_id' must be a string or an integer", "session_id")
+        if session_id is not None:
+            if isinstance(session_id, bool) or not isinstance(session_id, (str, int)):
+                raise RecordError("'session_id' must be a string or an integer", "session_id")
+            session_id = None if session_id in ("", -1) else str(session_id)
         props = rec.get("properties")
         if props is not None and not isinstance(props, dict):
             raise RecordError("'properties' must be an object", "properties")
-        digest = event_digest(account_id, user_id, name, when)
-        self._events[digest] = (account_id, user_id, name, when,
-                                None if session_id in (None, "", -1) else str(session_id))
-        self._touched.add(account_id)
+        self._events.add(account_id, user_id, name, when, session_id)
 
     # -- deletions ----------------------------------------------------------
     def delete(self, rtype: str, record_id: str) -> bool:
@@ -316,8 +318,7 @@ class Loader:
             upsert(s, model, list(rows.get(rtype, {}).values()), ["id"])
         if rows.get("task"):
             self._flush_tasks(list(rows["task"].values()))
-        if self._events:
-            self._flush_events()
+        self._touched |= self._events.flush()
         if self._touched:
             self.touched_accounts |= self._touched
             s.execute(update(m.Account).where(m.Account.id.in_(list(self._touched)))
@@ -360,113 +361,6 @@ class Loader:
         for t in linked:
             self.session.execute(update(m.Task).where(m.Task.id == t["id"]).values(
                 crm_system=t["crm_system"], crm_id=t["crm_id"], crm_sync_status="synced"))
-
-    def _flush_events(self) -> None:
-        s = self.session
-        events = self._events
-        self._events = {}
-        fresh = self._insert_keys(events)
-        if not fresh:
-            return
-        self.new_events += len(fresh)
-        user_days: dict[tuple, int] = defaultdict(int)
-        event_days: dict[tuple, int] = defaultdict(int)
-        explicit: dict[tuple, list[int]] = {}
-        implicit: dict[tuple, list[int]] = defaultdict(list)
-        for digest in fresh:
-            account_id, user_id, name, when, session_id = events[digest]
-            d = when.date()
-            user_days[(account_id, d, user_id)] += 1
-            event_days[(account_id, d, name)] += 1
-            ts = int(when.timestamp())
-            if session_id is None:
-                implicit[(account_id, user_id)].append(ts)
-            else:
-                span = explicit.setdefault((account_id, user_id, "s:" + session_id), [ts, ts])
-                span[0] = min(span[0], ts)
-                span[1] = max(span[1], ts)
-        upsert(s, m.UsageUserDay, [{"account_id": a, "day": d, "user_id": u, "events": n}
-                                   for (a, d, u), n in user_days.items()],
-               ["account_id", "day", "user_id"], ["events"], increment=("events",))
-        upsert(s, m.UsageEventDay, [{"account_id": a, "day": d, "name": nm, "events": n}
-                                    for (a, d, nm), n in event_days.items()],
-               ["account_id", "day", "name"], ["events"], increment=("events",))
-        if explicit:
-            self._upsert_explicit_sessions(explicit)
-        if implicit:
-            self._merge_implicit_sessions(implicit)
-
-    def _insert_keys(self, events: dict[int, tuple]) -> list[int]:
-        """Insert event digests; return those that were not stored before."""
-        s = self.session
-        by_account: dict[str, list[int]] = defaultdict(list)
-        for digest, ev in events.items():
-            by_account[ev[0]].append(digest)
-        existing: set[tuple[str, int]] = set()
-        for account_id, digests in by_account.items():
-            for i in range(0, len(digests), 900):
-                chunk = digests[i:i + 900]
-                existing.update((account_id, d) for d in s.scalars(
-                    select(m.EventKey.digest).where(m.EventKey.account_id == account_id,
-                                                    m.EventKey.digest.in_(chunk))))
-        fresh = [d for d, ev in events.items() if (ev[0], d) not in existing]
-        upsert(s, m.EventKey, [{"account_id": events[d][0], "digest": d} for d in fresh],
-               ["account_id", "digest"], [])
-        return fresh
-
-    def _upsert_explicit_sessions(self, spans: dict[tuple, list[int]]) -> None:
-        t = m.UsageSession.__table__
-        rows = [{"account_id": a, "user_id": u, "session_key": k, "start_ts": lo, "end_ts": hi,
-                 "day": datetime.fromtimestamp(lo, timezone.utc).date()}
-                for (a, u, k), (lo, hi) in spans.items()]
-        if self.session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(t)
-        ex = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["account_id", "user_id", "session_key"],
-            set_={"start_ts": case((ex.start_ts < t.c.start_ts, ex.start_ts), else_=t.c.start_ts),
-                  "end_ts": case((ex.end_ts > t.c.end_ts, ex.end_ts), else_=t.c.end_ts),
-                  "day": case((ex.start_ts < t.c.start_ts, ex.day), else_=t.c.day)})
-        self.session.execute(stmt, rows)
-
-    def _merge_implicit_sessions(self, points: dict[tuple, list[int]]) -> None:
-        """Sessionise events without a vendor session id: gaps over 30 minutes split."""
-        s = self.session
-        lo = min(min(v) for v in points.values()) - SESSION_GAP
-        hi = max(max(v) for v in points.values()) + SESSION_GAP
-        pairs = list(points)
-        stored: dict[tuple, list[tuple[int, int, str]]] = defaultdict(list)
-        for i in range(0, len(pairs), 400):
-            q = select(m.UsageSession).where(
-                tuple_(m.UsageSession.account_id, m.UsageSession.user_id).in_(pairs[i:i + 400]),
-                m.UsageSession.session_key.like("g:%"),
-                m.UsageSession.end_ts >= lo, m.UsageSession.start_ts <= hi)
-            for sess in s.scalars(q):
-                stored[(sess.account_id, sess.user_id)].append(
-                    (sess.start_ts, sess.end_ts, sess.session_key))
-        out: list[dict] = []
-        for (account_id, user_id), stamps in points.items():
-            spans = [(ts, ts) for ts in stamps]
-            mine = stored.get((account_id, user_id), [])
-            spans += [(a, b) for a, b, _ in mine]
-            merged: list[list[int]] = []
-            for a, b in sorted(spans):
-                if merged and a - merged[-1][1] <= SESSION_GAP:
-                    merged[-1][1] = max(merged[-1][1], b)
-                else:
-                    merged.append([a, b])
-            # Only spans that touch this batch's events replace stored ones.
-            if mine:
-                s.execute(delete(m.UsageSession).where(
-                    m.UsageSession.account_id == account_id, m.UsageSession.user_id == user_id,
-                    m.UsageSession.session_key.in_([k for _, _, k in mine])))
-            out += [{"account_id": account_id, "user_id": user_id, "session_key": f"g:{a}",
-                     "start_ts": a, "end_ts": b,
-                     "day": datetime.fromtimestamp(a, timezone.utc).date()} for a, b in merged]
-        upsert(s, m.UsageSession, out, ["account_id", "user_id", "session_key"])
 
     def finish(self) -> None:
         """Flush what is left and record the source's freshness."""
