@@ -1,0 +1,69 @@
+/* Background service worker: the only extension code that talks to the
+ * account360 server. Content scripts, the popup, the options page and the full
+ * view send it messages (protocol in lib/api-client.js); the token stays in
+ * chrome.storage.local and never goes back to a page. */
+importScripts("lib/api-client.js");
+
+const A360Api = globalThis.A360Api;
+let configCache = null;
+
+async function config() {
+  if (!configCache) {
+    const items = await chrome.storage.local.get(["serverUrl", "token"]);
+    configCache = { serverUrl: A360Api.normalizeServer(items.serverUrl), token: items.token || "" };
+  }
+  return configCache;
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && (changes.serverUrl || changes.token)) configCache = null;
+});
+
+/** A non-local server needs its origin granted at runtime (options page). */
+async function originGranted(serverUrl) {
+  if (!serverUrl || A360Api.isLocal(serverUrl)) return true;
+  try {
+    return await chrome.permissions.contains({ origins: [new URL(serverUrl).origin + "/*"] });
+  } catch (_) {
+    return false;
+  }
+}
+
+async function handle(msg) {
+  switch (msg.type) {
+    case "openOptions":
+      await chrome.runtime.openOptionsPage();
+      return { ok: true, data: null };
+    case "openView":
+      await chrome.tabs.create({ url: chrome.runtime.getURL("view/view.html?id=" + encodeURIComponent(String(msg.id))) });
+      return { ok: true, data: null };
+    case "testConnection": {
+      const server = A360Api.normalizeServer(msg.serverUrl);
+      if (!(await originGranted(server))) {
+        return { ok: false, result: "permission_denied", message: "Access to " + server + " was not granted to the extension." };
+      }
+      return A360Api.testConnection(server, msg.token);
+    }
+    default: {
+      const cfg = await config();
+      if (!(await originGranted(cfg.serverUrl))) {
+        return { ok: false, error: { code: "permission_denied", message: "Access to " + cfg.serverUrl + " is not granted: save the server again in the options." } };
+      }
+      return A360Api.route(msg, cfg);
+    }
+  }
+}
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (sender.id !== chrome.runtime.id || !msg || typeof msg.type !== "string") return false;
+  handle(msg).then(sendResponse, (e) => {
+    sendResponse({ ok: false, error: { code: "extension_error", message: String((e && e.message) || e) } });
+  });
+  return true;
+});
+
+chrome.runtime.onInstalled.addListener(async (details) => {
+  if (details.reason !== "install") return;
+  const { serverUrl, token } = await chrome.storage.local.get(["serverUrl", "token"]);
+  if (!serverUrl || !token) chrome.runtime.openOptionsPage();
+});
