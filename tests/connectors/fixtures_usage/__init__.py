@@ -1,0 +1,1 @@
+"""Fake vendor servers and payload builders for the usage/support connector tests."""
