@@ -99,11 +99,10 @@
     const total = deals.reduce((s, p) => s + (f.isNum(p.amount) ? p.amount : 0), 0);
     return section("Open pipeline" + (deals.length ? " · " + f.money(total, cur, true) : ""), "a360-pipeline",
       deals.length
-        ? h("ul", { class: "list" }, ...deals.map((p) => h("li", null,
+        ? h("ul", { class: "list deals" }, ...deals.map((p) => h("li", { "data-testid": "a360-deal" },
           h("span", { class: "grow", text: p.name || f.label(p.kind) }),
-          h("span", { class: "muted", text: [f.label(p.kind), p.stage].filter(Boolean).join(" · ") }),
           h("span", { class: "r b", text: f.money(p.amount, cur, true) }),
-          h("span", { class: "muted", text: p.close_date ? f.date(p.close_date) : "" }))))
+          h("span", { class: "sub muted small", text: [f.label(p.kind), p.stage, p.close_date ? "closes " + f.date(p.close_date) : null].filter(Boolean).join(" · ") }))))
         : h("p", { class: "muted", text: "No open deals." }));
   }
 

@@ -74,6 +74,11 @@
       abort.signal.addEventListener("abort", () => chrome.storage.onChanged.removeListener(onStore), { once: true });
     }
 
+    /* Coming back to a tab whose server was unreachable tries again by itself. */
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && state.kind === "error" && state.error && state.error.code === "unreachable") reload();
+    }, { signal: abort.signal });
+
     function setCollapsed(value) {
       collapsed = value;
       A360.store.set({ [COLLAPSE_KEY]: value });
