@@ -181,10 +181,14 @@ class Advocacy(_Dated, Base):
     kind: Mapped[str] = mapped_column(String(20))
 
 
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
 class UsageUserDay(Base):
     """One row per account, UTC day and active user: exact distinct counts over any window."""
 
     __tablename__ = "usage_user_days"
+    __table_args__ = NO_ROWID
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -195,6 +199,7 @@ class UsageEventDay(Base):
     """Event counts per account, day and event name (key features, first value)."""
 
     __tablename__ = "usage_event_days"
+    __table_args__ = NO_ROWID
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -205,6 +210,7 @@ class UsageSession(Base):
     """A user session: from the vendor's session id, or events with gaps under 30 minutes."""
 
     __tablename__ = "usage_sessions"
+    __table_args__ = NO_ROWID
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     session_key: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -217,11 +223,16 @@ Index("ix_usage_sessions_account_day", UsageSession.account_id, UsageSession.day
 
 
 class EventKey(Base):
-    """64-bit digest of each ingested event's identity, so re-imports never double count."""
+    """64-bit digest of each ingested event's identity, so re-imports never double count.
+
+    The digest covers (account_id, user_id, name, time); at 5M events the chance that two
+    different events share one is about 1 in a million.
+    """
 
     __tablename__ = "event_keys"
-    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
-    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    digest: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                        primary_key=True, autoincrement=False)
+    account_id: Mapped[str] = mapped_column(_acct_fk())
 
 
 class SourceFreshness(Base):

@@ -132,7 +132,7 @@ class EventWriter:
             chunk = keys[i:i + KEY_CHUNK]
             values = ", ".join(["(?, ?)"] * len(chunk))
             sql = (f"INSERT INTO event_keys (account_id, digest) VALUES {values} "
-                   "ON CONFLICT (account_id, digest) DO NOTHING RETURNING digest")
+                   "ON CONFLICT (digest) DO NOTHING RETURNING digest")
             params = tuple(x for pair in chunk for x in pair)
             fresh.extend(row[0] for row in conn.exec_driver_sql(self._sql(sql, pg), params))
         return fresh

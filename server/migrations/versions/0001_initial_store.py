@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:14:30.681078
+Create Date: 2026-11-23 11:25:21.923319
 """
 from alembic import op
 import sqlalchemy as sa
@@ -116,10 +116,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deals_account_id'), ['account_id'], unique=False)
 
     op.create_table('event_keys',
+    sa.Column('digest', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('account_id', sa.String(length=200), nullable=False),
-    sa.Column('digest', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_event_keys_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('account_id', 'digest', name=op.f('pk_event_keys'))
+    sa.PrimaryKeyConstraint('digest', name=op.f('pk_event_keys'))
     )
     op.create_table('health_snapshots',
     sa.Column('account_id', sa.String(length=200), nullable=False),
@@ -228,7 +228,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('events', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_usage_event_days_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('account_id', 'day', 'name', name=op.f('pk_usage_event_days'))
+    sa.PrimaryKeyConstraint('account_id', 'day', 'name', name=op.f('pk_usage_event_days')),
+    sqlite_with_rowid=False
     )
     op.create_table('usage_sessions',
     sa.Column('account_id', sa.String(length=200), nullable=False),
@@ -238,7 +239,8 @@ def upgrade() -> None:
     sa.Column('end_ts', sa.BigInteger(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_usage_sessions_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('account_id', 'user_id', 'session_key', name=op.f('pk_usage_sessions'))
+    sa.PrimaryKeyConstraint('account_id', 'user_id', 'session_key', name=op.f('pk_usage_sessions')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('usage_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_usage_sessions_account_day', ['account_id', 'day'], unique=False)
@@ -249,7 +251,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=200), nullable=False),
     sa.Column('events', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_usage_user_days_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('account_id', 'day', 'user_id', name=op.f('pk_usage_user_days'))
+    sa.PrimaryKeyConstraint('account_id', 'day', 'user_id', name=op.f('pk_usage_user_days')),
+    sqlite_with_rowid=False
     )
 
 

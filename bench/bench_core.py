@@ -1,0 +1,155 @@
+"""Core benchmark: JSONL import throughput and memory, and 360 latency.
+
+Not a test: it prints figures and ratios. Targets (issue: core service):
+ingest <= 3x a bare JSON-parse loop over the same file, peak RSS flat and <= 300 MB at 1M
+and 5M events, 360 p99 <= 15 ms and <= 1.5x a trivial authenticated route.
+
+    .venv/bin/python bench/bench_core.py                      # 10k accounts, 1M and 5M events
+    .venv/bin/python bench/bench_core.py --events 200000,1000000 --accounts 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ["login", "dashboard_viewed", "report_created", "report_shared", "export_csv", "search"]
+
+
+def write_workspace(path: Path, accounts: int, events: int, seed: int = 1) -> None:
+    """accounts, then events spread over 60 days, 25 users per account."""
+    rng = random.Random(seed)
+    today = date.today()
+    with path.open("w") as fh:
+        for i in range(accounts):
+            fh.write(json.dumps({"type": "account", "id": f"a{i}", "name": f"Account {i}",
+                                 "domains": [f"a{i}.example"], "seats": 25}) + "\n")
+        for _ in range(events):
+            a = rng.randrange(accounts)
+            day = today - timedelta(days=rng.randrange(60))
+            fh.write('{"type":"event","account_id":"a%d","user_id":"u%d","name":"%s",'
+                     '"time":"%sT%02d:%02d:%02dZ","session_id":"s%d"}\n' % (
+                         a, rng.randrange(25), rng.choice(NAMES), day.isoformat(),
+                         rng.randrange(24), rng.randrange(60), rng.randrange(60),
+                         rng.randrange(4)))
+
+
+def parse_only(path: Path) -> float:
+    start = time.perf_counter()
+    with path.open("rb") as fh:
+        for line in fh:
+            json.loads(line)
+    return time.perf_counter() - start
+
+
+IMPORT_CHILD = """
+import json, resource, sys, time
+from server.db import Store
+from server.importer import import_lines
+store = Store(sys.argv[1])
+start = time.perf_counter()
+with open(sys.argv[2], "rb") as fh:
+    report = import_lines(store, fh)
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "loaded": report.loaded, "rejected": report.rejected,
+                  "new_events": report.new_events,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_import(db_url: str, path: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", IMPORT_CHILD, db_url, str(path)], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def latency(db_url: str, accounts: int, samples: int, cached: bool) -> dict:
+    from server import create_app
+    from server.auth import create_token
+
+    app = create_app({"DATABASE_URL": db_url, "CACHE_TTL": 3600 if cached else 0,
+                      "CACHE_SIZE": 100_000 if cached else 1, "SECRET_KEY": "bench"})
+    tok = create_token(app.extensions["account360"].store, "bench")
+    h = {"Authorization": f"Bearer {tok}"}
+    client = app.test_client()
+    rng = random.Random(7)
+    ids = [f"a{rng.randrange(accounts)}" for _ in range(samples)]
+    if cached:
+        for i in set(ids):
+            client.get(f"/api/v1/accounts/{i}/360", headers=h)
+
+    def timed(urls):
+        out = []
+        for url in urls:
+            t0 = time.perf_counter()
+            r = client.get(url, headers=h)
+            out.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200, r.get_data()
+        out.sort()
+        return {"p50": statistics.median(out), "p99": out[int(len(out) * 0.99) - 1]}
+
+    trivial = timed(["/api/v1/me"] * samples)
+    full = timed([f"/api/v1/accounts/{i}/360" for i in ids])
+    lookup = timed([f"/api/v1/accounts/lookup?domain={i}.example" for i in ids])
+    app.extensions["account360"].store.dispose()
+    return {"trivial": trivial, "360": full, "lookup": lookup}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--accounts", type=int, default=10_000)
+    ap.add_argument("--events", default="1000000,5000000")
+    ap.add_argument("--samples", type=int, default=500)
+    ap.add_argument("--workdir", default=None)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="a360-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"workdir {work}; {args.accounts} accounts; machine: {os.cpu_count()} cores")
+    last_db = None
+    for n in [int(x) for x in args.events.split(",")]:
+        path = work / f"ws-{n}.jsonl"
+        if not path.exists():
+            t0 = time.perf_counter()
+            write_workspace(path, args.accounts, n)
+            print(f"  generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - t0:.1f}s")
+        db = work / f"ws-{n}.db"
+        db.unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+        parse = parse_only(path)
+        res = run_import(url, path)
+        lines = args.accounts + n
+        print(f"import {n:>9,} events: {res['seconds']:.1f}s = {lines / res['seconds']:,.0f} "
+              f"lines/s; parse-only {parse:.1f}s = {lines / parse:,.0f} lines/s; "
+              f"ratio {res['seconds'] / parse:.2f}x (target <= 3x); peak RSS "
+              f"{res['rss_mb']:.0f} MB (target <= 300 MB); rejected {res['rejected']}")
+        again = run_import(url, path)
+        print(f"  re-import of the same file: {again['seconds']:.1f}s, new events "
+              f"{again['new_events']} (must be 0)")
+        last_db = url
+    for cached in (True, False):
+        lat = latency(last_db, args.accounts, args.samples, cached)
+        label = "warm cache" if cached else "no cache  "
+        t, f, lk = lat["trivial"], lat["360"], lat["lookup"]
+        print(f"360 latency, {label}: p50 {f['p50']:.2f} ms, p99 {f['p99']:.2f} ms "
+              f"(target <= 15 ms); lookup p50 {lk['p50']:.2f} p99 {lk['p99']:.2f} ms; trivial "
+              f"route p50 {t['p50']:.2f} p99 {t['p99']:.2f} ms; ratio p99 "
+              f"{f['p99'] / t['p99']:.2f}x (target <= 1.5x)")
+    print(f"peak RSS of this process: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
