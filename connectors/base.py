@@ -1,0 +1,148 @@
+"""The connector contract: a Connector declares its settings and streams; a Stream yields Pages.
+
+A Page carries records ALREADY normalised to the import format, the stream's resumable
+state after the page, deletions seen at the vendor, and the vendor records it had to skip.
+The sync engine (server.sync) lands each page and its state in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import typing as t
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import requests
+
+from connectors.errors import ConfigError
+from connectors.settings import Settings
+
+
+@dataclass
+class Page:
+    """One unit of progress: land `records`, apply `deletions`, then save `state`.
+
+    Attributes:
+        records: import-format record dicts (see docs/import-format), already normalised.
+        state: the stream's JSON-serialisable cursor state AFTER this page.
+        deletions: (record_type, id) pairs deleted or archived at the vendor.
+        skipped: vendor records that could not be normalised: {"vendor_id", "reason"}.
+        unmapped: records that could not be attributed to an account, by the key they carried.
+    """
+
+    records: list[dict]
+    state: dict | None
+    deletions: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    unmapped: Counter = field(default_factory=Counter)
+
+
+class Stream(ABC):
+    """One vendor object, declared by class attributes; `pages()` does the work."""
+
+    name: t.ClassVar[str]
+    primary_key: t.ClassVar[str] = "id"
+    #: Vendor field the state advances on; None means a full refresh every run.
+    cursor_field: t.ClassVar[str | None] = None
+    #: True when pages arrive in cursor order, so a crash mid-stream resumes exactly.
+    sorted_by_cursor: t.ClassVar[bool] = False
+    #: Import-format record types the stream yields (documentation and reports).
+    record_types: t.ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, connector: Connector) -> None:
+        self.connector = connector
+        self.log = logging.getLogger(f"connectors.{connector.name}.{self.name}")
+
+    @abstractmethod
+    def pages(self, state: dict | None) -> Iterator[Page]:
+        """Yield pages from `state` (None = from the beginning).
+
+        Args:
+            state: the `Page.state` of the last page landed, or None for a full sync.
+
+        Returns:
+            An iterator of Pages; each page's state must let a new run resume after it.
+
+        Raises:
+            ConnectorError: any vendor failure, already classified by connectors.http.
+        """
+
+    @staticmethod
+    def skip(vendor_id: t.Any, reason: str) -> dict:
+        """A `Page.skipped` entry."""
+        return {"vendor_id": None if vendor_id is None else str(vendor_id), "reason": reason}
+
+
+class Connector(ABC):
+    """A registered vendor: `name` (registry key, env prefix), settings and streams."""
+
+    name: t.ClassVar[str]
+    title: t.ClassVar[str] = ""
+    settings_class: t.ClassVar[type[Settings]]
+    streams: t.ClassVar[tuple[type[Stream], ...]]
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None, *,
+                 workspace: t.Any = None) -> None:
+        self.settings = settings
+        self.session = session
+        if workspace is None:
+            from server.settings import WorkspaceSettings
+
+            workspace = WorkspaceSettings()
+        #: The workspace settings (deal kind mapping, free-mail domains...).
+        self.workspace = workspace
+        #: When this connector object was made: incremental streams stop at this instant.
+        self.started_at = datetime.now(timezone.utc)
+        #: Store view handed over by the sync engine: {object_type: {crm id: local id}}.
+        self.links: dict[str, dict[str, str]] = {}
+        self.log = logging.getLogger(f"connectors.{self.name}")
+
+    # -- construction -------------------------------------------------------
+    @classmethod
+    def env_prefix(cls) -> str:
+        return cls.name.upper() + "_"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 session: requests.Session | None = None, workspace: t.Any = None) -> Connector:
+        """Build from `<NAME>_<FIELD>` environment variables."""
+        settings = cls.settings_class.from_env(cls.env_prefix(), environ)
+        return cls(settings, session=session, workspace=workspace)
+
+    @classmethod
+    def configured(cls, environ: Mapping[str, str] | None = None) -> bool:
+        """True when any `<NAME>_*` variable is set (the connector is meant to run)."""
+        env = os.environ if environ is None else environ
+        prefix = cls.env_prefix()
+        names = {v["name"] for v in cls.settings_class.env_vars(prefix)}
+        return any(env.get(n) for n in names)
+
+    # -- behaviour ----------------------------------------------------------
+    @abstractmethod
+    def check(self) -> None:
+        """Make one cheap authenticated call; raise a ConnectorError on failure."""
+
+    @classmethod
+    def stream_names(cls) -> list[str]:
+        return [s.name for s in cls.streams]
+
+    def get_stream(self, name: str) -> Stream:
+        """The stream called `name`; ConfigError lists the valid names otherwise."""
+        for stream_cls in self.streams:
+            if stream_cls.name == name:
+                return stream_cls(self)
+        raise ConfigError(f"unknown stream '{name}'; streams are: "
+                          f"{', '.join(self.stream_names())}", connector=self.name)
+
+    def bind(self, links: dict[str, dict[str, str]]) -> None:
+        """Receive the store's existing id links before a sync (see server.sync)."""
+        self.links = links
+
+    def close(self) -> None:
+        """Release connections."""
+        if self.session is not None:
+            self.session.close()
