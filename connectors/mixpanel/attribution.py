@@ -174,3 +174,24 @@ class Attributor:
                 return [acc]
         unmapped[first if first is not None else self.unmapped_key_of_email(email)] += 1
         return out
+
+
+def account_index(connector) -> AccountIndex:
+    """The store's accounts for a connector's attribution, read fresh for each stream run.
+
+    The sync engine hands connectors no store; a connector uses the store attached as
+    `connector.store` (tests, embedding code) or else the service's configured database
+    (ACCOUNT360_DATABASE_URL / DATA_DIR), the same one `account360 sync` lands data in.
+    """
+    freemail = getattr(getattr(connector, "workspace", None), "freemail_domains", None)
+    store = getattr(connector, "store", None)
+    if store is not None:
+        return AccountIndex.from_store(store, freemail)
+    from server.config import load_config
+    from server.db import Store
+
+    own = Store(load_config()["DATABASE_URL"], migrate=False)
+    try:
+        return AccountIndex.from_store(own, freemail)
+    finally:
+        own.dispose()

@@ -188,7 +188,8 @@ class PageBuffer:
         skipped = self.skipped
         for reason, n in self._extra_skips.items():
             skipped.append({"vendor_id": None, "reason": f"{reason} ({n} more like this)"})
-        page = self.make_page(self.records, state, skipped, self.unmapped, list(deletions or ()))
+        page = self.make_page(records=self.records, state=state, skipped=skipped,
+                              unmapped=self.unmapped, deletions=list(deletions or ()))
         self.records = []
         self.skipped = []
         self.unmapped = Counter()
