@@ -210,6 +210,7 @@ def demo(ctx: Context, accounts: int, events: int, seed: int, host: str, port: i
     from server.demo import build_demo
 
     cfg = ctx.cfg()
+    Path(cfg["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     if not cfg["SETTINGS"]:
         settings_path = Path(cfg["DATA_DIR"]) / "demo-settings.toml"
         from server.demo import DEMO_SETTINGS
