@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: defaults < ACCOUNT360_* env < test_config."""
     from flask_cors import CORS
 
-    from server import api, errors, preview_bp
+    from server import api, errors, preview
     from server import settings as workspace
     from server.config import load_config, secret_key
     from server.db import Store
@@ -47,5 +47,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
              methods=["GET", "POST", "PATCH", "OPTIONS"], max_age=600)
     errors.init_app(app)
     api.init_app(app)
-    preview_bp.init_app(app)
+    app.register_blueprint(preview.bp)
     return app
