@@ -29,7 +29,13 @@ async function originGranted(serverUrl) {
   }
 }
 
-async function handle(msg) {
+/** Messages only the extension's own pages (options, popup, full view) may send. */
+const PAGE_ONLY = new Set(["testConnection"]);
+
+async function handle(msg, sender) {
+  if (PAGE_ONLY.has(msg.type) && !(sender.url || "").startsWith(chrome.runtime.getURL(""))) {
+    return { ok: false, error: { code: "forbidden", message: "Not allowed from a web page." } };
+  }
   switch (msg.type) {
     case "openOptions":
       await chrome.runtime.openOptionsPage();
@@ -56,7 +62,7 @@ async function handle(msg) {
 
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (sender.id !== chrome.runtime.id || !msg || typeof msg.type !== "string") return false;
-  handle(msg).then(sendResponse, (e) => {
+  handle(msg, sender).then(sendResponse, (e) => {
     sendResponse({ ok: false, error: { code: "extension_error", message: String((e && e.message) || e) } });
   });
   return true;

@@ -8,7 +8,7 @@ from pathlib import Path
 
 EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension"
 MANIFEST = json.loads((EXTENSION_DIR / "manifest.json").read_text())
-BUDGET = 60 * 1024
+BUDGET = 60_000  # bytes; the stricter reading of "60 KB"
 
 FORBIDDEN = re.compile(
     r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\s*\("
@@ -23,8 +23,14 @@ def content_files() -> set[Path]:
 
 
 def test_content_scripts_and_widget_within_60_kb():
+    """All content scripts of all hosts plus the widget CSS; one page loads less (one adapter)."""
     total = sum(p.stat().st_size for p in content_files())
-    print(f"\ncontent scripts + widget: {total} bytes ({total / 1024:.1f} KB) of {BUDGET}")
+    css = (EXTENSION_DIR / "widget" / "widget.css").stat().st_size
+    per_host = {entry["js"][-2].split("/")[-1]: css + sum((EXTENSION_DIR / n).stat().st_size
+                                                        for n in entry["js"])
+                for entry in MANIFEST["content_scripts"]}
+    print(f"\ncontent scripts + widget: {total} bytes ({total / 1024:.1f} KB) of {BUDGET}; "
+          f"per host page: {per_host}")
     assert total <= BUDGET, total
 
 

@@ -55,5 +55,5 @@
     return node;
   }
 
-  A360.dom = { h, svg, clear, append };
+  A360.dom = { h, svg, clear };
 })(globalThis.A360);

@@ -51,12 +51,6 @@
     return value.toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
   }
 
-  function signed(value, digits) {
-    if (!isNum(value)) return NA;
-    const s = num(Math.abs(value), digits);
-    return value > 0 ? "+" + s : value < 0 ? "−" + s : s;
-  }
-
   /** "2026-11-23" -> "Nov 23, 2026" (dates are calendar days: read as UTC). */
   function date(iso) {
     if (!iso || typeof iso !== "string") return NA;
@@ -97,5 +91,5 @@
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
-  A360.fmt = { NA, isNum, money, signedMoney, pct, num, signed, date, ago, days, count, label };
+  A360.fmt = { NA, isNum, money, signedMoney, pct, num, date, ago, days, count, label };
 })(globalThis.A360);

@@ -199,5 +199,5 @@
     return h("div", { class: "fresh", "data-testid": "a360-freshness", text: "As of " + f.date(d.as_of) + (parts.length ? " · " + parts.join(" · ") : "") });
   }
 
-  A360.sections = { header, why, kpis, pipeline, sparkline, usage, support, signals, relationship, freshness, section, band };
+  A360.sections = { header, why, kpis, pipeline, usage, support, signals, relationship, freshness, section };
 })(globalThis.A360);
