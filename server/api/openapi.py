@@ -75,6 +75,9 @@ def document() -> dict:
                 _param("end", "Period end (default as_of)"), _param("owner", "CSM email"),
                 AS_OF])},
             "/api/v1/syncs": {"get": _op("Sync run history")},
+            "/api/v1/syncs/{run_id}": {"get": _op(
+                "One sync run with per-stream counts and errors",
+                [_param("run_id", "Sync run id", "path", True, {"type": "integer"})])},
             "/preview": {"get": _op("Widget preview page (HTML)", [
                 _param("account", "Account id"), _param("email", "Email to look up")],
                 auth=False)},
