@@ -41,13 +41,20 @@
     widget.load(ctx);
   }
 
-  A360.store.get("ownDomains").then((items) => {
-    ownDomains = Array.isArray(items.ownDomains) ? items.ownDomains : [];
+  function start() {
     if (signal.aborted) return;
     check();
     A360.observe.watchUrl(check, signal);
     if (adapter.watchDom) A360.observe.watchDom(check, signal, 120);
-  });
+  }
+
+  /* Only adapters that skip the CSM's own domains wait for them; the others start at once. */
+  if (adapter.usesOwnDomains) {
+    A360.store.get("ownDomains").then((items) => {
+      ownDomains = Array.isArray(items.ownDomains) ? items.ownDomains : [];
+      start();
+    });
+  } else start();
 
   chrome.storage.onChanged.addListener(function onChange(changes, area) {
     if (signal.aborted) {

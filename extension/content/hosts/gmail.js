@@ -106,5 +106,5 @@
     }
   }
 
-  A360.host = { name: "gmail", SELECTORS, extractContext, watchDom: true };
+  A360.host = { name: "gmail", SELECTORS, extractContext, watchDom: true, usesOwnDomains: true };
 })(globalThis.A360);

@@ -345,9 +345,11 @@
       ctx = next;
       const label = next.label;
       const my = begin(label);
+      A360.mark("lookup-start");
       const res = next.accountId !== undefined
         ? await A360.send({ type: "account360", accountId: next.accountId })
         : await A360.send({ type: "lookup", query: next.query });
+      A360.mark("lookup-done");
       return settle(my, res, label);
     }
 
