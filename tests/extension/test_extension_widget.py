@@ -42,8 +42,16 @@ def test_add_task_tick_done_and_add_note(page, api, artifact_dir):
     # Ticking marks it done on the server.
     task_row.get_by_test_id("a360-task-done").check()
     expect(task_row).to_have_class("done", timeout=TIMEOUT)
-    tasks = api.get("/api/v1/accounts/umbrella/tasks")["items"]
-    assert [t["status"] for t in tasks if t["id"] == stored[0]["id"]] == ["done"]
+    status = lambda: [t["status"] for t in api.get("/api/v1/accounts/umbrella/tasks")["items"]  # noqa: E731
+                      if t["id"] == stored[0]["id"]]
+    assert status() == ["done"]
+    # Unticking reopens it; ticking again closes it.
+    task_row.get_by_test_id("a360-task-done").uncheck()
+    expect(task_row).not_to_have_class("done", timeout=TIMEOUT)
+    assert status() == ["open"]
+    task_row.get_by_test_id("a360-task-done").check()
+    expect(task_row).to_have_class("done", timeout=TIMEOUT)
+    assert status() == ["done"]
 
     # A note, shown at once and stored with the token's name as author.
     page.get_by_test_id("a360-add-text").fill("Dana prefers calls on Tuesdays")

@@ -259,10 +259,10 @@
         due.value = "";
         if (kind === "note") {
           current.notes = [res.data].concat(current.notes || []);
-          notesSlot.replaceChildren(renderNotes());
+          if (notesSlot) notesSlot.replaceChildren(renderNotes());
         } else {
           current.tasks = [res.data].concat(current.tasks || []);
-          tasksSlot.replaceChildren(renderTasks());
+          if (tasksSlot) tasksSlot.replaceChildren(renderTasks());
         }
       };
       form.addEventListener("submit", (ev) => {
@@ -275,7 +275,7 @@
 
     function describe(err) {
       if (!err) return "unknown error";
-      const details = err.details && typeof err.details === "object"
+      const details = err.status === 400 && err.details && typeof err.details === "object"
         ? Object.keys(err.details).map((k) => k + ": " + [].concat(err.details[k]).join(", ")).join("; ")
         : "";
       return (err.message || err.code || "error") + (details ? " (" + details + ")" : "");
@@ -285,7 +285,7 @@
       const current = state.data;
       task._busy = true;
       state.taskError = null;
-      tasksSlot.replaceChildren(renderTasks());
+      if (tasksSlot) tasksSlot.replaceChildren(renderTasks());
       const res = await A360.send({ type: "setTask", taskId: task.id, status });
       task._busy = false;
       if (state.data !== current) return;
@@ -294,7 +294,7 @@
       } else {
         state.taskError = "Task not updated: " + describe(res.error);
       }
-      tasksSlot.replaceChildren(renderTasks());
+      if (tasksSlot) tasksSlot.replaceChildren(renderTasks());
     }
 
     /* ------------------------------------------------------------ loading */
