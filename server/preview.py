@@ -49,7 +49,8 @@ _PAGE = """<!doctype html>
 <body>
   <main class="preview">
     <h1>account360 <small>widget preview</small></h1>
-    <p class="hint">The same widget the browser extension shows in Gmail, Salesforce and HubSpot.</p>
+    <p class="hint">The same widget the browser extension shows in Gmail, Salesforce
+      and HubSpot.</p>
     <form id="pick" data-testid="preview-form">
       <label for="what">Account id, contact email or domain</label>
       <input id="what" name="what" type="text" autocomplete="off" spellcheck="false">

@@ -90,7 +90,8 @@ class Server:
                         return
             except (OSError, ValueError):
                 time.sleep(0.1)
-        raise RuntimeError("account360 serve did not answer /healthz:\n" + self.log.read_text()[-3000:])
+        raise RuntimeError("account360 serve did not answer /healthz:\n"
+                           + self.log.read_text()[-3000:])
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -161,7 +162,8 @@ def ws(tmp_path_factory) -> Workspace:
 def browser(tmp_path_factory):
     """Persistent Chromium context with the unpacked extension and the host fixture pages."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium "
+                    "(never `playwright install`)")
     from playwright.sync_api import sync_playwright
 
     ext = str(EXTENSION_DIR)

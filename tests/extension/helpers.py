@@ -30,7 +30,3 @@ def shot(page: Page, artifact_dir: Path, name: str) -> Path:
     path = artifact_dir / f"{name}.png"
     page.screenshot(path=str(path))
     return path
-
-
-def widget_host_exists(page: Page) -> bool:
-    return page.evaluate("() => !!document.getElementById('account360-widget-host')")

@@ -90,8 +90,8 @@ def test_popup_search_no_match(browser, extension_id, configured):
     popup = browser.new_page()
     popup.goto(f"chrome-extension://{extension_id}/popup/popup.html")
     popup.get_by_test_id("popup-search").fill("zzz-nothing")
-    expect(popup.get_by_test_id("popup-status")).to_have_text("No account matches “zzz-nothing”.",
-                                                             timeout=TIMEOUT)
+    expect(popup.get_by_test_id("popup-status")).to_have_text(
+        "No account matches “zzz-nothing”.", timeout=TIMEOUT)
     popup.close()
 
 

@@ -37,13 +37,17 @@ def test_add_task_tick_done_and_add_note(page, api, artifact_dir):
     # Pressing Enter adds a task without a due date.
     page.get_by_test_id("a360-add-text").fill("Book training session")
     page.get_by_test_id("a360-add-text").press("Enter")
-    expect(page.get_by_test_id("a360-task").filter(has_text="Book training session")).to_be_visible()
+    booked = page.get_by_test_id("a360-task").filter(has_text="Book training session")
+    expect(booked).to_be_visible()
 
     # Ticking marks it done on the server.
     task_row.get_by_test_id("a360-task-done").check()
     expect(task_row).to_have_class("done", timeout=TIMEOUT)
-    status = lambda: [t["status"] for t in api.get("/api/v1/accounts/umbrella/tasks")["items"]  # noqa: E731
-                      if t["id"] == stored[0]["id"]]
+
+    def status():
+        items = api.get("/api/v1/accounts/umbrella/tasks")["items"]
+        return [t["status"] for t in items if t["id"] == stored[0]["id"]]
+
     assert status() == ["done"]
     # Unticking reopens it; ticking again closes it.
     task_row.get_by_test_id("a360-task-done").uncheck()

@@ -119,8 +119,8 @@ def records(today: date | None = None) -> list[dict]:
         users = (6 + (n % 4)) if n < 30 else (14 + (n % 5))
         for u in range(users):
             add({"type": "event", "account_id": "acme", "user_id": f"acme-u{u}",
-                 "name": "report_viewed" if u % 2 else "dashboard_opened", "time": _at(d, 9 + u % 8),
-                 "session_id": f"s-{n}-{u}"})
+                 "name": "report_viewed" if u % 2 else "dashboard_opened",
+                 "time": _at(d, 9 + u % 8), "session_id": f"s-{n}-{u}"})
     for n in range(40):
         d = t - timedelta(days=n)
         for u in range(8 + n % 3):
