@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
+from connectors.errors import ResponseError
 from connectors.mixpanel.attribution import NO_KEY, Attributor
 from connectors.mixpanel.streaming import PageBuffer
 
@@ -89,7 +90,7 @@ class OrgMap:
         path = ORGS_PATH
         seen: set[str] = set()
         while True:
-            data = http.request("GET", path, params=params).json()
+            data = http.get_json(path, params=params)
             for org in data.get("organizations") or ():
                 if isinstance(org, dict):
                     self.add(org)
@@ -181,7 +182,10 @@ def ticket_pages(http, settings, state: dict | None, attributor: Attributor, mak
     params.update({"include": include, "per_page": settings.page_size})
     seen: set[str] = set()
     while True:
-        data = http.request("GET", EXPORT_PATH, params=params).json()
+        data = http.get_json(EXPORT_PATH, params=params)
+        if not isinstance(data, dict) or not isinstance(data.get("tickets", []), list):
+            raise ResponseError("the ticket export answered without a 'tickets' list",
+                                connector="zendesk", stream="tickets")
         metrics = {m.get("ticket_id"): m for m in data.get("metric_sets") or ()
                    if isinstance(m, dict)}
         emails = {u.get("id"): u.get("email") for u in data.get("users") or ()
@@ -196,8 +200,6 @@ def ticket_pages(http, settings, state: dict | None, attributor: Attributor, mak
         if data.get("end_of_stream", True) or not data.get("after_cursor"):
             return
         if data["after_cursor"] in seen:
-            from connectors.errors import ResponseError
-
             raise ResponseError("Zendesk returned the same cursor twice", connector="zendesk",
                                 stream="tickets")
         seen.add(data["after_cursor"])
