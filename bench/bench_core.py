@@ -28,21 +28,29 @@ NAMES = ["login", "dashboard_viewed", "report_created", "report_shared", "export
 
 
 def write_workspace(path: Path, accounts: int, events: int, seed: int = 1) -> None:
-    """accounts, then events spread over 60 days, 25 users per account."""
+    """Accounts, then events in sessions over 60 days, as product analytics exports them.
+
+    Each session: one of an account's 25 users, 5-30 events 10-120 s apart, one session id.
+    """
     rng = random.Random(seed)
     today = date.today()
+    days = [(today - timedelta(days=i)).isoformat() for i in range(60)]
     with path.open("w") as fh:
         for i in range(accounts):
             fh.write(json.dumps({"type": "account", "id": f"a{i}", "name": f"Account {i}",
                                  "domains": [f"a{i}.example"], "seats": 25}) + "\n")
-        for _ in range(events):
-            a = rng.randrange(accounts)
-            day = today - timedelta(days=rng.randrange(60))
-            fh.write('{"type":"event","account_id":"a%d","user_id":"u%d","name":"%s",'
-                     '"time":"%sT%02d:%02d:%02dZ","session_id":"s%d"}\n' % (
-                         a, rng.randrange(25), rng.choice(NAMES), day.isoformat(),
-                         rng.randrange(24), rng.randrange(60), rng.randrange(60),
-                         rng.randrange(4)))
+        made = sid = 0
+        while made < events:
+            a, u, day = rng.randrange(accounts), rng.randrange(25), rng.choice(days)
+            sid += 1
+            t = rng.randrange(6 * 3600, 20 * 3600)
+            for _ in range(min(rng.randint(5, 30), events - made)):
+                t += rng.randint(10, 120)
+                fh.write('{"type":"event","account_id":"a%d","user_id":"u%d","name":"%s",'
+                         '"time":"%sT%02d:%02d:%02dZ","session_id":"s%d"}\n' % (
+                             a, u, rng.choice(NAMES), day, t // 3600 % 24, t // 60 % 60,
+                             t % 60, sid))
+                made += 1
 
 
 def parse_only(path: Path) -> float:

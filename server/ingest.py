@@ -68,6 +68,7 @@ class Loader:
         self._known: set[str] | None = None
         self._rows: dict[str, dict[tuple, dict]] = defaultdict(dict)
         self._events = EventWriter(session)
+        self._handlers = {t: getattr(self, f"_add_{t}") for t in RECORD_TYPES}
         self._touched: set[str] = set()
         self.pending = 0
         self.loaded: dict[str, int] = defaultdict(int)
@@ -96,10 +97,11 @@ class Loader:
         if not isinstance(rec, dict):
             raise RecordError("a record must be a JSON object")
         rtype = rec.get("type")
-        if rtype not in RECORD_TYPES:
+        handler = self._handlers.get(rtype) if isinstance(rtype, str) else None
+        if handler is None:
             raise RecordError(f"unknown type {rtype!r}; expected one of {', '.join(RECORD_TYPES)}",
                               "type")
-        getattr(self, f"_add_{rtype}")(rec)
+        handler(rec)
         self.loaded[rtype] += 1
         self.pending += 1
         if self.pending >= self.batch_size:
@@ -253,14 +255,15 @@ class Loader:
     def _add_event(self, rec: dict) -> None:
         # The hot path: the same checks as the helpers in server.records, inlined.
         account_id = rec.get("account_id")
-        if not isinstance(account_id, str) or account_id not in self.known_accounts():
+        known = self._known if self._known is not None else self.known_accounts()
+        if not isinstance(account_id, str) or account_id not in known:
             account_id = self._account_ref(rec)
         user_id, name = rec.get("user_id"), rec.get("name")
         if not isinstance(user_id, str) or not user_id or len(user_id) > 200:
             user_id = r.text(rec, "user_id", required=True, max_len=200)
         if not isinstance(name, str) or not name or len(name) > 200:
             name = r.text(rec, "name", required=True, max_len=200)
-        when = r.parse_instant(rec.get("time"), "time") if "time" in rec else r.instant(
+        when = r.parse_instant(rec.get("time"), "time") if rec.get("time") else r.instant(
             rec, "time", required=True)
         session_id = rec.get("session_id")
         if session_id is not None:

@@ -44,6 +44,10 @@ def event_digest(account_id: str, user_id: str, name: str, epoch_us: int) -> int
     return int.from_bytes(hashlib.blake2b(basis, digest_size=8).digest(), "big", signed=True)
 
 
+_blake2b = hashlib.blake2b
+_from_bytes = int.from_bytes
+
+
 def _day(ts: float) -> date:
     return datetime.fromtimestamp(ts, timezone.utc).date()
 
@@ -59,7 +63,8 @@ class EventWriter:
     def add(self, account_id: str, user_id: str, name: str, when: datetime,
             session_id: str | None) -> None:
         epoch_us = int(when.timestamp() * 1_000_000)
-        digest = event_digest(account_id, user_id, name, epoch_us)
+        basis = f"{account_id}\x1f{user_id}\x1f{name}\x1f{epoch_us}".encode()
+        digest = _from_bytes(_blake2b(basis, digest_size=8).digest(), "big", signed=True)
         self.events[digest] = (account_id, user_id, name, epoch_us // 1_000_000, session_id)
 
     def __len__(self) -> int:
