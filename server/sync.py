@@ -262,8 +262,8 @@ def run_sync(store: Store, connector: Any, streams: list[str] | None = None, ful
                         counts.update(before[0])  # the page was rolled back: so are its counts
                         unmapped = before[1]
                         raise
-                    log.info("%s/%s: page %d landed %d records (%d skipped, %d deleted) "
-                             "in %.1fs", connector.name, name, counts["pages"],
+                    log.info("%s/%s: page %d landed; %d records so far (%d skipped, "
+                             "%d deleted) in %.1fs", connector.name, name, counts["pages"],
                              counts["records"], counts["skipped"], counts["deleted"],
                              time.monotonic() - began)
                     notify("page", name, counts)
