@@ -225,7 +225,7 @@ def demo(ctx: Context, accounts: int, events: int, seed: int, host: str, port: i
               f"API token: {tok}\n"
               f"try: curl -H 'Authorization: Bearer {tok}' "
               f"'http://{host}:{port}/api/v1/accounts?limit=5'\n"
-              f"widget preview: http://{host}:{port}/preview#token={tok}\n")
+              f"widget preview: http://{host}:{port}/preview?id=acc-0001#token={tok}\n")
     if no_serve:
         click.echo(banner.rstrip())
         return
