@@ -31,23 +31,14 @@ class Evaluation:
     phase: str
 
 
-def _health_only(facts, as_of: date, cfg) -> Any:
-    rev = mx.revenue(facts, as_of)
-    use = mx.usage(facts.usage, facts.seats, cfg, rev.renewal.onboarding_start, as_of)
-    sup = mx.support(facts.tickets, as_of)
-    rel = mx.relationship(facts, rev.arr, cfg, as_of)
-    return rev, use, sup, rel, mx.health(use, sup, rel, cfg)
-
-
 def evaluate(facts, facts_before, as_of: date, cfg) -> Evaluation:
     """Compute the 360 figures of one account (facts_before = the same account 30 days ago)."""
-    rev, use, sup, rel, hl = _health_only(facts, as_of, cfg)
     before = None
     if facts_before is not None:
-        before = _health_only(facts_before, as_of - timedelta(days=30), cfg)[4].score
-    sig = mx.signals(facts, use, sup, rel, hl, before, rev.renewal, cfg, as_of)
-    ph = mx.phase(rev.arr, rev.had_arr_before, rev.renewal, use, rel, cfg, as_of)
-    return Evaluation(rev, use, sup, rel, hl, before, sig, ph)
+        before = mx.account_metrics(facts_before, cfg, as_of - timedelta(days=30)).health.score
+    fig = mx.account_metrics(facts, cfg, as_of, before)
+    return Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship, fig.health, before,
+                      list(fig.signals), fig.phase)
 
 
 def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
