@@ -315,7 +315,8 @@ class FakeHubSpot:
             if not links:
                 errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
                                "message": f"No {to_type} is associated with {item['id']}.",
-                               "context": {"fromObjectId": [str(item["id"])]}})
+                               "context": {"fromObjectId": [str(item["id"])]},
+                               "links": {}, "errors": []})
                 continue
             type_id = PRIMARY_TYPE_IDS.get((from_type, to_type), 1)
             results.append({"from": {"id": str(item["id"])}, "to": [
@@ -374,10 +375,17 @@ class FakeHubSpot:
             body = json.loads(raw)
         elif raw:
             body = parse_qs(raw.decode())
+        entry = {"method": method, "path": path, "query": query, "body": body,
+                 "auth": headers.get("authorization")}
         if self.keep_log:
             with self.lock:
-                self.log.append({"method": method, "path": path, "query": query, "body": body,
-                                 "auth": headers.get("authorization")})
+                self.log.append(entry)
+        status, answer, extra = self._route(method, path, query, headers, body)
+        entry["status"] = status
+        return status, answer, extra
+
+    def _route(self, method: str, path: str, query: dict, headers: dict, body: Any
+               ) -> tuple[int, Any, dict]:
         for fault in self.faults:
             if fault.times > 0 and fault.method == method and re.search(fault.path, path):
                 if fault.skip > 0:
