@@ -44,7 +44,7 @@ class AmplitudeSettings(Settings):
                                          "when Amplitude answers 400 (over 4 GB) or 504.")
     delay_hours: int = setting(3, help="Hours held back: Amplitude makes events exportable "
                                        "about 2 hours after they arrive.")
-    page_size: int = setting(5000, help="Records landed per transaction.")
+    page_size: int = setting(20000, help="Records landed per transaction.")
 
     def validate(self, prefix: str = "") -> None:
         problems = check_common(prefix, self, HOSTS)

@@ -71,7 +71,7 @@ class MixpanelSettings(Settings):
     lookback_days: int = setting(2, help="Days re-exported on every run for late events "
                                          "(duplicates are not counted twice).")
     events: list = setting([], help="Only these event names (comma-separated); default all.")
-    page_size: int = setting(5000, help="Records landed per transaction.")
+    page_size: int = setting(20000, help="Records landed per transaction.")
 
     def validate(self, prefix: str = "") -> None:
         problems = check_common(prefix, self, HOSTS)

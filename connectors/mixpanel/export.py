@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from connectors.mixpanel.attribution import Attributor
-from connectors.mixpanel.streaming import CHUNK, PageBuffer, epoch_to_iso, iter_lines
+from connectors.mixpanel.streaming import CHUNK, EpochFormatter, PageBuffer, iter_lines
 
 HOSTS = {"us": "https://data.mixpanel.com", "eu": "https://data-eu.mixpanel.com",
          "in": "https://data-in.mixpanel.com"}
@@ -44,8 +44,33 @@ class EventNormaliser:
         self.account_property = account_property
         self.email_property = email_property
         self.session_property = session_property
+        self.iso = EpochFormatter()
 
     def records(self, obj, buf: PageBuffer, line_no: int) -> None:
+        # fast path: the documented shape with one account key and no session property
+        try:
+            props = obj["properties"]
+            name = obj["event"]
+            t = props["time"]
+            user = props["distinct_id"]
+        except (KeyError, TypeError):
+            pass
+        else:
+            if (type(name) is str and name and type(t) is int and type(user) is str and user
+                    and not self.session_property):
+                keys = props.get(self.account_property) if self.account_property else None
+                if type(keys) is list and len(keys) == 1:
+                    keys = keys[0]
+                if type(keys) is str:
+                    acc = self.attributor.key(keys)
+                    if acc is not None:
+                        buf.records.append({"type": "event", "account_id": acc,
+                                            "user_id": user, "name": name,
+                                            "time": self.iso(t)})
+                        return
+        self._records(obj, buf, line_no)
+
+    def _records(self, obj, buf: PageBuffer, line_no: int) -> None:
         if not isinstance(obj, dict):
             buf.skip(f"line {line_no}", "not a JSON object")
             return
@@ -72,7 +97,7 @@ class EventNormaliser:
         accounts = self.attributor.accounts(keys, email, buf.unmapped)
         if not accounts:
             return
-        when = epoch_to_iso(t)
+        when = self.iso(t)
         uid = user if isinstance(user, str) else str(user)
         session = props.get(self.session_property) if self.session_property else None
         for acc in accounts:
@@ -90,18 +115,19 @@ def export_window(http, params: dict, normaliser: EventNormaliser, buf: PageBuff
                         headers={"Accept-Encoding": "gzip", "Accept": "text/plain"})
     try:
         line_no = 0
-        loads = json.loads
+        decode = json.JSONDecoder().decode
+        records = normaliser.records
         for line in iter_lines(resp.iter_content(CHUNK)):
             line_no += 1
-            if not line.strip():
-                continue
             try:
-                obj = loads(line)
+                obj = decode(line.decode("utf-8"))
             except ValueError:
+                if not line.strip():
+                    continue
                 buf.skip(f"line {line_no}", "malformed JSON line")
                 continue
-            normaliser.records(obj, buf, line_no)
-            if buf.full():
+            records(obj, buf, line_no)
+            if len(buf.records) >= buf.size:
                 yield buf.take(state)
     finally:
         resp.close()

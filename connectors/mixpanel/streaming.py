@@ -214,6 +214,37 @@ def epoch_to_iso(value) -> str:
     return dt.isoformat().replace("+00:00", "Z")
 
 
+class EpochFormatter:
+    """Fast epoch (s or ms) -> ISO 8601 UTC text, caching the minute prefix.
+
+    ``2025-07-01T10:00:05Z`` for whole seconds, ``...05.123Z`` with milliseconds.
+    """
+
+    def __init__(self) -> None:
+        self._minutes: dict[int, str] = {}
+
+    def __call__(self, value) -> str:
+        if type(value) is not int:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                return epoch_to_iso(value)
+        if value > 100_000_000_000:
+            sec, ms = divmod(value, 1000)
+        else:
+            sec, ms = value, 0
+        minute, s = divmod(sec, 60)
+        prefix = self._minutes.get(minute)
+        if prefix is None:
+            if len(self._minutes) > 200_000:
+                self._minutes.clear()
+            prefix = (EPOCH + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:")
+            self._minutes[minute] = prefix
+        if ms:
+            return f"{prefix}{s:02d}.{ms:03d}Z"
+        return f"{prefix}{s:02d}Z"
+
+
 def parse_day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -62,7 +62,7 @@ class PendoSettings(Settings):
     window_days: int = setting(7, help="Days per aggregation request.")
     lookback_days: int = setting(1, help="Days read again on every run (Pendo processes "
                                          "events hourly, so recent days grow).")
-    page_size: int = setting(5000, help="Records landed per transaction.")
+    page_size: int = setting(20000, help="Records landed per transaction.")
 
     def validate(self, prefix: str = "") -> None:
         problems = check_common(prefix, self, HOSTS)

@@ -1,0 +1,424 @@
+"""Usage connector benchmark: Mixpanel JSONL and Amplitude ZIP exports through the real code.
+
+Not a test: it prints figures. A local server (its own process, so it does not share the
+GIL with the code measured) generates the export payloads lazily from an event index:
+Mixpanel streams JSON Lines for the requested days; Amplitude serves ZIP archives of
+gzipped hourly JSON Lines, written once to disk before timing starts. Nothing holds all
+events in memory on either side.
+
+For each format and volume, three phases run in fresh child processes (so peak RSS is
+per phase):
+
+* ``parse``: the bare loop over the same bytes: HTTP download, (unzip + gunzip,) split
+  lines, ``json.loads`` each line;
+* ``connector``: the connector's stream pages (HTTP, parse, attribution, normalisation),
+  records counted and dropped;
+* ``sync``: ``server.sync.run_sync`` into a fresh SQLite store (or --database-url), i.e.
+  the connector plus the record path (``server.ingest.Loader``), one transaction per page.
+
+Targets (issue 4): ``sync`` <= 3x ``parse``; peak RSS flat and <= 300 MB.
+
+    .venv/bin/python bench/bench_usage_connectors.py                     # 1M and 5M, both
+    .venv/bin/python bench/bench_usage_connectors.py --events 1000000 --formats mixpanel
+    .venv/bin/python bench/bench_usage_connectors.py --events 200000 --profile sync
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ACCOUNTS = 1000
+USERS = 25_000
+SESSION = 10                     # events per session, 30 s apart
+NAMES = ["Login", "Dashboard Viewed", "Report Created", "Report Shared", "Export CSV",
+         "Search", "Alert Created", "Settings Changed"]
+NOW = datetime(2025, 8, 1, 12, 0, tzinfo=timezone.utc)
+DAYS = 30
+START = datetime(2025, 7, 1, tzinfo=timezone.utc)
+SPAN_MS = DAYS * 86_400_000
+PROJECT = 987654
+
+
+# -- the event index ---------------------------------------------------------------------
+class Gen:
+    """Event i: session i // SESSION of a user; sessions spread evenly over DAYS days."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.sessions = max(1, total // SESSION)
+        self.base = int(START.timestamp() * 1000)
+
+    def session_start(self, s: int) -> int:
+        return self.base + s * SPAN_MS // self.sessions
+
+    def sessions_between(self, lo_ms: int, hi_ms: int) -> range:
+        """Sessions starting in [lo_ms, hi_ms)."""
+        first = max(0, -(-(lo_ms - self.base) * self.sessions // SPAN_MS))
+        last = min(self.sessions, -(-(hi_ms - self.base) * self.sessions // SPAN_MS))
+        return range(first, max(first, last))
+
+    def events(self, sessions: range):
+        """(i, user, account key, name, t_ms, session start ms) of the sessions' events."""
+        for s in sessions:
+            start = self.session_start(s)
+            user = (s * 7919) % USERS
+            acc = user % ACCOUNTS
+            key = f"acc{acc}.example.com" if s % 100 else f"unknown{s % 37}.example.org"
+            for k in range(SESSION):
+                i = s * SESSION + k
+                if i >= self.total:
+                    return
+                yield i, user, key, NAMES[(i * 31) % len(NAMES)], start + k * 30_000, start
+
+
+MP_LINE = ('{"event":"%s","properties":{"time":%d,"distinct_id":"u%d","$insert_id":"%x",'
+           '"mp_processing_time_ms":%d,"company_id":["%s"],"$browser":"Chrome",'
+           '"$os":"Mac OS X","$city":"Berlin","plan":"enterprise","mp_lib":"web"}}\n')
+AMP_LINE = ('{"$insert_id":"%x","amplitude_id":%d,"app":%d,"device_id":"d-%d",'
+            '"event_id":%d,"event_properties":{"source":"web"},"event_time":"%s",'
+            '"event_type":"%s","groups":{"company":["%s"]},"group_properties":{},'
+            '"user_id":"u%d","user_properties":{"plan":"enterprise"},'
+            '"server_received_time":"%s","server_upload_time":"%s","client_event_time":"%s",'
+            '"session_id":%d,"platform":"Web","country":"Germany","uuid":"%032x"}\n')
+
+
+def amp_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def mixpanel_chunks(gen: Gen, lo_day: str, hi_day: str):
+    lo = int(datetime.fromisoformat(lo_day).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    hi = int(datetime.fromisoformat(hi_day).replace(tzinfo=timezone.utc).timestamp()
+             * 1000) + 86_400_000
+    buf: list[str] = []
+    size = 0
+    for i, user, key, name, t, _ in gen.events(gen.sessions_between(lo, hi)):
+        line = ('{"broken": \n' if i % 100_000 == 77 else
+                MP_LINE % (name, t, user, i, t + 3000, key))
+        buf.append(line)
+        size += len(line)
+        if size >= 1 << 16:
+            yield "".join(buf).encode()
+            buf, size = [], 0
+    if buf:
+        yield "".join(buf).encode()
+
+
+def amplitude_archive(gen: Gen, start: str, end: str, path: Path) -> bool:
+    """Write the export archive of [start, end] hours to path; False when empty (404)."""
+    lo = datetime.strptime(start, "%Y%m%dT%H").replace(tzinfo=timezone.utc)
+    hi = datetime.strptime(end, "%Y%m%dT%H").replace(tzinfo=timezone.utc)
+    wrote = False
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        h = lo
+        while h <= hi:
+            h_ms = int(h.timestamp() * 1000)
+            sess = gen.sessions_between(h_ms, h_ms + 3_600_000)
+            if len(sess):
+                name = f"{PROJECT}/{PROJECT}_{h:%Y-%m-%d}_{h.hour}#0.json.gz"
+                with zf.open(name, "w", force_zip64=True) as member, \
+                        gzip.GzipFile(fileobj=member, mode="wb", compresslevel=1) as gz:
+                    buf = []
+                    for i, user, key, ev_name, t, s0 in gen.events(sess):
+                        when = amp_time(t)
+                        buf.append('{"broken": \n' if i % 100_000 == 77 else AMP_LINE % (
+                            i, 5_000_000_000 + user, PROJECT, user, i % 1000, when, ev_name,
+                            key, user, when, when, when, s0, i))
+                        if len(buf) >= 2000:
+                            gz.write("".join(buf).encode())
+                            buf = []
+                    gz.write("".join(buf).encode())
+                wrote = True
+            h += timedelta(hours=1)
+    return wrote
+
+
+def serve(total: int, port_q, workdir: str, amp_windows: list[tuple[str, str]]) -> None:
+    """The fake vendor server process."""
+    gen = Gen(total)
+    cache: dict[tuple[str, str], Path | None] = {}
+
+    def archive(start: str, end: str) -> Path | None:
+        if (start, end) not in cache:
+            path = Path(workdir) / f"amp_{start}_{end}.zip"
+            cache[(start, end)] = path if amplitude_archive(gen, start, end, path) else None
+        return cache[(start, end)]
+
+    for w in amp_windows:           # pre-warm: generation is not part of what is measured
+        archive(*w)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            u = urlparse(self.path)
+            q = {k: v[0] for k, v in parse_qs(u.query).items()}
+            if u.path == "/api/2.0/export":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in mixpanel_chunks(gen, q["from_date"], q["to_date"]):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            elif u.path == "/api/2/export":
+                path = archive(q["start"], q["end"])
+                if path is None:
+                    body = b"No data"
+                    self.send_response(404)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/zip")
+                self.send_header("Content-Length", str(path.stat().st_size))
+                self.end_headers()
+                with path.open("rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        self.wfile.write(chunk)
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port_q.put(httpd.server_address[1])
+    httpd.serve_forever()
+
+
+# -- phases (run in child processes) ------------------------------------------------------
+def make_store(url: str | None, tmp: str):
+    from server.db import Store
+    from server.ingest import load_records
+
+    store = Store(url or f"sqlite:///{tmp}/bench.db")
+    with store.session() as s:
+        load_records(s, ({"type": "account", "id": f"a{i}", "name": f"Account {i}",
+                          "domains": [f"acc{i}.example.com"], "seats": 50}
+                         for i in range(ACCOUNTS)))
+    return store
+
+
+def make_connector(fmt: str, base: str, store, page_size: int):
+    if fmt == "mixpanel":
+        from connectors.mixpanel.connector import MixpanelConnector, MixpanelSettings
+
+        conn = MixpanelConnector(MixpanelSettings.from_dict({
+            "api_secret": "bench", "base_url": base, "start_date": START.date().isoformat(),
+            "window_days": 7, "page_size": page_size}))
+    else:
+        from connectors.amplitude.connector import AmplitudeConnector, AmplitudeSettings
+
+        conn = AmplitudeConnector(AmplitudeSettings.from_dict({
+            "api_key": "bench", "secret_key": "bench", "base_url": base,
+            "start_date": START.date().isoformat(), "window_hours": 24,
+            "page_size": page_size}))
+    conn.store = store
+    conn.started_at = NOW
+    return conn
+
+
+def amplitude_windows() -> list[tuple[str, str]]:
+    """The windows the connector asks for (its plan, recomputed here for the pre-warm)."""
+    nxt = START
+    last = (NOW - timedelta(hours=3)).replace(minute=0) - timedelta(hours=1)
+    out = []
+    while nxt <= last:
+        hi = min(last, nxt + timedelta(hours=23))
+        out.append((nxt.strftime("%Y%m%dT%H"), hi.strftime("%Y%m%dT%H")))
+        nxt = hi + timedelta(hours=1)
+    return out
+
+
+def mixpanel_windows() -> list[tuple[str, str]]:
+    from connectors.mixpanel.export import windows
+
+    return [(a.isoformat(), b.isoformat()) for a, b in windows(START.date(), NOW.date(), 7)]
+
+
+def phase_parse(fmt: str, base: str) -> int:
+    import requests
+
+    from connectors.mixpanel.streaming import CHUNK, iter_lines
+
+    n = 0
+    loads = json.loads
+    with requests.Session() as http:
+        if fmt == "mixpanel":
+            for lo, hi in mixpanel_windows():
+                with http.get(f"{base}/api/2.0/export", params={"from_date": lo, "to_date": hi},
+                              stream=True) as r:
+                    for line in iter_lines(r.iter_content(CHUNK)):
+                        try:
+                            loads(line)
+                        except ValueError:
+                            pass
+                        n += 1
+            return n
+        for lo, hi in amplitude_windows():
+            with http.get(f"{base}/api/2/export", params={"start": lo, "end": hi},
+                          stream=True) as r:
+                if r.status_code == 404:
+                    continue
+                spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+                for chunk in r.iter_content(CHUNK):
+                    spool.write(chunk)
+            spool.seek(0)
+            with zipfile.ZipFile(spool) as zf:
+                for info in zf.infolist():
+                    with zf.open(info) as raw, gzip.GzipFile(fileobj=raw) as gz:
+                        for line in io.BufferedReader(gz, CHUNK):
+                            try:
+                                loads(line)
+                            except ValueError:
+                                pass
+                            n += 1
+            spool.close()
+    return n
+
+
+def phase_connector(fmt: str, base: str, db: str | None, tmp: str, page_size: int) -> dict:
+    store = make_store(db, tmp)
+    conn = make_connector(fmt, base, store, page_size)
+    stream = conn.get_stream("events")
+    records = skipped = unmapped = 0
+    start = time.perf_counter()
+    for page in stream.pages(None):
+        records += len(page.records)
+        skipped += len(page.skipped)
+        unmapped += sum(page.unmapped.values())
+    return {"seconds": time.perf_counter() - start, "records": records, "skipped": skipped,
+            "unmapped": unmapped}
+
+
+def phase_sync(fmt: str, base: str, db: str | None, tmp: str, page_size: int) -> dict:
+    from sqlalchemy import func, select
+
+    from server import models as m
+    from server.sync import run_sync
+
+    store = make_store(db, tmp)
+    conn = make_connector(fmt, base, store, page_size)
+    start = time.perf_counter()
+    report = run_sync(store, conn)
+    seconds = time.perf_counter() - start
+    with store.sessions() as s:
+        keys = s.scalar(select(func.count()).select_from(m.EventKey))
+    c = report["streams"]["events"]
+    return {"seconds": seconds, "records": c["records"], "skipped": c["skipped"],
+            "unmapped": c["unmapped"], "stored_events": keys, "status": report["status"]}
+
+
+def child(args) -> None:
+    phase, fmt, base, db, page_size, profile = args
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = None
+        if profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
+        if phase == "parse":
+            t0 = time.perf_counter()
+            n = phase_parse(fmt, base)
+            out = {"seconds": time.perf_counter() - t0, "lines": n}
+        elif phase == "connector":
+            out = phase_connector(fmt, base, db, tmp, page_size)
+        else:
+            out = phase_sync(fmt, base, db, tmp, page_size)
+        if prof is not None:
+            import pstats
+
+            prof.disable()
+            stats = pstats.Stats(prof, stream=sys.stderr)
+            stats.sort_stats("tottime").print_stats(25)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out), flush=True)
+
+
+def run_child(phase, fmt, base, db, page_size, profile) -> dict:
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--child", json.dumps(
+        [phase, fmt, base, db, page_size, profile])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"{phase} {fmt} failed:\n{proc.stderr[-4000:]}")
+    if profile:
+        sys.stderr.write(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", default="1000000,5000000",
+                    help="comma-separated volumes (default 1000000,5000000)")
+    ap.add_argument("--formats", default="mixpanel,amplitude")
+    ap.add_argument("--phases", default="parse,connector,sync")
+    ap.add_argument("--database-url", default=None, help="store for the sync phase "
+                                                         "(default: a fresh SQLite file)")
+    ap.add_argument("--page-size", type=int, default=20000)
+    ap.add_argument("--profile", default="", help="a phase to run under cProfile")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+    print(f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}, {ACCOUNTS} accounts, "
+          f"{USERS} users, {DAYS} days, page size {args.page_size}")
+    print(f"{'format':10} {'events':>9} {'phase':10} {'seconds':>8} {'events/s':>10} "
+          f"{'x parse':>8} {'peak RSS MB':>11}  notes")
+    for total in [int(x) for x in args.events.split(",")]:
+        for fmt in args.formats.split(","):
+            with tempfile.TemporaryDirectory() as work:
+                q = mp.Queue()
+                windows = amplitude_windows() if fmt == "amplitude" else []
+                prep = time.perf_counter()
+                srv = mp.Process(target=serve, args=(total, q, work, windows), daemon=True)
+                srv.start()
+                try:
+                    base = f"http://127.0.0.1:{q.get(timeout=3600)}"
+                    if fmt == "amplitude":
+                        print(f"  (amplitude archives generated in "
+                              f"{time.perf_counter() - prep:.0f} s, not measured)")
+                    parse_s = None
+                    for phase in args.phases.split(","):
+                        out = run_child(phase, fmt, base, args.database_url, args.page_size,
+                                        args.profile == phase)
+                        secs = out["seconds"]
+                        if phase == "parse":
+                            parse_s = secs
+                        ratio = f"{secs / parse_s:.2f}" if parse_s else "-"
+                        notes = ", ".join(f"{k}={v}" for k, v in out.items()
+                                          if k not in ("seconds", "peak_rss_mb"))
+                        print(f"{fmt:10} {total:>9} {phase:10} {secs:>8.1f} "
+                              f"{total / secs:>10.0f} {ratio:>8} {out['peak_rss_mb']:>11.0f}  "
+                              f"{notes}", flush=True)
+                finally:
+                    srv.terminate()
+                    srv.join(10)
+
+
+if __name__ == "__main__":
+    main()
