@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 CHUNK = 1 << 16
 MAX_SKIPPED_PER_PAGE = 200
@@ -201,10 +201,6 @@ class PageBuffer:
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def utc_today() -> date:
-    return datetime.now(timezone.utc).date()
-
-
 def epoch_to_iso(value) -> str:
     """Epoch seconds or milliseconds (numbers above 1e11 are taken as ms) -> ISO 8601 UTC."""
     t = float(value)
@@ -243,10 +239,3 @@ class EpochFormatter:
         if ms:
             return f"{prefix}{s:02d}.{ms:03d}Z"
         return f"{prefix}{s:02d}Z"
-
-
-def parse_day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None

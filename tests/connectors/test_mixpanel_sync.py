@@ -286,3 +286,61 @@ def test_eu_and_india_residency_hosts_and_settings_errors():
     assert "MIXPANEL_SERVICE_ACCOUNT_SECRET" in msg and "MIXPANEL_REGION" in msg
     assert "MIXPANEL_PROJECT_ID" in msg
     assert "s3cret" not in repr(MixpanelSettings.from_dict({"api_secret": "s3cret"}))
+
+
+def test_kill_9_mid_export_then_rerun_gives_exact_counts(server, store, tmp_path):
+    """A real `account360 sync mixpanel` process killed with SIGKILL inside a window."""
+    import os
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    from sqlalchemy import select
+
+    from server.sync import SyncState
+
+    fake = MixpanelFake(server, EVENTS, MALFORMED)   # the CLI runs on the real clock:
+    release = threading.Event()                       # windows 2025-05-01.. up to today
+    served = fake.handle
+
+    def stalling(req):
+        resp = served(req)
+        if req.arg("from_date") != "2025-06-26":
+            return resp
+        chunks = list(resp.body)
+
+        def body():
+            yield from chunks[:len(chunks) // 2]
+            release.wait(60)            # the process is killed while reading here
+        return Resp(200, body(), resp.headers)
+
+    server.route("GET", EXPORT, stalling)
+    url = store.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "ACCOUNT360_DATABASE_URL": url, "ACCOUNT360_DATA_DIR": str(tmp_path),
+           "MIXPANEL_API_SECRET": "x", "MIXPANEL_BASE_URL": server.url,
+           "MIXPANEL_START_DATE": "2025-05-01", "MIXPANEL_PAGE_SIZE": "1"}
+    exe = Path(sys.executable).parent / "account360"
+    proc = subprocess.Popen([str(exe), "sync", "mixpanel"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(r.arg("from_date") == "2025-06-26" for r in server.requests):
+                time.sleep(1.0)     # let it land the records before the stall
+                break
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        release.set()
+    with store.sessions() as s:
+        state = s.scalar(select(SyncState.state).where(SyncState.connector == "mixpanel"))
+    assert state == {"through": "2025-06-25"}
+    assert ("acc-acme", "2025-07-01", "u1") in H.user_days(store)   # landed before the kill
+    server.route("GET", EXPORT, served)
+    done = subprocess.run([str(exe), "sync", "mixpanel"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "run 2 success" in done.stdout
+    assert H.user_days(store) == H.expected_user_days(normalised(EVENTS, accounts_of))

@@ -11,7 +11,7 @@ import gzip
 import io
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
