@@ -183,15 +183,23 @@ def account_index(connector) -> AccountIndex:
     `connector.store` (tests, embedding code) or else the service's configured database
     (ACCOUNT360_DATABASE_URL / DATA_DIR), the same one `account360 sync` lands data in.
     """
+    from connectors.errors import ConfigError
+
     freemail = getattr(getattr(connector, "workspace", None), "freemail_domains", None)
     store = getattr(connector, "store", None)
     if store is not None:
-        return AccountIndex.from_store(store, freemail)
-    from server.config import load_config
-    from server.db import Store
+        index = AccountIndex.from_store(store, freemail)
+    else:
+        from server.config import load_config
+        from server.db import Store
 
-    own = Store(load_config()["DATABASE_URL"], migrate=False)
-    try:
-        return AccountIndex.from_store(own, freemail)
-    finally:
-        own.dispose()
+        own = Store(load_config()["DATABASE_URL"], migrate=False)
+        try:
+            index = AccountIndex.from_store(own, freemail)
+        finally:
+            own.dispose()
+    if not index.ids:
+        # Everything would be unmapped and the cursor would move past it: refuse instead.
+        raise ConfigError("the store has no accounts yet: sync the CRM (or import accounts) "
+                          "first, then this connector", connector=connector.name)
+    return index

@@ -215,3 +215,13 @@ def test_settings_errors_name_the_variables():
     s = ZendeskSettings.from_dict({"subdomain": "acme", "oauth_token": "secret-token"})
     assert ZendeskConnector(s).base_url == "https://acme.zendesk.com"
     assert "secret-token" not in repr(s)
+
+
+def test_an_empty_store_stops_the_sync_before_the_cursor_moves(server, app):
+    empty = app.extensions["account360"].store           # no accounts seeded
+    ZendeskFake(server, {None: PAGE_1, "c1": PAGE_2})
+    report = run_sync(empty, connector(server, empty))
+    assert report["status"] == "failed"
+    assert "no accounts yet" in report["streams"]["tickets"]["errors"][0]["message"]
+    assert load_state(empty, "zendesk", "tickets") is None
+    assert server.calls(EXPORT) == []
