@@ -330,8 +330,50 @@ def phase_sync(fmt: str, base: str, db: str | None, tmp: str, page_size: int) ->
             "unmapped": c["unmapped"], "stored_events": keys, "status": report["status"]}
 
 
+TIMED = [
+    ("server.ingest", "Loader", "add"), ("server.ingest", "Loader", "flush"),
+    ("server.ingest", "Loader", "finish"), ("server.ingest", "Loader", "known_accounts"),
+    ("server.usage_ingest", "EventWriter", "add"),
+    ("server.usage_ingest", "EventWriter", "_insert_keys"),
+    ("server.usage_ingest", "EventWriter", "_merge_implicit_sessions"),
+    ("server.usage_ingest", "EventWriter", "flush"),
+    ("sqlalchemy.orm", "Session", "commit"),
+    ("server.sync", None, "_save_run"), ("server.sync", None, "_save_state"),
+]
+
+
+def instrument() -> dict:
+    """Wrap the record path's functions with inclusive timers (seconds, calls)."""
+    import functools
+    import importlib
+
+    totals: dict[str, list] = {}
+    for module, cls, name in TIMED:
+        mod = importlib.import_module(module)
+        owner = getattr(mod, cls) if cls else mod
+        fn = getattr(owner, name)
+        key = f"{cls + '.' if cls else ''}{name}"
+        slot = totals.setdefault(key, [0.0, 0])
+
+        def wrap(fn=fn, slot=slot):
+            @functools.wraps(fn)
+            def timed(*a, **kw):
+                t0 = time.perf_counter()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    slot[0] += time.perf_counter() - t0
+                    slot[1] += 1
+            return timed
+        setattr(owner, name, wrap())
+    return totals
+
+
 def child(args) -> None:
     phase, fmt, base, db, page_size, profile = args
+    breakdown = profile == "breakdown"
+    profile = profile and not breakdown
+    totals = instrument() if breakdown and phase == "sync" else None
     with tempfile.TemporaryDirectory() as tmp:
         prof = None
         if profile:
@@ -354,6 +396,9 @@ def child(args) -> None:
             stats = pstats.Stats(prof, stream=sys.stderr)
             stats.sort_stats("tottime").print_stats(25)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if totals is not None:
+        for key, (secs, calls) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
+            sys.stderr.write(f"    {key:38} {secs:8.1f} s  {calls:>9} calls (inclusive)\n")
     print(json.dumps(out), flush=True)
 
 
@@ -366,7 +411,8 @@ def run_child(phase, fmt, base, db, page_size, profile) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"{phase} {fmt} failed:\n{proc.stderr[-4000:]}")
     if profile:
-        sys.stderr.write(proc.stderr)
+        sys.stderr.write("".join(x for x in proc.stderr.splitlines(True)
+                                 if not x.startswith(("INFO", "WARNING", "20"))))
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -380,6 +426,8 @@ def main() -> None:
                                                          "(default: a fresh SQLite file)")
     ap.add_argument("--page-size", type=int, default=20000)
     ap.add_argument("--profile", default="", help="a phase to run under cProfile")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="time the record path's parts inside the sync phase")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -404,8 +452,9 @@ def main() -> None:
                               f"{time.perf_counter() - prep:.0f} s, not measured)")
                     parse_s = None
                     for phase in args.phases.split(","):
+                        prof = "breakdown" if args.breakdown else args.profile == phase
                         out = run_child(phase, fmt, base, args.database_url, args.page_size,
-                                        args.profile == phase)
+                                        prof)
                         secs = out["seconds"]
                         if phase == "parse":
                             parse_s = secs

@@ -69,7 +69,35 @@ class EventNormaliser:
         self.account_path = tuple(account_property.split(".")) if account_property else None
         self.email_path = tuple(email_property.split(".")) if email_property else None
 
-    def records(self, ev, buf: PageBuffer, where: str) -> None:
+    def records(self, ev, buf: PageBuffer, where: str, line: int | None = None) -> None:
+        # fast path: the export's usual shape, one group value, Amplitude's time format
+        try:
+            name = ev["event_type"]
+            when = ev["event_time"]
+            user = ev["user_id"]
+            groups = ev["groups"]
+        except (KeyError, TypeError):
+            pass
+        else:
+            if (type(name) is str and name and type(when) is str and len(when) >= 19
+                    and when[10] == " " and len(when) <= 26 and type(user) is str and user
+                    and self.account_path is None and type(groups) is dict):
+                keys = groups.get(self.group_type)
+                if type(keys) is list and len(keys) == 1:
+                    keys = keys[0]
+                if type(keys) is str:
+                    acc = self.attributor.key(keys)
+                    if acc is not None:
+                        rec = {"type": "event", "account_id": acc, "user_id": user,
+                               "name": name, "time": f"{when[:10]}T{when[11:]}Z"}
+                        session = ev.get("session_id")
+                        if type(session) is int and session > 0:
+                            rec["session_id"] = session
+                        buf.records.append(rec)
+                        return
+        self._records(ev, buf, where if line is None else f"{where}:{line}")
+
+    def _records(self, ev, buf: PageBuffer, where: str) -> None:
         if not isinstance(ev, dict):
             buf.skip(where, "not a JSON object")
             return
@@ -186,17 +214,17 @@ def export_pages(http, settings, state: dict | None, attributor: Attributor, mak
             continue
         if spool is not None:
             with spool:
-                loads = json.loads
+                decode = json.JSONDecoder().decode
+                records = normaliser.records
                 for member, n, line in iter_archive(spool, buf):
-                    if not line.strip():
-                        continue
                     try:
-                        ev = loads(line)
+                        ev = decode(line.decode("utf-8"))
                     except ValueError:
-                        buf.skip(f"{member}:{n}", "malformed JSON line")
+                        if line.strip():
+                            buf.skip(f"{member}:{n}", "malformed JSON line")
                         continue
-                    normaliser.records(ev, buf, f"{member}:{n}")
-                    if buf.full():
+                    records(ev, buf, member, n)
+                    if len(buf.records) >= buf.size:
                         yield buf.take(current)
         current = {"through_hour": hour_str(hi)}
         yield buf.take(current)
