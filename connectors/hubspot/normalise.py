@@ -9,31 +9,18 @@ from __future__ import annotations
 
 import re
 import typing as t
-from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timezone
+from decimal import Decimal
 
+from connectors.common import Skip, Unmapped, number, strip_html
 from server.records import normalise_domain
+
+__all__ = ["Skip", "Unmapped", "number", "strip_html"]
 
 SYSTEM = "hubspot"
 TICKET_PRIORITY = {"low": "low", "medium": "normal", "normal": "normal", "high": "high",
                    "urgent": "urgent", "critical": "urgent"}
 PENDING_WORDS = ("waiting on contact", "waiting on customer", "pending", "on hold")
-
-
-class Skip(Exception):
-    """The object cannot become a record; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Unmapped(Exception):
-    """The object has no company, so no account; `key` is what it carried instead."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 def ms(value: t.Any) -> int | None:
@@ -69,16 +56,6 @@ def day(value: t.Any) -> str | None:
 
 def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat().replace("+00:00", "Z")
-
-
-def number(value: t.Any) -> Decimal | None:
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        num = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return num if num.is_finite() else None
 
 
 def local_id(vendor_id: str, kind: str | None = None) -> str:
@@ -264,17 +241,3 @@ def touchpoint(obj: dict, object_type: str, account_id: str, owner: str | None,
     if direction:
         rec["direction"] = direction
     return rec
-
-
-def strip_html(value: t.Any) -> str | None:
-    if not value:
-        return None
-    text = re.sub(r"<br\s*/?>|</p>", "\n", str(value), flags=re.I)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = (text.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<")
-            .replace("&gt;", ">"))
-    return text.strip() or None
-
-
-def today() -> date:
-    return datetime.now(timezone.utc).date()

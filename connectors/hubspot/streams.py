@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from connectors.base import Page, Stream
+from connectors.common import ModifiedCursor
 from connectors.hubspot import normalise as n
 from connectors.pagination import CursorPaginator
 
@@ -24,34 +25,6 @@ from connectors.pagination import CursorPaginator
 #: Archived times are compared with our clock; an hour of overlap absorbs clock skew
 #: (deleting something twice is harmless).
 ARCHIVE_MARGIN_MS = 3_600_000
-
-
-class SearchState:
-    """The resumable position of a search stream (see module docstring)."""
-
-    def __init__(self, raw: dict | None) -> None:
-        raw = raw or {}
-        self.since: int | None = raw.get("since")
-        self.seen: list[str] = list(raw.get("seen") or [])
-        self._seen = set(self.seen)
-        self.drain: str | None = raw.get("drain")
-        self.archived_since: int | None = raw.get("archived_since")
-        self.archived_after: str | None = raw.get("archived_after")
-
-    def take(self, oid: str, ts: int) -> bool:
-        """Record that an object was read; False if it was landed before."""
-        if self.since is not None and ts == self.since and oid in self._seen:
-            return False
-        if self.since is None or ts > self.since:
-            self.since, self.seen, self._seen = ts, [oid], {oid}
-        elif ts == self.since:
-            self.seen.append(oid)
-            self._seen.add(oid)
-        return True
-
-    def to_dict(self) -> dict:
-        return {"since": self.since, "seen": list(self.seen), "drain": self.drain,
-                "archived_since": self.archived_since, "archived_after": self.archived_after}
 
 
 class SearchStream(Stream):
@@ -80,7 +53,7 @@ class SearchStream(Stream):
 
     # -- the search loop ------------------------------------------------------------
     def pages(self, state: dict | None) -> Iterator[Page]:
-        st = SearchState(state)
+        st = ModifiedCursor(state)
         first_run = state is None
         yield from self._search(st)
         if first_run or st.archived_since is None:
@@ -90,7 +63,7 @@ class SearchStream(Stream):
         else:
             yield from self._archived(st)
 
-    def _query(self, st: SearchState) -> tuple[list[tuple[str, str, str]], str]:
+    def _query(self, st: ModifiedCursor) -> tuple[list[tuple[str, str, str]], str]:
         mprop = self.cursor_field
         if st.drain is not None:
             return [(mprop, "EQ", str(st.since)), ("hs_object_id", "GT", st.drain)], \
@@ -100,7 +73,7 @@ class SearchStream(Stream):
             filters.insert(0, (mprop, "GTE", str(st.since)))
         return filters, mprop
 
-    def _search(self, st: SearchState) -> Iterator[Page]:
+    def _search(self, st: ModifiedCursor) -> Iterator[Page]:
         cfg = self.connector.settings
         while True:
             filters, sort = self._query(st)
@@ -131,7 +104,7 @@ class SearchStream(Stream):
                 continue
             return
 
-    def _page(self, results: list[dict], st: SearchState) -> Page:
+    def _page(self, results: list[dict], st: ModifiedCursor) -> Page:
         fresh: list[dict] = []
         skipped: list[dict] = []
         for obj in results:
@@ -169,7 +142,7 @@ class SearchStream(Stream):
     def unmapped_key(self, obj: dict) -> str:
         return "no company association"
 
-    def _archived(self, st: SearchState) -> Iterator[Page]:
+    def _archived(self, st: ModifiedCursor) -> Iterator[Page]:
         since = st.archived_since or 0
         for data, cursor in self.client.list_archived(self.object_type, stream=self.name,
                                                       after=st.archived_after):

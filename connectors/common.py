@@ -1,0 +1,77 @@
+"""Helpers shared by the CRM connectors: normalisation outcomes and the modified-time cursor."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from decimal import Decimal, InvalidOperation
+
+
+class Skip(Exception):
+    """The object cannot become a record; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Unmapped(Exception):
+    """The object has no company, so no account; `key` is what it carried instead."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def number(value: t.Any) -> Decimal | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        num = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return num if num.is_finite() else None
+
+
+def strip_html(value: t.Any) -> str | None:
+    if not value:
+        return None
+    text = re.sub(r"<br\s*/?>|</p>", "\n", str(value), flags=re.I)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = (text.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<")
+            .replace("&gt;", ">"))
+    return text.strip() or None
+
+
+class ModifiedCursor:
+    """A resumable position in a stream ordered by last-modified time.
+
+    `since` is the last modified time landed (ms) and `seen` the ids landed with exactly
+    that time, so a rerun that starts again AT `since` skips what it already has, whatever
+    order the vendor gives records sharing a timestamp. `drain` (HubSpot) is an id cursor
+    used while draining one crowded timestamp; `archived_*` track the archived listing.
+    """
+
+    def __init__(self, raw: dict | None) -> None:
+        raw = raw or {}
+        self.since: int | None = raw.get("since")
+        self.seen: list[str] = list(raw.get("seen") or [])
+        self._seen = set(self.seen)
+        self.drain: str | None = raw.get("drain")
+        self.archived_since: int | None = raw.get("archived_since")
+        self.archived_after: str | None = raw.get("archived_after")
+
+    def take(self, oid: str, ts: int) -> bool:
+        """Record that an object was read; False if it was landed before."""
+        if self.since is not None and ts == self.since and oid in self._seen:
+            return False
+        if self.since is None or ts > self.since:
+            self.since, self.seen, self._seen = ts, [oid], {oid}
+        elif ts == self.since:
+            self.seen.append(oid)
+            self._seen.add(oid)
+        return True
+
+    def to_dict(self) -> dict:
+        return {"since": self.since, "seen": list(self.seen), "drain": self.drain,
+                "archived_since": self.archived_since, "archived_after": self.archived_after}

@@ -1,0 +1,206 @@
+"""Salesforce records -> import-format records.
+
+Ids are normalised to their 18-character form. Each function raises Skip for a record
+that cannot be loaded and Unmapped for one without an account (shared with HubSpot).
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from connectors.common import Skip, Unmapped, number, strip_html
+from server.records import normalise_domain
+
+__all__ = ["Skip", "Unmapped", "to18", "when", "account", "contact", "opportunity", "case",
+           "task", "touchpoint"]
+
+SYSTEM = "salesforce"
+_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+CASE_PRIORITY = {"low": "low", "medium": "normal", "normal": "normal", "high": "high",
+                 "urgent": "urgent", "critical": "urgent"}
+PENDING_WORDS = ("wait", "pending", "hold", "customer")
+
+
+def to18(sfid: t.Any) -> str | None:
+    """The 18-character form of a Salesforce id (15-character ids get their checksum)."""
+    if not sfid:
+        return None
+    sfid = str(sfid)
+    if len(sfid) != 15:
+        return sfid
+    suffix = ""
+    for chunk in (sfid[0:5], sfid[5:10], sfid[10:15]):
+        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
+        suffix += _CHECKSUM[bits]
+    return sfid + suffix
+
+
+def when(value: t.Any) -> datetime | None:
+    """A Salesforce datetime (2025-06-30T16:20:11.000+0000) as aware UTC."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def day(value: t.Any) -> str | None:
+    if not value:
+        return None
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return text
+    dt = when(text)
+    return None if dt is None else dt.date().isoformat()
+
+
+def iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.isoformat().replace("+00:00", "Z")
+
+
+def local_id(sfid: str, kind: str | None = None) -> str:
+    return f"{SYSTEM}-{kind}-{sfid}" if kind else f"{SYSTEM}-{sfid}"
+
+
+def crm(rec: dict) -> dict:
+    return {"system": SYSTEM, "id": to18(rec["Id"])}
+
+
+def account(rec: dict, account_id: str, owner: str | None, cfg: t.Any) -> dict:
+    """An Account -> an account record (domains from Website)."""
+    website = normalise_domain(str(rec.get("Website") or ""))
+    domains = [website] if website and "." in website and " " not in website else []
+    name = (rec.get("Name") or "").strip() or (domains[0] if domains else "")
+    if not name:
+        raise Skip("account has no name")
+    out: dict[str, t.Any] = {"type": "account", "id": account_id, "name": name[:500],
+                             "domains": domains, "crm": crm(rec)}
+    if owner:
+        out["owner"] = owner
+    if cfg.seats_field:
+        seats = number(rec.get(cfg.seats_field))
+        if seats is not None and seats >= 0:
+            out["seats"] = int(seats)
+    for field, key in ((cfg.renewal_date_field, "renewal_date"),
+                       (cfg.onboarding_start_field, "onboarding_start")):
+        if field and day(rec.get(field)):
+            out[key] = day(rec.get(field))
+    if cfg.segment_field and rec.get(cfg.segment_field):
+        out["segment"] = str(rec[cfg.segment_field])[:100]
+    if cfg.arr_field and number(rec.get(cfg.arr_field)) is not None:
+        out["crm_arr"] = str(number(rec.get(cfg.arr_field)))
+    return out
+
+
+def contact(rec: dict, account_id: str) -> dict:
+    email = (rec.get("Email") or "").strip().lower()
+    if not email:
+        raise Skip("contact has no email address")
+    name = " ".join(x for x in ((rec.get("FirstName") or "").strip(),
+                                (rec.get("LastName") or "").strip()) if x)
+    out = {"type": "contact", "id": local_id(to18(rec["Id"])), "account_id": account_id,
+           "email": email, "crm": crm(rec)}
+    if name:
+        out["name"] = name
+    if rec.get("Title"):
+        out["title"] = rec["Title"]
+    return out
+
+
+def opportunity(rec: dict, account_id: str, kind: str) -> dict:
+    """An Opportunity -> a deal; status from IsClosed/IsWon, never from stage names."""
+    status = "won" if rec.get("IsWon") else "lost" if rec.get("IsClosed") else "open"
+    amount = number(rec.get("Amount"))
+    extra: dict[str, t.Any] = {}
+    if amount is None:
+        if rec.get("Amount") not in (None, ""):
+            raise Skip(f"opportunity amount is not a number: {rec.get('Amount')!r}")
+        if status == "won":
+            raise Skip("won opportunity has no amount")
+        amount, extra["amount_missing"] = Decimal(0), True
+    close = day(rec.get("CloseDate"))
+    if close is None:
+        raise Skip("opportunity has no close date")
+    out = {"type": "deal", "id": local_id(to18(rec["Id"])), "account_id": account_id,
+           "kind": kind, "status": status, "amount": str(amount), "close_date": close,
+           "crm": crm(rec), **extra}
+    if rec.get("Name"):
+        out["name"] = rec["Name"][:500]
+    if rec.get("StageName"):
+        out["stage"] = rec["StageName"][:200]
+    if kind == "expansion":
+        out["expansion_type"] = "cross_sell" if "cross" in str(rec.get("Type") or "").lower() \
+            else "upsell"
+    if rec.get("Type"):
+        out["crm_type"] = rec["Type"]
+    return out
+
+
+def case(rec: dict, account_id: str) -> dict:
+    created = when(rec.get("CreatedDate"))
+    if created is None:
+        raise Skip("case has no CreatedDate")
+    label = str(rec.get("Status") or "").lower()
+    if rec.get("IsClosed"):
+        status = "closed"
+    elif any(w in label for w in PENDING_WORDS):
+        status = "pending"
+    else:
+        status = "open"
+    out = {"type": "ticket", "id": local_id(to18(rec["Id"])), "account_id": account_id,
+           "status": status,
+           "priority": CASE_PRIORITY.get(str(rec.get("Priority") or "").strip().lower(),
+                                         "normal"),
+           "created_at": iso(created), "crm": crm(rec)}
+    if rec.get("Subject"):
+        out["subject"] = rec["Subject"]
+    if rec.get("CaseNumber"):
+        out["case_number"] = rec["CaseNumber"]
+    if rec.get("Status"):
+        out["stage"] = rec["Status"]
+    closed = when(rec.get("ClosedDate"))
+    if rec.get("IsClosed") and closed is not None:
+        out["solved_at"] = iso(closed)
+    return out
+
+
+def task(rec: dict, account_id: str, record_id: str, owner: str | None) -> dict:
+    subject = (rec.get("Subject") or "").strip()
+    if not subject:
+        raise Skip("task has no subject")
+    done = bool(rec.get("IsClosed")) or str(rec.get("Status") or "").lower() == "completed"
+    out = {"type": "task", "id": record_id, "account_id": account_id, "subject": subject[:500],
+           "status": "done" if done else "open", "crm": crm(rec)}
+    if day(rec.get("ActivityDate")):
+        out["due_date"] = day(rec.get("ActivityDate"))
+    if owner:
+        out["owner"] = owner
+    note = strip_html(rec.get("Description"))
+    if note:
+        out["note"] = note
+    created = when(rec.get("CreatedDate"))
+    if created is not None:
+        out["created_at"] = iso(created)
+    if rec.get("Priority"):
+        out["priority"] = str(rec["Priority"]).lower()
+    return out
+
+
+def touchpoint(rec: dict, kind: str, account_id: str, owner: str | None) -> dict:
+    """A call or email Task, or an Event (meeting, or qbr when titled so) -> a touchpoint."""
+    at = day(rec.get("ActivityDate") or rec.get("StartDateTime") or rec.get("CreatedDate"))
+    if at is None:
+        raise Skip("activity has no date")
+    prefix = "event" if rec.get("attributes", {}).get("type") == "Event" else "task"
+    out = {"type": "touchpoint", "id": local_id(to18(rec["Id"]), prefix),
+           "account_id": account_id, "kind": kind, "date": at, "crm": crm(rec)}
+    if owner:
+        out["owner"] = owner
+    if rec.get("Subject"):
+        out["subject"] = rec["Subject"][:500]
+    return out
