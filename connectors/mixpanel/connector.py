@@ -15,6 +15,7 @@ from connectors.errors import ConfigError, ResponseError, TransientError
 from connectors.http import HttpClient
 from connectors.mixpanel.attribution import MATCH_MODES, Attributor, account_index
 from connectors.mixpanel.export import EXPORT_PATH, HOSTS, export_pages
+from connectors.mixpanel.profiles import QUERY_HOSTS, profile_table
 from connectors.registry import register
 from connectors.settings import Settings, setting
 
@@ -58,6 +59,11 @@ class MixpanelSettings(Settings):
     email_property: str = setting(
         "$email", help="Event property with the user's email, for email-domain attribution "
         "when the account key is missing or unknown (the distinct_id is used if it is an email).")
+    user_property: str = setting(
+        "", help="A user profile property holding the account key, for events without "
+        "ACCOUNT_PROPERTY (profiles are read once per run from the Query API /engage).")
+    query_base_url: str = setting("", help="Query API host override (default: mixpanel.com, "
+                                           "eu.mixpanel.com or in.mixpanel.com by REGION).")
     session_property: str = setting(
         "", help="Event property with a session id; empty: sessions from 30-minute gaps.")
     account_match: str = setting(
@@ -122,6 +128,9 @@ class EventsStream(Stream):
             session_property=s.session_property or None,
             project_id=s.project_id or None, events=list(s.events))
         attributor = Attributor(account_index(conn), s.account_match)
+        if s.user_property:
+            plan.profile_keys, plan.profile_emails = profile_table(
+                conn.query_http, s.project_id or None, s.user_property, s.email_property or None)
         try:
             yield from export_pages(conn.http, plan, state, attributor, Page, today,
                                     s.page_size)
@@ -145,10 +154,23 @@ class MixpanelConnector(Connector):
     def __init__(self, settings: MixpanelSettings, session=None, *, workspace=None) -> None:
         super().__init__(settings, session=session, workspace=workspace)
         self._http: HttpClient | None = None
+        self._query_http: HttpClient | None = None
 
     @property
     def base_url(self) -> str:
         return self.settings.base_url or HOSTS[self.settings.region]
+
+    @property
+    def query_base_url(self) -> str:
+        s = self.settings
+        return s.query_base_url or s.base_url or QUERY_HOSTS[s.region]
+
+    @property
+    def query_http(self) -> HttpClient:
+        if self._query_http is None:
+            self._query_http = HttpClient(self.name, self.query_base_url, session=self.session,
+                                          auth=self._auth, timeout=(10, 120), sleep=self.sleep)
+        return self._query_http
 
     def _auth(self, headers: dict) -> None:
         s = self.settings
@@ -177,6 +199,7 @@ class MixpanelConnector(Connector):
             raise ResponseError(f"unexpected status {resp.status_code}", connector=self.name)
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
+        for client in (self._http, self._query_http):
+            if client is not None:
+                client.close()
         super().close()

@@ -39,8 +39,11 @@ class EventNormaliser:
     """Turns one exported Mixpanel event (a dict) into import-format event records."""
 
     def __init__(self, attributor: Attributor, account_property: str | None,
-                 email_property: str | None, session_property: str | None) -> None:
+                 email_property: str | None, session_property: str | None,
+                 profile_keys: dict | None = None, profile_emails: dict | None = None) -> None:
         self.attributor = attributor
+        self.profile_keys = profile_keys or {}
+        self.profile_emails = profile_emails or {}
         self.account_property = account_property
         self.email_property = email_property
         self.session_property = session_property
@@ -91,7 +94,11 @@ class EventNormaliser:
                 buf.skip(vid, "missing 'properties.distinct_id'")
                 return
         keys = props.get(self.account_property) if self.account_property else None
+        if keys in (None, "", []) and self.profile_keys:
+            keys = self.profile_keys.get(str(user))
         email = props.get(self.email_property) if self.email_property else None
+        if not isinstance(email, str):
+            email = self.profile_emails.get(str(user))
         if not isinstance(email, str):
             email = user if isinstance(user, str) and "@" in user else None
         accounts = self.attributor.accounts(keys, email, buf.unmapped)
@@ -141,7 +148,9 @@ def export_pages(http, settings, state: dict | None, attributor: Attributor, mak
     if through is not None:
         start = max(start, through + timedelta(days=1 - settings.lookback_days))
     normaliser = EventNormaliser(attributor, settings.account_property,
-                                 settings.email_property, settings.session_property)
+                                 settings.email_property, settings.session_property,
+                                 getattr(settings, "profile_keys", None),
+                                 getattr(settings, "profile_emails", None))
     buf = PageBuffer(make_page, page_size)
     current = dict(state) if state else None
     for lo, hi in windows(start, today, settings.window_days):

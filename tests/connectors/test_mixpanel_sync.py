@@ -344,3 +344,47 @@ def test_kill_9_mid_export_then_rerun_gives_exact_counts(server, store, tmp_path
     assert done.returncode == 0, done.stderr[-2000:]
     assert "run 2 success" in done.stdout
     assert H.user_days(store) == H.expected_user_days(normalised(EVENTS, accounts_of))
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="shared/vendor-specs not beside the repository")
+def test_account_key_from_user_profiles_via_engage(server, store):
+    """Events without the group key are attributed by the user's profile property."""
+    from urllib.parse import parse_qs
+
+    query_spec = yaml.safe_load((SPEC.parent / "query.openapi.yaml").read_text())
+    engage = query_spec["paths"]["/engage"]["post"]
+    allowed = set(engage["requestBody"]["content"]["application/x-www-form-urlencoded"]
+                  ["schema"]["properties"])
+    sample = json.loads((SPEC.parent / "engage_response.json").read_text())
+    profiles = [
+        {"$distinct_id": "p1", "$properties": {"account_id": "acc-globex"}},
+        {"$distinct_id": "p2", "$properties": {"$email": "p2@initech.com"}},
+        {"$distinct_id": "p3", "$properties": {"account_id": ["acme.io"]}},
+    ]
+    forms = []
+
+    def handle(req):
+        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        forms.append(form)
+        assert set(form) <= allowed and req.arg("project_id") == "12345"
+        page = int(form.get("page", 0))
+        body = dict(sample, page=page, page_size=2, total=3, session_id="sess-1",
+                    results=profiles[page * 2:page * 2 + 2])
+        return Resp.json(body)
+
+    server.route("POST", "/api/query/engage", handle)
+    MixpanelFake(server, [ev("Login", "p1", "2025-07-01T08:00:00Z"),
+                          ev("Login", "p2", "2025-07-01T08:00:00Z"),
+                          ev("Login", "p3", "2025-07-02T08:00:00Z"),
+                          ev("Login", "p4", "2025-07-02T08:00:00Z")])
+    conn = connector(server, store, user_property="account_id", project_id="12345",
+                     service_account_username="sa", service_account_secret="pw",
+                     api_secret="")
+    report = run_sync(store, conn)
+    assert report["status"] == "success"
+    assert forms[0] == {"output_properties": '["account_id", "$email"]'}
+    assert forms[1]["session_id"] == "sess-1" and forms[1]["page"] == "1"
+    assert set(H.user_days(store)) == {("acc-globex", "2025-07-01", "p1"),
+                                       ("acc-initech", "2025-07-01", "p2"),
+                                       ("acc-acme", "2025-07-02", "p3")}
+    assert report["streams"]["events"]["unmapped_keys"] == {"(no account key)": 1}
