@@ -59,9 +59,11 @@ def upload_hour(e) -> str:
 class AmplitudeFake:
     """The Export API: a ZIP with one gzip JSONL member per hour (two for busy hours)."""
 
-    def __init__(self, server: FakeServer, events, max_hours: int | None = None):
+    def __init__(self, server: FakeServer, events, max_hours: int | None = None,
+                 too_large: int = 400):
         self.events = list(events)
         self.max_hours = max_hours
+        self.too_large = too_large
         self.extra_members: dict[str, bytes] = {}
         self.cut_next = False
         server.route("GET", EXPORT, self.handle)
@@ -70,7 +72,7 @@ class AmplitudeFake:
         start, end = req.arg("start"), req.arg("end")
         hours = (datetime.strptime(end, "%Y%m%dT%H") - datetime.strptime(start, "%Y%m%dT%H"))
         if self.max_hours is not None and hours.total_seconds() / 3600 + 1 > self.max_hours:
-            return Resp(400, b"Raw data files were too large to export")
+            return Resp(self.too_large, b"Raw data files were too large to export")
         by_hour = defaultdict(list)
         for e in self.events:
             h = upload_hour(e)
@@ -178,6 +180,18 @@ def test_a_window_too_large_is_split_in_halves(server, store):
         end = datetime.strptime(prev.arg("end"), "%Y%m%dT%H")
         assert (datetime.strptime(nxt.arg("start"), "%Y%m%dT%H") - end).total_seconds() == 3600
     wanted = [e for e in EVENTS if e["server_upload_time"] >= "2025-07-01"]
+    assert H.user_days(store) == H.expected_user_days(mapped(wanted))
+
+
+def test_a_window_that_times_out_504_is_split_too(server, store):
+    AmplitudeFake(server, EVENTS, max_hours=12, too_large=504)
+    report = run_sync(store, connector(server, store, start_date="2025-07-01",
+                                       window_hours=24))
+    assert report["status"] == "success"
+    served = [c for c in server.calls(EXPORT) if c.arg("end")[-2:] in ("11", "23")]
+    assert served and all(c.arg("start")[-2:] in ("00", "12") for c in served)
+    wanted = [e for e in EVENTS if e["server_upload_time"] >= "2025-07-01"]
+    assert wanted
     assert H.user_days(store) == H.expected_user_days(mapped(wanted))
 
 
