@@ -291,3 +291,22 @@ def test_time_formats_and_settings():
     with pytest.raises(ConfigError) as exc:
         AmplitudeSettings.from_env("AMPLITUDE_", {"AMPLITUDE_WINDOW_HOURS": "0"})
     assert "AMPLITUDE_API_KEY" in str(exc.value) and "AMPLITUDE_SECRET_KEY" in str(exc.value)
+
+
+def test_a_damaged_gzip_member_is_counted_and_the_others_still_load():
+    import io
+    import zipfile
+
+    from connectors.amplitude.export import iter_archive
+    from connectors.mixpanel.streaming import PageBuffer
+
+    good = P.amp_zip({"p/p_2025-07-01_9#0.json.gz": [ev("Login", "u1", "2025-07-01T09:00:00Z")]})
+    out = io.BytesIO(good)
+    with zipfile.ZipFile(out, "a") as zf:
+        zf.writestr("p/p_2025-07-01_10#0.json.gz", b"\x1f\x8bnot really gzip")
+    buf = PageBuffer(lambda **kw: kw, 10)
+    lines = list(iter_archive(io.BytesIO(out.getvalue()), buf))
+    assert [(m, n) for m, n, _ in lines] == [("p/p_2025-07-01_9#0.json.gz", 1)]
+    assert buf.skipped_total == 1
+    assert buf.skipped[0]["vendor_id"] == "p/p_2025-07-01_10#0.json.gz"
+    assert buf.skipped[0]["reason"].startswith("unreadable archive member after line 0")
