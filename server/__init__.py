@@ -48,4 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     api.init_app(app)
     app.register_blueprint(preview.bp)
+    from server import admin
+
+    admin.init_app(app)
     return app

@@ -244,6 +244,10 @@ def _load_plugins() -> None:
         return
     for cmd in commands():
         main.add_command(cmd)
+    from server.admin.cli import commands as admin_commands
+
+    for cmd in admin_commands():
+        main.add_command(cmd)
 
 
 _load_plugins()

@@ -33,6 +33,8 @@ ACCOUNT_ID = _param("account_id", "Account id", "path", True)
 
 def document() -> dict:
     """Build the OpenAPI document."""
+    from server.admin.openapi import paths as admin_paths
+
     return {
         "openapi": "3.0.3",
         "info": {"title": "account360 API", "version": "1",
@@ -84,9 +86,12 @@ def document() -> dict:
             "/preview/ext/{name}": {"get": _op(
                 "Widget code and styles used by the preview page",
                 [_param("name", "File of the extension's widget", "path", True)], auth=False)},
+            **admin_paths(),
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie",
+                                            "name": "a360_session"}},
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {
                     "type": "object", "required": ["code", "message", "details"],

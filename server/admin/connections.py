@@ -1,0 +1,347 @@
+"""Connector connections: encrypted credentials, the OAuth 2.0 providers (Authlib), token
+refresh before expiry, disconnect with revocation, and "Test connection" in plain words.
+
+Credentials live only in `connector_configs.sealed` (server.secrets ciphertext). The OAuth
+app's client id and secret come from the environment (`ACCOUNT360_HUBSPOT_CLIENT_ID`...),
+never from the database.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import time
+import typing as t
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import requests
+from sqlalchemy import select
+
+from server.admin.models import ConnectorConfig
+from server.secrets import Vault
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ACCOUNT360_"
+#: Refresh OAuth access tokens this many seconds before they expire.
+REFRESH_EARLY = 300
+OAUTH_CONNECTORS = ("hubspot", "salesforce")
+SF_HOSTS = {"production": "https://login.salesforce.com", "sandbox": "https://test.salesforce.com"}
+DEFAULT_SCHEDULE_MINUTES = 360
+
+
+def option(cfg: dict, key: str, default: t.Any = None) -> t.Any:
+    """An admin setting: the app config (tests) first, then ACCOUNT360_<KEY>, then default."""
+    if cfg.get(key) not in (None, ""):
+        return cfg[key]
+    value = os.environ.get(PREFIX + key)
+    return value if value not in (None, "") else default
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# -- stored credentials -------------------------------------------------------------
+class Credentials:
+    """Read and write one connector's sealed settings."""
+
+    def __init__(self, store: t.Any, vault: Vault) -> None:
+        self.store = store
+        self.vault = vault
+
+    def get(self, name: str) -> dict | None:
+        with self.store.sessions() as s:
+            row = s.get(ConnectorConfig, name)
+            if row is None or not row.sealed:
+                return None
+            return self.vault.decrypt(row.sealed)
+
+    def save(self, name: str, data: dict, *, auth_kind: str | None = None,
+             user: str | None = None, connected: bool = False) -> None:
+        with self.store.session() as s:
+            row = s.get(ConnectorConfig, name)
+            if row is None:
+                row = ConnectorConfig(connector=name, enabled=True,
+                                      schedule_minutes=DEFAULT_SCHEDULE_MINUTES,
+                                      auth_kind=auth_kind or "keys")
+                s.add(row)
+            row.sealed = self.vault.encrypt(data)
+            if auth_kind:
+                row.auth_kind = auth_kind
+            row.updated_at = now()
+            if connected:
+                row.connected_at = now()
+                row.connected_by = user
+                row.last_error = None
+
+    def update(self, name: str, **changes: t.Any) -> None:
+        """Merge `changes` into the sealed settings (token refresh)."""
+        with self.store.session() as s:
+            row = s.get(ConnectorConfig, name)
+            if row is None or not row.sealed:
+                return
+            data = self.vault.decrypt(row.sealed)
+            data.update(changes)
+            row.sealed = self.vault.encrypt(data)
+            row.updated_at = now()
+
+    def delete(self, name: str) -> None:
+        with self.store.session() as s:
+            row = s.get(ConnectorConfig, name)
+            if row is not None:
+                row.sealed = None
+                row.connected_at = None
+                row.updated_at = now()
+
+    def rows(self) -> dict[str, ConnectorConfig]:
+        with self.store.sessions() as s:
+            return {r.connector: r for r in s.scalars(select(ConnectorConfig))}
+
+    def set_error(self, name: str, message: str | None) -> None:
+        with self.store.session() as s:
+            row = s.get(ConnectorConfig, name)
+            if row is not None:
+                row.last_error = message
+
+
+# -- OAuth providers ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    scopes: str
+    pkce: bool = True
+    login_url: str | None = None
+    api_url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Provider({self.name}, client_id={self.client_id}, client_secret=***)"
+
+    def session(self, redirect_uri: str | None = None, token: dict | None = None):
+        from authlib.integrations.requests_client import OAuth2Session
+
+        kwargs: dict[str, t.Any] = {"scope": self.scopes, "token": token,
+                                    "token_endpoint_auth_method": "client_secret_post"}
+        if redirect_uri:
+            kwargs["redirect_uri"] = redirect_uri
+        if self.pkce:
+            kwargs["code_challenge_method"] = "S256"
+        return OAuth2Session(self.client_id, self.client_secret, **kwargs)
+
+
+def oauth_configured(cfg: dict, name: str) -> bool:
+    key = name.upper()
+    return bool(option(cfg, f"{key}_CLIENT_ID") and option(cfg, f"{key}_CLIENT_SECRET"))
+
+
+def provider(cfg: dict, name: str, environment: str | None = None,
+             login_url: str | None = None) -> Provider:
+    """The OAuth provider of a CRM, from ACCOUNT360_<NAME>_* settings."""
+    key = name.upper()
+    client_id = option(cfg, f"{key}_CLIENT_ID", "")
+    secret = option(cfg, f"{key}_CLIENT_SECRET", "")
+    if name == "hubspot":
+        api = option(cfg, "HUBSPOT_API_URL", "https://api.hubapi.com").rstrip("/")
+        return Provider(
+            name, client_id, secret,
+            authorize_url=option(cfg, "HUBSPOT_AUTHORIZE_URL",
+                                 "https://app.hubspot.com/oauth/authorize"),
+            token_url=option(cfg, "HUBSPOT_TOKEN_URL", api + "/oauth/v1/token"),
+            scopes=option(cfg, "HUBSPOT_SCOPES",
+                          "oauth crm.objects.companies.read crm.objects.contacts.read "
+                          "crm.objects.deals.read crm.objects.owners.read tickets"),
+            api_url=api)
+    if name == "salesforce":
+        if login_url is None:
+            override = option(cfg, "SALESFORCE_LOGIN_URL")
+            login_url = override or SF_HOSTS.get(environment or "production",
+                                                 SF_HOSTS["production"])
+        login_url = login_url.rstrip("/")
+        return Provider(
+            name, client_id, secret,
+            authorize_url=f"{login_url}/services/oauth2/authorize",
+            token_url=f"{login_url}/services/oauth2/token",
+            scopes=option(cfg, "SALESFORCE_SCOPES", "api refresh_token"),
+            login_url=login_url)
+    raise ValueError(f"{name} does not connect with OAuth")
+
+
+def redirect_uri(cfg: dict, name: str, fallback: str) -> str:
+    base = option(cfg, "PUBLIC_URL")
+    if base:
+        return f"{str(base).rstrip('/')}/admin/oauth/{name}/callback"
+    return fallback
+
+
+def stored_from_token(prov: Provider, token: dict) -> dict:
+    """What is sealed after an authorization or a refresh."""
+    data: dict[str, t.Any] = {"access_token": token["access_token"]}
+    if token.get("refresh_token"):
+        data["refresh_token"] = token["refresh_token"]
+    if token.get("expires_at"):
+        data["token_expires_at"] = float(token["expires_at"])
+    elif token.get("expires_in"):
+        data["token_expires_at"] = time.time() + float(token["expires_in"])
+    if prov.name == "salesforce":
+        data["instance_url"] = token.get("instance_url")
+        data["login_url"] = prov.login_url
+    return data
+
+
+def refresh_if_due(cfg: dict, creds: Credentials, name: str, force: bool = False,
+                   clock: t.Callable[[], float] = time.time) -> bool:
+    """Refresh the OAuth access token with Authlib when it expires within REFRESH_EARLY
+    seconds (or now, with `force`); returns True when a new token was stored."""
+    data = creds.get(name)
+    if not data or not data.get("refresh_token") or name not in OAUTH_CONNECTORS:
+        return False
+    exp = data.get("token_expires_at")
+    if not force and (exp is None or clock() < float(exp) - REFRESH_EARLY):
+        return False
+    prov = provider(cfg, name, login_url=data.get("login_url"))
+    sess = prov.session()
+    try:
+        token = sess.refresh_token(prov.token_url, refresh_token=data["refresh_token"])
+    finally:
+        sess.close()
+    fresh = stored_from_token(prov, dict(token))
+    fresh.setdefault("refresh_token", data["refresh_token"])
+    if name == "salesforce" and not fresh.get("instance_url"):
+        fresh["instance_url"] = data.get("instance_url")
+    creds.update(name, **fresh)
+    log.info("%s: access token refreshed", name)
+    return True
+
+
+def revoke(cfg: dict, name: str, data: dict) -> str | None:
+    """Revoke the refresh token at the vendor where its API allows; returns a note."""
+    token = data.get("refresh_token")
+    if not token or name not in OAUTH_CONNECTORS:
+        return None
+    prov = provider(cfg, name, login_url=data.get("login_url"))
+    try:
+        if name == "hubspot":
+            resp = requests.delete(f"{prov.api_url}/oauth/v1/refresh-tokens/{token}", timeout=10)
+        else:
+            resp = requests.post(f"{prov.login_url}/services/oauth2/revoke",
+                                 data={"token": token}, timeout=10)
+    except requests.RequestException as exc:
+        return f"could not reach the vendor to revoke the token ({type(exc).__name__})"
+    if resp.status_code >= 400 and resp.status_code != 404:
+        return f"the vendor answered HTTP {resp.status_code} to the revocation"
+    return None
+
+
+# -- connectors built from stored settings -------------------------------------------
+def connector_class(name: str):
+    from connectors.registry import get_connector
+
+    return get_connector(name)
+
+
+def settings_data(cfg: dict, name: str, data: dict) -> dict:
+    """Stored values (plus the OAuth app credentials) filtered to the settings fields."""
+    cls = connector_class(name)
+    fields = {f.name for f in cls.settings_class.fields()}
+    out = dict(data)
+    if name in OAUTH_CONNECTORS and data.get("refresh_token"):
+        prov = provider(cfg, name, login_url=data.get("login_url"))
+        out.setdefault("client_id", prov.client_id)
+        out.setdefault("client_secret", prov.client_secret)
+        if name == "hubspot":
+            out.setdefault("base_url", prov.api_url)
+            out.setdefault("token_path", urlsplit(prov.token_url).path)
+    return {k: v for k, v in out.items() if k in fields and v not in (None, "")}
+
+
+def build(cfg: dict, creds: Credentials, name: str, workspace: t.Any = None,
+          data: dict | None = None) -> t.Any:
+    """A connector instance from stored (or given) settings; token refreshes are sealed."""
+    cls = connector_class(name)
+    if data is None:
+        data = creds.get(name)
+        if data is None:
+            from connectors.errors import ConfigError
+
+            raise ConfigError(f"{name} is not connected", connector=name)
+    settings = cls.settings_class.from_dict(settings_data(cfg, name, data),
+                                            prefix=cls.env_prefix())
+    kwargs: dict[str, t.Any] = {"workspace": workspace}
+    if "on_refresh" in inspect.signature(cls.__init__).parameters:
+        def on_refresh(tokens: t.Any) -> None:
+            changes = {"access_token": tokens.access_token}
+            if getattr(tokens, "refresh_token", None):
+                changes["refresh_token"] = tokens.refresh_token
+            if getattr(tokens, "expires_at", None):
+                changes["token_expires_at"] = tokens.expires_at
+            creds.update(name, **changes)
+
+        kwargs["on_refresh"] = on_refresh
+    return cls(settings, **kwargs)
+
+
+# -- Test connection ----------------------------------------------------------------
+def explain(exc: BaseException) -> str:
+    """A connector failure in plain words, with the vendor's own message."""
+    from connectors.errors import (
+        AuthError,
+        ConfigError,
+        RateLimitError,
+        ResponseError,
+        TransientError,
+    )
+
+    said = getattr(exc, "message", None) or str(exc)
+    host = urlsplit(getattr(exc, "url", None) or "").hostname
+    if isinstance(exc, ConfigError):
+        return f"Some settings are missing or invalid: {said}"
+    if isinstance(exc, AuthError):
+        if exc.status == 403:
+            return ("The key was accepted but has no permission for this data: give it read "
+                    f"access to the project and try again. The vendor said: {said}")
+        return f"The vendor rejected the key or secret: check it and try again. The vendor said: {said}"
+    if isinstance(exc, RateLimitError):
+        return f"The key works, but the vendor is rate limiting right now; try again later. ({said})"
+    if isinstance(exc, ResponseError) and exc.status == 404:
+        return (f"Nothing answers at {host or 'this address'}: is the region or subdomain "
+                f"right? The vendor said: {said}")
+    if isinstance(exc, ResponseError):
+        return f"The vendor refused the request (HTTP {exc.status}): {said}"
+    if isinstance(exc, TransientError):
+        where = f" at {host}" if host else ""
+        if exc.status:
+            return f"The vendor{where} is failing (HTTP {exc.status}); try again in a few minutes."
+        return (f"Could not reach the vendor{where}: check the region, subdomain or host. "
+                f"({said})")
+    return f"The test failed: {type(exc).__name__}"
+
+
+def test_connection(cfg: dict, creds: Credentials, name: str, data: dict,
+                    workspace: t.Any = None) -> tuple[bool, str]:
+    """Run the connector's check() with these settings: (ok, message in plain words)."""
+    from connectors.errors import ConnectorError
+
+    try:
+        conn = build(cfg, creds, name, workspace, data=data)
+    except ConnectorError as exc:
+        return False, explain(exc)
+    try:
+        conn.check()
+    except ConnectorError as exc:
+        return False, explain(exc)
+    except Exception as exc:  # noqa: BLE001 - a vendor answer we did not expect
+        log.warning("%s: test connection failed with %s", name, type(exc).__name__)
+        return False, f"The test failed unexpectedly ({type(exc).__name__})."
+    finally:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+    return True, "Connected: the vendor accepted the credentials."
