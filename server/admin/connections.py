@@ -211,7 +211,14 @@ def refresh_if_due(cfg: dict, creds: Credentials, name: str, force: bool = False
         token = sess.refresh_token(prov.token_url, refresh_token=data["refresh_token"])
     finally:
         sess.close()
-    fresh = stored_from_token(prov, dict(token))
+    token = dict(token)
+    if not token.get("access_token"):
+        from connectors.errors import AuthError
+
+        said = token.get("message") or token.get("error_description") or token.get("error")
+        raise AuthError(f"the vendor refused the refresh token ({said}); connect again",
+                        connector=name, status=401)
+    fresh = stored_from_token(prov, token)
     fresh.setdefault("refresh_token", data["refresh_token"])
     if name == "salesforce" and not fresh.get("instance_url"):
         fresh["instance_url"] = data.get("instance_url")

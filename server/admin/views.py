@@ -668,6 +668,12 @@ def oauth_callback(name: str):
                                 error=f"{name}: the vendor refused the sign-in ({desc_})"))
     finally:
         sess.close()
+    token = dict(token)
+    if not token.get("access_token"):  # a 4xx body Authlib did not recognise as an error
+        said = token.get("message") or token.get("error_description") or token.get("error")
+        log.warning("%s: token exchange refused", name)
+        return redirect(url_for("admin.connectors",
+                                error=f"{name}: the vendor refused the sign-in ({said})"))
     first = not adm.credentials.get(name)
     adm.credentials.save(name, c.stored_from_token(prov, dict(token)), auth_kind="oauth",
                          user=g.user.email, connected=True)

@@ -81,3 +81,16 @@ def oauth_fake():
     fake.start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def app(make_app, oauth_fake):
+    """The app with HubSpot OAuth pointed at the fake vendor."""
+    return make_app(**oauth_fake.app_config())
+
+
+@pytest.fixture
+def admin_state_(app):
+    from server.admin import admin_state
+
+    return admin_state(app)
