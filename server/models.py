@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,9 @@ class Account(Base):
     onboarding_start: Mapped[date | None] = mapped_column(Date)
     segment: Mapped[str | None] = mapped_column(String(100))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: bumped by every write that touches the account; part of the 360 cache key
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), onupdate=lambda: datetime.now(timezone.utc))
 
 
 class AccountDomain(Base):

@@ -31,25 +31,38 @@ class Evaluation:
     phase: str
 
 
-def evaluate(facts, facts_before, as_of: date, cfg) -> Evaluation:
-    """Compute the 360 figures of one account (facts_before = the same account 30 days ago)."""
-    before = None
-    if facts_before is not None:
-        before = mx.account_metrics(facts_before, cfg, as_of - timedelta(days=30)).health.score
-    fig = mx.account_metrics(facts, cfg, as_of, before)
-    return Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship, fig.health, before,
-                      list(fig.signals), fig.phase)
+def evaluate(facts, as_of: date, cfg, health_30d_ago: float | None) -> Evaluation:
+    """Compute the 360 figures of one account."""
+    fig = mx.account_metrics(facts, cfg, as_of, health_30d_ago)
+    return Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship, fig.health,
+                      health_30d_ago, list(fig.signals), fig.phase)
+
+
+def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: date,
+                   cfg) -> dict[str, float | None]:
+    """Health 30 days before as_of: the daily snapshot of that day, else recomputed as of then."""
+    day = as_of - timedelta(days=30)
+    hs = m.HealthSnapshot
+    q = select(hs.account_id, hs.score).where(hs.day == day)
+    if not all_accounts:
+        q = q.where(hs.account_id.in_(ids))
+    scores = dict(session.execute(q).all())
+    missing = [i for i in ids if i not in scores]
+    if missing:
+        scope = None if all_accounts and len(missing) == len(ids) else missing
+        _, old = load_facts(session, scope, day, cfg.first_value_event)
+        for i, f in old.items():
+            scores.setdefault(i, mx.account_metrics(f, cfg, day).health.score)
+    return scores
 
 
 def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
                   ) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
     """Evaluate many accounts with bulk queries (None = every account)."""
     cfg = settings.metrics
-    fv = cfg.first_value_event
-    accounts, facts = load_facts(session, ids, as_of, fv)
-    _, before = load_facts(session, list(accounts) if ids is not None else None,
-                           as_of - timedelta(days=30), fv)
-    return accounts, {i: evaluate(f, before.get(i), as_of, cfg) for i, f in facts.items()}
+    accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event)
+    before = scores_30d_ago(session, list(accounts), ids is None, as_of, cfg)
+    return accounts, {i: evaluate(f, as_of, cfg, before.get(i)) for i, f in facts.items()}
 
 
 def _since_from_history(session: Session, account_id: str, as_of: date) -> dict[str, date]:

@@ -106,3 +106,23 @@ def test_import_invalidates_cached_360(client, auth, load):
     load([{"type": "account", "id": "A", "name": "New name"}])
     assert client.get("/api/v1/accounts/A/360", headers=auth).get_json()["account"]["name"] \
         == "New name"
+
+
+def test_change_30d_uses_the_daily_snapshot_of_that_day(app, client, auth, load):
+    from server import models as m
+
+    load([{"type": "account", "id": "A", "name": "A"},
+          {"type": "ticket", "id": "k", "account_id": "A", "status": "open",
+           "priority": "low", "created_at": f"{d(1)}T00:00:00Z"},
+          {"type": "touchpoint", "account_id": "A", "kind": "call", "date": d(2)}])
+    body = client.get(f"/api/v1/accounts/A/360?as_of={T}", headers=auth).get_json()
+    score = body["health"]["score"]          # support 95, engagement 100 -> 97.5
+    assert score == pytest.approx((95 * 15 + 100 * 15) / 30)
+    assert body["health"]["score_30d_ago"] is None  # nothing 30 days ago: unknown
+    with app.extensions["account360"].store.session() as s:
+        s.add(m.HealthSnapshot(account_id="A", day=T - timedelta(days=30), score=90.0,
+                               band="good", signals=[]))
+        s.get(m.Account, "A").name = "A2"     # a write: the cached 360 is stale
+    body = client.get(f"/api/v1/accounts/A/360?as_of={T}", headers=auth).get_json()
+    assert body["health"]["score_30d_ago"] == 90.0
+    assert body["health"]["change_30d"] == pytest.approx(score - 90.0)
