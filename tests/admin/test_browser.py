@@ -1,0 +1,102 @@
+"""One real browser run: sign in, Connect HubSpot, pass the fake consent page, land on a
+connected card and watch the first sync finish. A real `account360 serve` subprocess, the
+fake vendor in this process, Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.admin.conftest import PASSWORD
+from tests.connectors.hubspot_portal import seed
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CLI = os.environ.get("ACCOUNT360_CLI") or str(Path(sys.executable).with_name("account360"))
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path, oauth_fake):
+    seed(oauth_fake)
+    oauth_fake.search_delay = 0.1
+    port = _free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "ACCOUNT360_DATA_DIR": str(tmp_path / "data"),
+           "ACCOUNT360_SECRET_KEY": "browser-test-secret",
+           "ACCOUNT360_SYNC_POLL_SECONDS": "0.5",
+           **{f"ACCOUNT360_{k}": v for k, v in oauth_fake.app_config().items()}}
+    if os.environ.get("ACCOUNT360_TEST_DATABASE_URL"):
+        env["ACCOUNT360_DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'browser.db'}"
+    made = subprocess.run([CLI, "admin", "create", "admin@example.com"], env=env,
+                          input=PASSWORD + "\n", text=True, capture_output=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1).read()
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError((tmp_path / "serve.log").read_text()) from None
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_connect_hubspot_and_watch_the_first_sync(server, oauth_fake, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     env={**os.environ, "HOME": str(tmp_path)},
+                                     args=["--disable-gpu", "--disable-quic"])
+        page = browser.new_page()
+        try:
+            page.goto(server + "/")
+            expect(page).to_have_url(server + "/admin/login?next=/admin/")
+            page.get_by_label("Email").fill("admin@example.com")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page).to_have_url(server + "/admin/connectors")
+            card = page.locator("#card-hubspot")
+            expect(card.locator('[data-field="status"]')).to_have_text("not connected")
+            page.get_by_test_id("connect-hubspot").click()
+            expect(page.get_by_role("heading", name="Allow account360?")).to_be_visible()
+            assert page.url.startswith(oauth_fake.url + "/oauth/authorize?")
+            page.get_by_role("link", name="Allow").click()
+            expect(page.get_by_role("status")).to_contain_text("hubspot connected")
+            expect(card.locator('[data-stream="companies"]')).to_be_visible(timeout=20_000)
+            expect(card).to_have_attribute("data-status", "connected", timeout=60_000)
+            expect(card.locator('[data-field="last-sync"]')).to_contain_text("success")
+            expect(card.locator('[data-stream="deals"]')).to_have_attribute(
+                "data-stream-status", "success")
+            expect(card.locator('[data-field="records"]')).not_to_contain_text("0 in the last")
+            page.screenshot(path=str(tmp_path / "connected.png"))
+        finally:
+            browser.close()
