@@ -73,3 +73,30 @@ chrome.runtime.onInstalled.addListener(async (details) => {
   const { serverUrl, token } = await chrome.storage.local.get(["serverUrl", "token"]);
   if (!serverUrl || !token) chrome.runtime.openOptionsPage();
 });
+
+/* One-click pairing from the account360 admin page ("Connect the browser extension"), for
+ * the origins in manifest externally_connectable. The page may only hand over its own
+ * origin as the server, with a token the server has just issued for this extension. */
+chrome.runtime.onMessageExternal.addListener((msg, sender, sendResponse) => {
+  if (!msg || typeof msg.type !== "string") return false;
+  if (msg.type === "a360Ping") {
+    sendResponse({ ok: true, version: chrome.runtime.getManifest().version });
+    return false;
+  }
+  if (msg.type !== "a360Pair") return false;
+  const server = A360Api.normalizeServer(msg.serverUrl);
+  let sameOrigin = false;
+  try {
+    sameOrigin = new URL(server).origin === (sender.origin || new URL(sender.url).origin);
+  } catch (_) {
+    sameOrigin = false;
+  }
+  if (!sameOrigin || typeof msg.token !== "string" || !/^a360_[\w-]{20,200}$/.test(msg.token)) {
+    sendResponse({ ok: false, error: { code: "forbidden", message: "Pairing is only accepted from the server's own page." } });
+    return false;
+  }
+  chrome.storage.local.set({ serverUrl: server, token: msg.token }).then(
+    () => sendResponse({ ok: true }),
+    (e) => sendResponse({ ok: false, error: { code: "extension_error", message: String((e && e.message) || e) } }));
+  return true;
+});

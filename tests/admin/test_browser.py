@@ -29,16 +29,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path, oauth_fake):
-    seed(oauth_fake)
-    oauth_fake.search_delay = 0.1
+def start_server(tmp_path, oauth_fake, **extra):
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "ACCOUNT360_DATA_DIR": str(tmp_path / "data"),
            "ACCOUNT360_SECRET_KEY": "browser-test-secret",
            "ACCOUNT360_SYNC_POLL_SECONDS": "0.5",
-           **{f"ACCOUNT360_{k}": v for k, v in oauth_fake.app_config().items()}}
+           **{f"ACCOUNT360_{k}": v for k, v in {**oauth_fake.app_config(), **extra}.items()}}
     if os.environ.get("ACCOUNT360_TEST_DATABASE_URL"):
         env["ACCOUNT360_DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'browser.db'}"
     made = subprocess.run([CLI, "admin", "create", "admin@example.com"], env=env,
@@ -58,13 +55,25 @@ def server(tmp_path, oauth_fake):
                 proc.kill()
                 raise AssertionError((tmp_path / "serve.log").read_text()) from None
             time.sleep(0.2)
-    yield url
+    return url, proc, log
+
+
+def stop_server(proc, log) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture
+def server(tmp_path, oauth_fake):
+    seed(oauth_fake)
+    oauth_fake.search_delay = 0.1
+    url, proc, log = start_server(tmp_path, oauth_fake)
+    yield url
+    stop_server(proc, log)
 
 
 def test_connect_hubspot_and_watch_the_first_sync(server, oauth_fake, tmp_path):
@@ -100,3 +109,45 @@ def test_connect_hubspot_and_watch_the_first_sync(server, oauth_fake, tmp_path):
             page.screenshot(path=str(tmp_path / "connected.png"))
         finally:
             browser.close()
+
+
+def test_one_click_extension_pairing(tmp_path, oauth_fake):
+    """The admin page hands the server URL and a fresh token to the installed extension."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    ext = str(Path(__file__).resolve().parents[2] / "extension")
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+            env={**os.environ, "HOME": str(tmp_path)},
+            args=[f"--disable-extensions-except={ext}", f"--load-extension={ext}",
+                  "--disable-gpu", "--disable-quic"])
+        try:
+            sw = ctx.service_workers[0] if ctx.service_workers else \
+                ctx.wait_for_event("serviceworker")
+            ext_id = sw.url.split("/")[2]
+            url, proc, log = start_server(tmp_path, oauth_fake, EXTENSION_ID=ext_id)
+            try:
+                page = ctx.new_page()
+                page.goto(url + "/admin/login")
+                page.get_by_label("Email").fill("admin@example.com")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.goto(url + "/admin/me")
+                page.get_by_test_id("pair-extension").click()
+                expect(page.locator("#pair-result")).to_have_text(
+                    "The extension is connected to this server.")
+                stored = sw.evaluate("chrome.storage.local.get(['serverUrl', 'token'])")
+                assert stored["serverUrl"] == url and stored["token"].startswith("a360_")
+                me = urllib.request.urlopen(urllib.request.Request(
+                    url + "/api/v1/me", headers={"Authorization": f"Bearer {stored['token']}"}))
+                assert me.status == 200
+                page.reload()
+                expect(page.get_by_text("admin@example.com: browser extension").first).to_be_visible()
+                assert stored["token"] not in page.content()
+            finally:
+                stop_server(proc, log)
+        finally:
+            ctx.close()
