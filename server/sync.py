@@ -13,10 +13,12 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import queue
 import socket
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -35,6 +37,8 @@ STALE_AFTER = timedelta(minutes=30)
 MAX_SAMPLES = 50
 TOP_UNMAPPED = 20
 MAX_ERRORS = 20
+#: Pages a stream may fetch ahead of the one being landed.
+PREFETCH_PAGES = 2
 
 Progress = Callable[[str, str, dict], None]
 
@@ -184,8 +188,9 @@ def _vendor_id(rec: Any) -> str | None:
     return None
 
 
-def _land(s: Session, source: str, page: Any, counts: dict, unmapped: Counter) -> None:
-    loader = Loader(s, source=source)
+def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter) -> None:
+    """Add a page's records and deletions to the loader and flush them (no commit)."""
+    before = dict(loader.loaded)
     skipped = 0
     for rec in page.records:
         try:
@@ -198,7 +203,7 @@ def _land(s: Session, source: str, page: Any, counts: dict, unmapped: Counter) -
     for rtype, rid in page.deletions:
         if loader.delete(rtype, rid):
             counts["deleted"] += 1
-    loader.finish()
+    loader.flush()
     for item in page.skipped:
         skipped += 1
         _sample(counts, item)
@@ -206,8 +211,8 @@ def _land(s: Session, source: str, page: Any, counts: dict, unmapped: Counter) -
     counts["records"] += len(page.records) - (skipped - len(page.skipped))
     by_type = counts["by_type"]
     for rtype, n in loader.loaded.items():
-        if not rtype.endswith("_deleted"):
-            by_type[rtype] = by_type.get(rtype, 0) + n
+        if not rtype.endswith("_deleted") and n != before.get(rtype, 0):
+            by_type[rtype] = by_type.get(rtype, 0) + n - before.get(rtype, 0)
     if page.unmapped:
         unmapped.update(page.unmapped)
         counts["unmapped"] = sum(unmapped.values())
@@ -218,6 +223,103 @@ def _land(s: Session, source: str, page: Any, counts: dict, unmapped: Counter) -
 def _sample(counts: dict, item: dict) -> None:
     if len(counts["skipped_samples"]) < MAX_SAMPLES:
         counts["skipped_samples"].append(item)
+
+
+class _Prefetch:
+    """Runs a stream's page generator in a thread, `depth` pages ahead of the landing.
+
+    Vendor calls (network waits, JSON decoding) overlap with the database work of the
+    previous page. Each page is snapshotted when it is yielded, so a generator that
+    reuses its state dict or record list between pages is seen exactly as the engine
+    would see it without prefetching. A vendor error surfaces after the pages before it.
+    """
+
+    def __init__(self, pages: Iterator, depth: int = PREFETCH_PAGES) -> None:
+        self.pages = pages
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._produce, name="sync-prefetch", daemon=True)
+        self.thread.start()
+
+    def _put(self, item: tuple) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        try:
+            for page in self.pages:
+                snap = type(page)(list(page.records), copy.deepcopy(page.state),
+                                  list(page.deletions), list(page.skipped),
+                                  Counter(page.unmapped))
+                if not self._put(("page", snap)):
+                    return
+            self._put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(("error", exc))
+        finally:
+            close = getattr(self.pages, "close", None)
+            if close is not None and self.stop.is_set():
+                close()
+
+    def __iter__(self) -> Iterator:
+        while True:
+            kind, value = self.queue.get()
+            if kind == "page":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
+def _run_stream(store: Store, connector: Any, stream: Any, state: dict | None, run_id: int,
+                report: dict, counts: dict, notify: Progress) -> None:
+    """Land every page of one stream, each in its own transaction with the stream's state.
+
+    One Loader (and session) serves the whole stream, so what it knows about accounts is
+    read once, not once per page; the session commits after every page.
+    """
+    name = stream.name
+    unmapped: Counter = Counter()
+    began = time.monotonic()
+    with store.sessions() as s:
+        loader = Loader(s, source=connector.name)
+        pages = _Prefetch(stream.pages(state))
+        try:
+            for page in pages:
+                before = copy.deepcopy(counts), Counter(unmapped)
+                try:
+                    _land(loader, page, counts, unmapped)
+                    _save_state(s, connector.name, name, page.state, run_id)
+                    _save_run(s, run_id, report)
+                    s.commit()
+                except BaseException:
+                    s.rollback()
+                    counts.clear()
+                    counts.update(before[0])  # the page was rolled back: so are its counts
+                    raise
+                log.info("%s/%s: page %d landed; %d records so far (%d skipped, %d deleted) "
+                         "in %.1fs", connector.name, name, counts["pages"], counts["records"],
+                         counts["skipped"], counts["deleted"], time.monotonic() - began)
+                notify("page", name, counts)
+        finally:
+            pages.close()
+            if counts["pages"] and s.is_active:
+                try:
+                    loader.finish()  # source freshness, for the pages that landed
+                    s.commit()
+                except Exception:  # never hide the error that stopped the stream
+                    s.rollback()
+                    log.exception("%s/%s: could not record freshness", connector.name, name)
 
 
 def run_sync(store: Store, connector: Any, streams: list[str] | None = None, full: bool = False,
@@ -244,29 +346,11 @@ def run_sync(store: Store, connector: Any, streams: list[str] | None = None, ful
         for name in names:
             counts = report[name]
             counts["status"], counts["started_at"] = "running", _now().isoformat()
-            unmapped: Counter = Counter()
             notify("start", name, counts)
             state = None if full else load_state(store, connector.name, name)
             stream = connector.get_stream(name)
-            began = time.monotonic()
             try:
-                for page in stream.pages(state):
-                    before = copy.deepcopy(counts), Counter(unmapped)
-                    try:
-                        with store.session() as s:
-                            _land(s, connector.name, page, counts, unmapped)
-                            _save_state(s, connector.name, name, page.state, run_id)
-                            _save_run(s, run_id, report)
-                    except BaseException:
-                        counts.clear()
-                        counts.update(before[0])  # the page was rolled back: so are its counts
-                        unmapped = before[1]
-                        raise
-                    log.info("%s/%s: page %d landed; %d records so far (%d skipped, "
-                             "%d deleted) in %.1fs", connector.name, name, counts["pages"],
-                             counts["records"], counts["skipped"], counts["deleted"],
-                             time.monotonic() - began)
-                    notify("page", name, counts)
+                _run_stream(store, connector, stream, state, run_id, report, counts, notify)
                 counts["status"] = "success"
             except ConnectorError as exc:
                 exc.stream = exc.stream or name

@@ -162,8 +162,12 @@ class HubSpotClient:
         """{from id: [{toObjectId, associationTypes}]} via the v4 batch read (1000 ids a call)."""
         out: dict[str, list[dict]] = {}
         for i in range(0, len(ids), 1000):
+            # One shared model configuration: building a default one per id costs more
+            # than the HTTP call.
+            cfg = self._api("assoc").api_client.configuration
             body = BatchInputPublicFetchAssociationsBatchRequest(
-                inputs=[PublicFetchAssociationsBatchRequest(id=x) for x in ids[i:i + 1000]])
+                inputs=[PublicFetchAssociationsBatchRequest(id=x, local_vars_configuration=cfg)
+                        for x in ids[i:i + 1000]], local_vars_configuration=cfg)
             data = self.call(f"associations {from_type}->{to_type}", "assoc", "get_page",
                              from_type, to_type, body, stream=stream) or {}
             for item in data.get("results") or []:

@@ -6,7 +6,6 @@ import time
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
 from server import models as m
