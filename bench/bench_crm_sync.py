@@ -71,7 +71,7 @@ def serve(companies: int, deals: int, port_file: str) -> None:
         time.sleep(3600)
 
 
-def run_one(database_url: str, url: str) -> None:
+def run_one(database_url: str, url: str, sqlite_cache_mb: int | None = None) -> None:
     """One full sync in this process; prints a JSON line with the figures."""
     import logging
 
@@ -81,6 +81,14 @@ def run_one(database_url: str, url: str) -> None:
     from server.sync import run_sync
 
     store = Store(database_url)
+    if sqlite_cache_mb is not None and store.dialect == "sqlite":
+        from sqlalchemy import event
+
+        @event.listens_for(store.engine, "connect")
+        def _cache(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.execute(f"PRAGMA cache_size=-{sqlite_cache_mb * 1024}")
+
+        store.engine.dispose()
     conn = HubSpotConnector(HubSpotSettings.from_dict({
         "access_token": "pat-test-token", "base_url": url, "search_lag_seconds": 0}))
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -96,7 +104,8 @@ def run_one(database_url: str, url: str) -> None:
                       "peak_rss_mb": peak_kb / 1024}))
 
 
-def measure(companies: int, deals: int, database_url: str | None) -> dict:
+def measure(companies: int, deals: int, database_url: str | None,
+            sqlite_cache_mb: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         port_file = Path(tmp) / "url"
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(companies),
@@ -111,8 +120,10 @@ def measure(companies: int, deals: int, database_url: str | None) -> dict:
             db = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             if database_url:
                 db = _fresh_pg(database_url)
-            out = subprocess.run([sys.executable, __file__, "--run-one", db, url], cwd=ROOT,
-                                 capture_output=True, text=True, check=True)
+            cmd = [sys.executable, __file__, "--run-one", db, url]
+            if sqlite_cache_mb is not None:
+                cmd += ["--sqlite-cache-mb", str(sqlite_cache_mb)]
+            out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
             return json.loads(out.stdout.strip().splitlines()[-1])
         finally:
             server.kill()
@@ -139,6 +150,8 @@ def main() -> None:
     ap.add_argument("--volumes", default="10000/40000,50000/200000",
                     help="comma-separated companies/deals pairs")
     ap.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    ap.add_argument("--sqlite-cache-mb", type=int, default=None,
+                    help="cap SQLite's page cache (the service sets 64 MB per connection)")
     ap.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--run-one", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -146,14 +159,14 @@ def main() -> None:
         serve(int(args.serve[0]), int(args.serve[1]), args.serve[2])
         return
     if args.run_one:
-        run_one(*args.run_one)
+        run_one(*args.run_one, sqlite_cache_mb=args.sqlite_cache_mb)
         return
     rows = []
     print(f"HubSpot full sync (companies + deals) on {socket.gethostname()}, "
           f"python {sys.version.split()[0]}, store {args.database_url or 'SQLite'}")
     for pair in args.volumes.split(","):
         companies, deals = (int(x) for x in pair.split("/"))
-        r = measure(companies, deals, args.database_url)
+        r = measure(companies, deals, args.database_url, args.sqlite_cache_mb)
         expected = companies + deals
         per = r["seconds"] / max(r["records"], 1) * 1e6
         cpu = r["cpu_seconds"] / max(r["records"], 1) * 1e6

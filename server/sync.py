@@ -91,11 +91,15 @@ def new_counts() -> dict:
             "errors": [], "started_at": None, "finished_at": None}
 
 
-def _pid_alive(pid: int | None) -> bool:
+#: Ids of the runs going on in this process (the service runs syncs in threads).
+_ACTIVE: set[int] = set()
+
+
+def _pid_alive(pid: int | None, run_id: int) -> bool:
     if not pid:
         return False
     if pid == os.getpid():
-        return False  # a run of this very process that never finished
+        return run_id in _ACTIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -107,7 +111,7 @@ def _pid_alive(pid: int | None) -> bool:
 
 def _is_dead(run: SyncRun) -> bool:
     if run.host == socket.gethostname():
-        return not _pid_alive(run.pid)
+        return not _pid_alive(run.pid, run.id)
     beat = _aware(run.heartbeat_at or run.started_at)
     return beat is None or _now() - beat > STALE_AFTER
 
@@ -133,6 +137,7 @@ def start_run(store: Store, connector: str, streams: Iterable[str], full: bool) 
                       streams={name: new_counts() for name in streams})
         s.add(run)
         s.flush()
+        _ACTIVE.add(run.id)
         return run.id
 
 
@@ -329,12 +334,20 @@ def run_sync(store: Store, connector: Any, streams: list[str] | None = None, ful
     `full` ignores saved cursors and re-reads everything (records are upserted, so it is
     safe). `progress(event, stream, counts)` is called with "start", "page" and "end".
     """
-    from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimitError
-
     names = list(streams) if streams else connector.stream_names()
     for name in names:
         connector.get_stream(name)  # unknown names fail before anything starts
     run_id = start_run(store, connector.name, names, full)
+    try:
+        return _run(store, connector, names, full, progress, run_id)
+    finally:
+        _ACTIVE.discard(run_id)
+
+
+def _run(store: Store, connector: Any, names: list[str], full: bool,
+         progress: Progress | None, run_id: int) -> dict:
+    from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimitError
+
     with store.sessions() as s:
         connector.bind(store_links(s, connector.name))
     report: dict[str, dict] = {name: new_counts() for name in names}

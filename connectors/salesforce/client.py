@@ -33,6 +33,8 @@ class SalesforceToken:
     access_token: str
     instance_url: str
     refresh_token: str | None = None
+    #: Salesforce tokens carry no lifetime (they last the org's session timeout).
+    expires_at: float | None = None
 
     def __repr__(self) -> str:
         return f"SalesforceToken(access_token=***, instance_url={self.instance_url!r})"

@@ -154,3 +154,22 @@ def test_syncs_api_lists_runs(store, make_app, db_url):
     assert one.get_json()["id"] == run["id"]
     assert client.get("/api/v1/syncs/999", headers={"Authorization": f"Bearer {tok}"}
                       ).status_code == 404
+
+
+def test_a_second_sync_of_the_same_connector_is_refused_while_one_runs(store):
+    from server.sync import SyncBusyError
+
+    conn = make()
+    seen = {}
+
+    class Watching(AccountsStream):
+        def pages(self, state):
+            with pytest.raises(SyncBusyError, match="already running"):
+                run_sync(store, make(), streams=["accounts"])
+            seen["refused"] = True
+            yield from super().pages(state)
+
+    conn.streams = (Watching, DealsStream)
+    assert run_sync(store, conn, streams=["accounts"])["status"] == "success"
+    assert seen == {"refused": True}
+    assert run_sync(store, make(), streams=["accounts"])["status"] == "success"
