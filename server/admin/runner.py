@@ -151,7 +151,8 @@ class Runner:
             conn = build(self.cfg, self.credentials, name, self.workspace)
             valid = set(conn.stream_names())
             chosen = None if streams is None else [x for x in streams if x in valid] or None
-            report = run_sync(self.store, conn, chosen, full=full)
+            report = run_sync(self.store, conn, chosen, full=full,
+                              progress=self.progress_writer(name))
             if report["status"] != "success":
                 error = report.get("error") or _first_error(report)
         except SyncBusyError as exc:
@@ -173,6 +174,28 @@ class Runner:
                     .execution_options(synchronize_session=False))
             self.credentials.set_error(name, error)
         return report
+
+    def progress_writer(self, name: str):
+        """A run_sync progress callback that records when a stream starts, so the card
+        shows it running before its first page lands (pages are recorded by run_sync)."""
+        from server.sync import SyncRun
+
+        def write(event: str, stream: str, counts: dict) -> None:
+            if event != "start":
+                return
+            try:
+                with self.store.session() as s:
+                    run = s.scalar(select(SyncRun).where(
+                        SyncRun.connector == name, SyncRun.status == "running")
+                        .order_by(desc(SyncRun.id)).limit(1))
+                    if run is not None:
+                        streams = {k: dict(v) for k, v in (run.streams or {}).items()}
+                        streams[stream] = dict(counts)
+                        run.streams = streams
+            except Exception:  # noqa: BLE001 - progress display must never stop a sync
+                log.debug("could not record the start of %s/%s", name, stream)
+
+        return write
 
     # -- loop ------------------------------------------------------------------------
     def start(self) -> None:

@@ -15,7 +15,7 @@ from tests.connectors.hubspot_portal import seed
 def test_first_sync_runs_in_the_background_with_live_progress(app, admin_browser, oauth_fake,
                                                              admin_state_):
     seed(oauth_fake)
-    oauth_fake.search_delay = 0.15
+    oauth_fake.search_delay = 0.4
     connect(admin_browser, oauth_fake)
     cards = admin_browser.get("/admin/api/connectors").get_json()["connectors"]
     hub = next(c for c in cards if c["name"] == "hubspot")
@@ -28,14 +28,14 @@ def test_first_sync_runs_in_the_background_with_live_progress(app, admin_browser
     while started[0].is_alive() and time.time() < deadline:
         hub = next(c for c in admin_browser.get("/admin/api/connectors").get_json()["connectors"]
                    if c["name"] == "hubspot")
-        if hub["run"]:
+        if hub["run"] and hub["run"]["status"] == "running":
             assert hub["status"] == "syncing"
             for s in hub["run"]["streams"]:
                 if s["status"] == "running":
                     seen_running.add(s["name"])
             if 0 < hub["run"]["done"] < hub["run"]["total"]:
                 seen_partial = True
-        time.sleep(0.05)
+        time.sleep(0.02)
     started[0].join(5)
     assert seen_running and seen_partial  # progress was visible while the sync ran
     hub = next(c for c in admin_browser.get("/admin/api/connectors").get_json()["connectors"]
