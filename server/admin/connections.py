@@ -288,6 +288,9 @@ def build(cfg: dict, creds: Credentials, name: str, workspace: t.Any = None,
                 changes["refresh_token"] = tokens.refresh_token
             if getattr(tokens, "expires_at", None):
                 changes["token_expires_at"] = tokens.expires_at
+            if getattr(tokens, "instance_url", None):
+                # Salesforce: the org can move to another instance; keep the latest host.
+                changes["instance_url"] = tokens.instance_url
             creds.update(name, **changes)
 
         kwargs["on_refresh"] = on_refresh
