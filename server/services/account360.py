@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
@@ -167,8 +168,8 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
     }
 
 
-def cached_360(st, session: Session, account_id: str, as_of: date) -> dict:
-    """build_360 behind the TTL cache; any write to the account changes its version key."""
+def cached_360(st, session: Session, account_id: str, as_of: date) -> bytes:
+    """The 360 as JSON bytes behind the TTL cache; a write to the account changes its key."""
     version = session.scalar(select(m.Account.updated_at).where(m.Account.id == account_id))
     if version is None and session.get(m.Account, account_id) is None:
         raise ApiError(404, "not_found", f"No account with id {account_id}",
@@ -176,7 +177,7 @@ def cached_360(st, session: Session, account_id: str, as_of: date) -> dict:
     key = (account_id, as_of, version)
     hit = st.cache.get(key)
     if hit is None:
-        hit = build_360(session, account_id, as_of, st.settings)
+        hit = current_app.json.dumps(build_360(session, account_id, as_of, st.settings)).encode()
         st.cache[key] = hit
     return hit
 
