@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -113,7 +114,7 @@ def _requests(app):
 
 def test_webhook_good_signature_queues_an_incremental_sync(app, admin_browser, oauth_fake):
     connect(admin_browser, oauth_fake)
-    body = open("/work/shared/vendor-specs/hubspot/webhook_batch.json", "rb").read()
+    body = open(Path(__file__).resolve().parents[1] / "fixtures" / "vendor-specs" / "hubspot" / "webhook_batch.json", "rb").read()
     r = _post(app.test_client(), oauth_fake.client_secret, body)
     assert r.status_code == 202, r.data
     assert r.get_json()["streams"] == ["companies", "deals"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.connectors.fake_salesforce import FakeSalesforce
 
-SPECS = Path("/work/shared/vendor-specs/salesforce")
+SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-specs" / "salesforce"
 ACME = "0015g00000AbC12AAF"
 GLOBEX = "0015g00000AbC13AAF"  # referenced by query_opportunity_page2.json
 T0 = datetime(2025, 7, 3, 12, 0, tzinfo=timezone.utc)

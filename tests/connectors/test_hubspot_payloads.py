@@ -11,7 +11,7 @@ import requests
 
 from tests.connectors.hubspot_portal import ACME, seed
 
-SPECS = Path("/work/shared/vendor-specs/hubspot")
+SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-specs" / "hubspot"
 
 
 class _Raw:

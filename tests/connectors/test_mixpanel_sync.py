@@ -21,7 +21,7 @@ from connectors.mixpanel.export import HOSTS  # noqa: E402
 from server.sync import load_state, run_sync  # noqa: E402
 
 pytestmark = pytest.mark.store
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "vendor-specs" / "mixpanel" / \
+SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-specs" / "mixpanel" / \
     "export.openapi.yaml"
 EXPORT = "/api/2.0/export"
 T = "2025-07-10"
@@ -171,7 +171,6 @@ def test_windows_requests_and_auth_follow_the_export_spec(server, store):
     assert fake.events  # served
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="shared/vendor-specs not beside the repository")
 def test_fake_export_and_requests_validate_against_the_openapi_spec(server, store):
     spec = yaml.safe_load(SPEC.read_text())
     op = spec["paths"]["/export"]["get"]
@@ -346,7 +345,6 @@ def test_kill_9_mid_export_then_rerun_gives_exact_counts(server, store, tmp_path
     assert H.user_days(store) == H.expected_user_days(normalised(EVENTS, accounts_of))
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="shared/vendor-specs not beside the repository")
 def test_account_key_from_user_profiles_via_engage(server, store):
     """Events without the group key are attributed by the user's profile property."""
     from urllib.parse import parse_qs
