@@ -25,11 +25,16 @@ def build_connector(name: str, workspace: t.Any = None) -> t.Any:
     return get_connector(name).from_env(workspace=workspace)
 
 
+CRM_FIRST = ("hubspot", "salesforce")
+
+
 def configured_connectors() -> list[str]:
     """Connectors with at least one of their environment variables set."""
     from connectors.registry import available_connectors, get_connector
 
-    return [n for n in available_connectors() if get_connector(n).configured()]
+    names = [n for n in available_connectors() if get_connector(n).configured()]
+    # CRMs first: they load the accounts the usage and support connectors attribute to
+    return sorted(names, key=lambda n: (n not in CRM_FIRST, n))
 
 
 class TqdmProgress:

@@ -348,6 +348,8 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
          progress: Progress | None, run_id: int) -> dict:
     from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimitError
 
+    if getattr(connector, "store", None) is None:
+        connector.store = store      # usage connectors read account domains for attribution
     with store.sessions() as s:
         connector.bind(store_links(s, connector.name))
     report: dict[str, dict] = {name: new_counts() for name in names}
