@@ -227,13 +227,15 @@ Index("ix_usage_sessions_account_day", UsageSession.account_id, UsageSession.day
 class EventKey(Base):
     """64-bit digest of each ingested event's identity, so re-imports never double count.
 
-    The digest covers (account_id, user_id, name, time); at 5M events the chance that two
-    different events share one is about 1 in a million.
+    The digest covers (account_id, user_id, name, time). Keys are clustered by the event's
+    UTC day (days since 1970-01-01), so an export of a date window touches few pages; two
+    different events would have to share a day and a 64-bit digest to be taken as one.
     """
 
     __tablename__ = "event_keys"
-    digest: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                        primary_key=True, autoincrement=False)
+    __table_args__ = NO_ROWID
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     account_id: Mapped[str] = mapped_column(_acct_fk())
 
 

@@ -11,13 +11,13 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timezone
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from server import models as m
 
 SESSION_GAP = 30 * 60
-KEY_CHUNK = 400
+KEY_CHUNK = 2000
 
 _USER_DAYS = (
     "INSERT INTO usage_user_days (account_id, day, user_id, events) VALUES (?, ?, ?, ?) "
@@ -36,6 +36,9 @@ _SESSIONS = (
     "ELSE usage_sessions.start_ts END, "
     "end_ts = CASE WHEN excluded.end_ts > usage_sessions.end_ts THEN excluded.end_ts "
     "ELSE usage_sessions.end_ts END")
+
+_DROP_SESSION = ("DELETE FROM usage_sessions "
+                 "WHERE account_id = ? AND user_id = ? AND session_key = ?")
 
 
 def event_digest(account_id: str, user_id: str, name: str, epoch_us: int) -> int:
@@ -129,16 +132,16 @@ class EventWriter:
         return {events[d][0] for d in fresh}
 
     def _insert_keys(self, events: dict[int, tuple]) -> list[int]:
-        """Insert event digests; return those that were not stored before."""
+        """Insert event keys (day, digest); return the digests that were not stored before."""
         conn, pg = self._conn()
-        keys = [(ev[0], digest) for digest, ev in events.items()]
+        keys = sorted((ev[3] // 86400, digest, ev[0]) for digest, ev in events.items())
         fresh: list[int] = []
         for i in range(0, len(keys), KEY_CHUNK):
             chunk = keys[i:i + KEY_CHUNK]
-            values = ", ".join(["(?, ?)"] * len(chunk))
-            sql = (f"INSERT INTO event_keys (account_id, digest) VALUES {values} "
-                   "ON CONFLICT (digest) DO NOTHING RETURNING digest")
-            params = tuple(x for pair in chunk for x in pair)
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            sql = (f"INSERT INTO event_keys (day, digest, account_id) VALUES {values} "
+                   "ON CONFLICT (day, digest) DO NOTHING RETURNING digest")
+            params = tuple(x for key in chunk for x in key)
             fresh.extend(row[0] for row in conn.exec_driver_sql(self._sql(sql, pg), params))
         return fresh
 
@@ -157,6 +160,7 @@ class EventWriter:
             for acc, user, start, end, key in s.execute(q):
                 stored[(acc, user)].append((start, end, key))
         out: list[tuple] = []
+        gone: list[tuple] = []
         for (account_id, user_id), stamps in points.items():
             mine = stored.get((account_id, user_id), [])
             spans = sorted([(ts, ts) for ts in stamps] + [(a, b) for a, b, _ in mine])
@@ -167,9 +171,9 @@ class EventWriter:
                         merged[-1][1] = b
                 else:
                     merged.append([a, b])
-            if mine:
-                s.execute(delete(us).where(us.account_id == account_id, us.user_id == user_id,
-                                           us.session_key.in_([k for _, _, k in mine])))
+            gone += [(account_id, user_id, k) for _, _, k in mine]
             out += [(account_id, user_id, f"g:{a}", a, b, self._day_param(_day(a), pg))
                     for a, b in merged]
+        if gone:
+            conn.exec_driver_sql(self._sql(_DROP_SESSION, pg), gone)
         conn.exec_driver_sql(self._sql(_SESSIONS, pg), out)

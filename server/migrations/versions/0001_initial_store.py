@@ -116,10 +116,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deals_account_id'), ['account_id'], unique=False)
 
     op.create_table('event_keys',
-    sa.Column('digest', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('day', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('digest', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('account_id', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_event_keys_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('digest', name=op.f('pk_event_keys'))
+    sa.PrimaryKeyConstraint('day', 'digest', name=op.f('pk_event_keys')),
+    sqlite_with_rowid=False
     )
     op.create_table('health_snapshots',
     sa.Column('account_id', sa.String(length=200), nullable=False),
