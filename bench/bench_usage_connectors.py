@@ -260,7 +260,7 @@ def mixpanel_windows() -> list[tuple[str, str]]:
 def phase_parse(fmt: str, base: str) -> int:
     import requests
 
-    from connectors.mixpanel.streaming import CHUNK, iter_lines
+    from connectors.streaming import CHUNK, iter_lines
 
     n = 0
     loads = json.loads

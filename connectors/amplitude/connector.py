@@ -14,7 +14,7 @@ from connectors.amplitude.export import EXPORT_PATH, HOSTS, TooLarge, export_pag
 from connectors.base import Connector, Page, Stream
 from connectors.errors import ConfigError, ConnectorError, ResponseError, TransientError
 from connectors.http import HttpClient
-from connectors.mixpanel.attribution import Attributor, account_index
+from connectors.attribution import Attributor, account_index
 from connectors.mixpanel.connector import basic, check_common, optional_day
 from connectors.registry import register
 from connectors.settings import Settings, setting

@@ -22,8 +22,8 @@ import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-from connectors.mixpanel.attribution import Attributor
-from connectors.mixpanel.streaming import CHUNK, PageBuffer
+from connectors.attribution import Attributor
+from connectors.streaming import CHUNK, PageBuffer
 
 HOSTS = {"us": "https://amplitude.com", "eu": "https://analytics.eu.amplitude.com"}
 EXPORT_PATH = "/api/2/export"

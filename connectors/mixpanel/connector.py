@@ -13,7 +13,7 @@ import requests
 from connectors.base import Connector, Page, Stream
 from connectors.errors import ConfigError, ResponseError, TransientError
 from connectors.http import HttpClient
-from connectors.mixpanel.attribution import MATCH_MODES, Attributor, account_index
+from connectors.attribution import MATCH_MODES, Attributor, account_index
 from connectors.mixpanel.export import EXPORT_PATH, HOSTS, export_pages
 from connectors.mixpanel.profiles import QUERY_HOSTS, profile_table
 from connectors.registry import register

@@ -18,8 +18,8 @@ import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from connectors.mixpanel.attribution import Attributor
-from connectors.mixpanel.streaming import CHUNK, EpochFormatter, PageBuffer, iter_lines
+from connectors.attribution import Attributor
+from connectors.streaming import CHUNK, EpochFormatter, PageBuffer, iter_lines
 
 HOSTS = {"us": "https://data.mixpanel.com", "eu": "https://data-eu.mixpanel.com",
          "in": "https://data-in.mixpanel.com"}

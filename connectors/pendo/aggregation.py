@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
-from connectors.mixpanel.attribution import Attributor
-from connectors.mixpanel.streaming import CHUNK, PageBuffer, iter_json_array
+from connectors.attribution import Attributor
+from connectors.streaming import CHUNK, PageBuffer, iter_json_array
 
 HOSTS = {"us": "https://app.pendo.io", "eu": "https://app.eu.pendo.io",
          "us1": "https://us1.app.pendo.io", "jpn": "https://app.jpn.pendo.io",

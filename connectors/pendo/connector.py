@@ -12,7 +12,7 @@ import requests
 from connectors.base import Connector, Page, Stream
 from connectors.errors import ConfigError, ResponseError, TransientError
 from connectors.http import HttpClient
-from connectors.mixpanel.attribution import Attributor, account_index
+from connectors.attribution import Attributor, account_index
 from connectors.mixpanel.connector import check_common, optional_day
 from connectors.pendo.aggregation import AGG_PATH, HOSTS, aggregation_pages, body
 from connectors.registry import register

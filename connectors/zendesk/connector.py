@@ -9,7 +9,7 @@ from datetime import timedelta
 from connectors.base import Connector, Page, Stream
 from connectors.errors import AuthError, ConfigError
 from connectors.http import HttpClient
-from connectors.mixpanel.attribution import MATCH_MODES, Attributor, account_index
+from connectors.attribution import MATCH_MODES, Attributor, account_index
 from connectors.mixpanel.connector import basic, optional_day
 from connectors.registry import register
 from connectors.settings import Settings, setting

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 from connectors.errors import ResponseError
-from connectors.mixpanel.attribution import NO_KEY, Attributor
-from connectors.mixpanel.streaming import PageBuffer
+from connectors.attribution import NO_KEY, Attributor
+from connectors.streaming import PageBuffer
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 ORGS_PATH = "/api/v2/organizations.json"

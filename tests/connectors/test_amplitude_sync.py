@@ -298,7 +298,7 @@ def test_a_damaged_gzip_member_is_counted_and_the_others_still_load():
     import zipfile
 
     from connectors.amplitude.export import iter_archive
-    from connectors.mixpanel.streaming import PageBuffer
+    from connectors.streaming import PageBuffer
 
     good = P.amp_zip({"p/p_2025-07-01_9#0.json.gz": [ev("Login", "u1", "2025-07-01T09:00:00Z")]})
     out = io.BytesIO(good)
