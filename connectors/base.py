@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import typing as t
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -146,3 +147,52 @@ class Connector(ABC):
         """Release connections."""
         if self.session is not None:
             self.session.close()
+
+
+class HttpConnector(Connector):
+    """A connector talking to one vendor API through lazily built `HttpClient`s."""
+
+    #: Sleep used between retries (tests replace it).
+    sleep = staticmethod(time.sleep)
+    #: Store used for account attribution; the sync engine sets it (None = the configured one).
+    store = None
+    #: (connect, read) timeout of the vendor API.
+    http_timeout: tuple[float, float] = (5, 60)
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None, *,
+                 workspace: t.Any = None) -> None:
+        super().__init__(settings, session=session, workspace=workspace)
+        self._clients: dict[str, t.Any] = {}
+
+    @property
+    def base_url(self) -> str:
+        """The vendor API's base URL."""
+        raise NotImplementedError
+
+    def _auth(self, headers: dict) -> None:
+        """Add the credentials to a request's headers."""
+
+    def _http_options(self) -> dict:
+        """Extra HttpClient arguments (e.g. a token refresh callable)."""
+        return {}
+
+    def client(self, key: str, base_url: str, timeout: tuple[float, float]) -> t.Any:
+        """The HttpClient called `key`, built on first use."""
+        if key not in self._clients:
+            from connectors.http import HttpClient
+
+            self._clients[key] = HttpClient(self.name, base_url, session=self.session,
+                                            auth=self._auth, timeout=timeout, sleep=self.sleep,
+                                            **self._http_options())
+        return self._clients[key]
+
+    @property
+    def http(self) -> t.Any:
+        """The client of the vendor's main API."""
+        return self.client("api", self.base_url, self.http_timeout)
+
+    def close(self) -> None:
+        for c in self._clients.values():
+            c.close()
+        self._clients.clear()
+        super().close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,9 +10,8 @@ from types import SimpleNamespace
 import requests
 
 from connectors.amplitude.export import EXPORT_PATH, HOSTS, TooLarge, export_pages
-from connectors.base import Connector, Page, Stream
+from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import ConfigError, ConnectorError, ResponseError, TransientError
-from connectors.http import HttpClient
 from connectors.attribution import Attributor, account_index
 from connectors.mixpanel.connector import basic, check_common, optional_day
 from connectors.registry import register
@@ -105,17 +103,12 @@ class EventsStream(Stream):
 
 
 @register
-class AmplitudeConnector(Connector):
+class AmplitudeConnector(HttpConnector):
     name = "amplitude"
     title = "Amplitude"
     settings_class = AmplitudeSettings
     streams = (EventsStream,)
-    sleep = staticmethod(time.sleep)
-    store = None
-
-    def __init__(self, settings: AmplitudeSettings, session=None, *, workspace=None) -> None:
-        super().__init__(settings, session=session, workspace=workspace)
-        self._http: HttpClient | None = None
+    http_timeout = (10, 600)
 
     @property
     def base_url(self) -> str:
@@ -123,13 +116,6 @@ class AmplitudeConnector(Connector):
 
     def _auth(self, headers: dict) -> None:
         headers["Authorization"] = basic(self.settings.api_key, self.settings.secret_key)
-
-    @property
-    def http(self) -> HttpClient:
-        if self._http is None:
-            self._http = HttpClient(self.name, self.base_url, session=self.session,
-                                    auth=self._auth, timeout=(10, 600), sleep=self.sleep)
-        return self._http
 
     def check(self) -> None:
         """Ask for one hour of yesterday's export (404 = no data, still authorised)."""
@@ -141,7 +127,3 @@ class AmplitudeConnector(Connector):
             if exc.status != 404:
                 raise
 
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-        super().close()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import requests
 
-from connectors.base import Connector, Page, Stream
+from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import ConfigError, ResponseError, TransientError
 from connectors.http import HttpClient
 from connectors.attribution import MATCH_MODES, Attributor, account_index
@@ -141,20 +140,12 @@ class EventsStream(Stream):
 
 
 @register
-class MixpanelConnector(Connector):
+class MixpanelConnector(HttpConnector):
     name = "mixpanel"
     title = "Mixpanel"
     settings_class = MixpanelSettings
     streams = (EventsStream,)
-    #: Sleep used between retries (tests replace it).
-    sleep = staticmethod(time.sleep)
-    #: Store used for account attribution; None = the configured service database.
-    store = None
-
-    def __init__(self, settings: MixpanelSettings, session=None, *, workspace=None) -> None:
-        super().__init__(settings, session=session, workspace=workspace)
-        self._http: HttpClient | None = None
-        self._query_http: HttpClient | None = None
+    http_timeout = (10, 300)
 
     @property
     def base_url(self) -> str:
@@ -167,10 +158,8 @@ class MixpanelConnector(Connector):
 
     @property
     def query_http(self) -> HttpClient:
-        if self._query_http is None:
-            self._query_http = HttpClient(self.name, self.query_base_url, session=self.session,
-                                          auth=self._auth, timeout=(10, 120), sleep=self.sleep)
-        return self._query_http
+        """The Query API client (user profiles for attribution)."""
+        return self.client("query", self.query_base_url, (10, 120))
 
     def _auth(self, headers: dict) -> None:
         s = self.settings
@@ -179,13 +168,6 @@ class MixpanelConnector(Connector):
                                              s.service_account_secret)
         else:
             headers["Authorization"] = basic(s.api_secret, "")
-
-    @property
-    def http(self) -> HttpClient:
-        if self._http is None:
-            self._http = HttpClient(self.name, self.base_url, session=self.session,
-                                    auth=self._auth, timeout=(10, 300), sleep=self.sleep)
-        return self._http
 
     def check(self) -> None:
         """Export one event of yesterday: proves the credentials and the project."""
@@ -198,8 +180,3 @@ class MixpanelConnector(Connector):
         if resp.status_code != 200:
             raise ResponseError(f"unexpected status {resp.status_code}", connector=self.name)
 
-    def close(self) -> None:
-        for client in (self._http, self._query_http):
-            if client is not None:
-                client.close()
-        super().close()

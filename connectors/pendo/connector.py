@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 
 import requests
 
-from connectors.base import Connector, Page, Stream
+from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.http import HttpClient
 from connectors.attribution import Attributor, account_index
 from connectors.mixpanel.connector import check_common, optional_day
 from connectors.pendo.aggregation import AGG_PATH, HOSTS, aggregation_pages, body
@@ -129,17 +127,12 @@ class EventsStream(Stream):
 
 
 @register
-class PendoConnector(Connector):
+class PendoConnector(HttpConnector):
     name = "pendo"
     title = "Pendo"
     settings_class = PendoSettings
     streams = (EventsStream,)
-    sleep = staticmethod(time.sleep)
-    store = None
-
-    def __init__(self, settings: PendoSettings, session=None, *, workspace=None) -> None:
-        super().__init__(settings, session=session, workspace=workspace)
-        self._http: HttpClient | None = None
+    http_timeout = (10, 300)
 
     @property
     def base_url(self) -> str:
@@ -154,20 +147,8 @@ class PendoConnector(Connector):
         headers["x-pendo-integration-key"] = self.settings.integration_key
         headers["Content-Type"] = "application/json"
 
-    @property
-    def http(self) -> HttpClient:
-        if self._http is None:
-            # aggregations can be slow: a long read timeout
-            self._http = HttpClient(self.name, self.base_url, session=self.session,
-                                    auth=self._auth, timeout=(10, 300), sleep=self.sleep)
-        return self._http
-
     def check(self) -> None:
         """One tiny aggregation: the first account."""
         self.http.post_json(AGG_PATH, json=body({"accounts": None}, "account360-check",
                                                 extra=[{"limit": 1}]))
 
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-        super().close()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from connectors.base import Connector, Page, Stream
+from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import AuthError, ConfigError
 from connectors.http import HttpClient
 from connectors.attribution import MATCH_MODES, Attributor, account_index
@@ -81,17 +80,15 @@ class TicketsStream(Stream):
 
 
 @register
-class ZendeskConnector(Connector):
+class ZendeskConnector(HttpConnector):
     name = "zendesk"
     title = "Zendesk Support"
     settings_class = ZendeskSettings
     streams = (TicketsStream,)
-    sleep = staticmethod(time.sleep)
-    store = None
+    http_timeout = (5, 60)
 
-    def __init__(self, settings: ZendeskSettings, session=None, *, workspace=None) -> None:
+    def __init__(self, settings, session=None, *, workspace=None) -> None:
         super().__init__(settings, session=session, workspace=workspace)
-        self._http: HttpClient | None = None
         self._access = settings.oauth_token
 
     @property
@@ -120,19 +117,10 @@ class ZendeskConnector(Connector):
             raise AuthError("the refresh grant returned no access token", connector=self.name)
         self._access = token
 
-    @property
-    def http(self) -> HttpClient:
-        if self._http is None:
-            refresh = self._refresh if self.settings.refresh_token else None
-            self._http = HttpClient(self.name, self.base_url, session=self.session,
-                                    auth=self._auth, refresh=refresh, sleep=self.sleep)
-        return self._http
+    def _http_options(self) -> dict:
+        return {"refresh": self._refresh if self.settings.refresh_token else None}
 
     def check(self) -> None:
         """Who am I: proves the subdomain and the credentials."""
         self.http.get_json("/api/v2/users/me.json")
 
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-        super().close()
