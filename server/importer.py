@@ -54,7 +54,7 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
                 if len(raw) > MAX_LINE_BYTES:
                     report.reject(line_no, f"line longer than {MAX_LINE_BYTES} bytes")
                     continue
-                if not raw.strip():
+                if not raw or raw.isspace():
                     continue
                 try:
                     rec = json.loads(raw)

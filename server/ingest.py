@@ -23,6 +23,7 @@ from server.records import RecordError
 from server.usage_ingest import EventWriter
 
 log = logging.getLogger(__name__)
+_fromiso = datetime.fromisoformat
 
 RECORD_TYPES = (
     "account", "contact", "deal", "event", "ticket", "task",
@@ -263,13 +264,20 @@ class Loader:
             user_id = r.text(rec, "user_id", required=True, max_len=200)
         if not isinstance(name, str) or not name or len(name) > 200:
             name = r.text(rec, "name", required=True, max_len=200)
-        when = r.parse_instant(rec.get("time"), "time") if rec.get("time") else r.instant(
-            rec, "time", required=True)
+        raw_time = rec.get("time")
+        try:
+            when = _fromiso(raw_time) if type(raw_time) is str and raw_time[4:5] == "-" else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:   # not the common shape: full checks
+            when = r.instant(rec, "time", required=True)
         session_id = rec.get("session_id")
-        if session_id is not None:
-            if isinstance(session_id, bool) or not isinstance(session_id, (str, int)):
+        if session_id is not None and type(session_id) is not str:
+            if isinstance(session_id, bool) or not isinstance(session_id, int):
                 raise RecordError("'session_id' must be a string or an integer", "session_id")
-            session_id = None if session_id in ("", -1) else str(session_id)
+            session_id = None if session_id == -1 else str(session_id)
+        elif session_id == "":
+            session_id = None
         props = rec.get("properties")
         if props is not None and not isinstance(props, dict):
             raise RecordError("'properties' must be an object", "properties")
