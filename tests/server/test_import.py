@@ -174,3 +174,25 @@ def test_contact_turning_inactive_records_the_day(store):
     import_lines(store, lines({**c, "active": False, "inactive_since": "2020-01-01"}))
     with store.sessions() as s:
         assert s.get(m.Contact, "c1").inactive_since == first
+
+
+def test_event_time_and_session_id_shapes(store):
+    ev = {"type": "event", "account_id": "acme", "user_id": "u1", "name": "login"}
+    report = import_lines(store, lines(
+        ACME,
+        {**ev, "time": "2026-01-01"},                           # a date, not a time
+        {**ev, "time": 1767225600},                             # epoch numbers are not ISO 8601
+        {**ev, "time": "2026-13-01T00:00:00Z"},                 # no such month
+        {**ev, "time": "2026-01-01T00:00:00Z", "session_id": True},
+        {**ev, "time": "2026-01-01T01:00:00-05:00", "session_id": 42},
+        {**ev, "time": "2026-01-01T06:00:00.250+00:00", "session_id": ""},
+    ))
+    assert report.rejected == 4 and report.new_events == 2
+    reasons = [e["reason"] for e in report.errors]
+    assert "ISO 8601" in reasons[0] and "ISO 8601" in reasons[1] and "ISO 8601" in reasons[2]
+    assert "session_id" in reasons[3]
+    with store.sessions() as s:
+        keys = sorted(x.session_key.split(":")[0] for x in s.scalars(select(m.UsageSession)))
+        days = sorted(str(d) for d in s.scalars(select(m.UsageUserDay.day)))
+    assert keys == ["g", "s"]                 # an empty session id counts as none
+    assert days == ["2026-01-01"]             # 01:00-05:00 is 06:00 UTC on Jan 1
