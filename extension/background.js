@@ -30,7 +30,7 @@ async function originGranted(serverUrl) {
 }
 
 /** Messages only the extension's own pages (options, popup, full view) may send. */
-const PAGE_ONLY = new Set(["testConnection"]);
+const PAGE_ONLY = new Set(["testConnection", "pairWithCode"]);
 
 async function handle(msg, sender) {
   if (PAGE_ONLY.has(msg.type) && !(sender.url || "").startsWith(chrome.runtime.getURL(""))) {
@@ -49,6 +49,18 @@ async function handle(msg, sender) {
         return { ok: false, result: "permission_denied", message: "Access to " + server + " was not granted to the extension." };
       }
       return A360Api.testConnection(server, msg.token);
+    }
+    case "pairWithCode": {
+      /* Trade the code from the server's My tokens page for a token; store it with the
+       * server URL the user entered (the origin the extension may reach). */
+      const server = A360Api.normalizeServer(msg.serverUrl);
+      if (!(await originGranted(server))) {
+        return { ok: false, error: { code: "permission_denied", message: "Access to " + server + " was not granted to the extension." } };
+      }
+      const res = await A360Api.pairWithCode(server, msg.code);
+      if (!res.ok) return res;
+      await chrome.storage.local.set({ serverUrl: server, token: res.data.token });
+      return { ok: true, data: { serverUrl: server, user: res.data.user } };
     }
     default: {
       const cfg = await config();

@@ -6,6 +6,7 @@
  *   {type: "account360", accountId}        {type: "search", q, limit}
  *   {type: "addTask", accountId, subject, due_date}
  *   {type: "setTask", taskId, status}      {type: "addNote", accountId, body}
+ * (The background also takes testConnection and pairWithCode from the extension's own pages.)
  * Every answer is {ok: true, data} or {ok: false, error: {code, message, status, details}}. */
 (function (root) {
   "use strict";
@@ -135,5 +136,21 @@
     return { ok: false, result: "error", message: "Server answered with an error: " + me.error.message };
   }
 
-  root.A360Api = { request, route, testConnection, normalizeServer, isLocal };
+  /** Options "Pair with a code": trades a pairing code from the server's My tokens page for a
+   * fresh token of that user. {ok: true, data: {token, server_url, user}} or the error envelope. */
+  async function pairWithCode(serverUrl, code) {
+    const server = normalizeServer(serverUrl);
+    const res = await request({ serverUrl: server, token: "" }, "POST", API + "/pair", { code: String(code || "").trim() }, { noAuth: true });
+    if (!res.ok) {
+      if (res.error.code === "unreachable") res.error.message = "Server unreachable: nothing answered at " + server + ".";
+      return res;
+    }
+    const data = res.data || {};
+    if (typeof data.token !== "string" || !/^a360_[\w-]{20,200}$/.test(data.token) || typeof data.user !== "string") {
+      return failure("not_account360", "Something answered at " + server + ", but not an account360 server.");
+    }
+    return res;
+  }
+
+  root.A360Api = { request, route, testConnection, pairWithCode, normalizeServer, isLocal };
 })(globalThis);

@@ -1,5 +1,6 @@
-/* Options page: server URL, token, the CSM's own email domains, and "Test
- * connection". A non-local server origin is requested at runtime
+/* Options page: server URL, "Pair with a code" (a code from the server's My tokens
+ * page, traded by the service worker for a token), token, the CSM's own email domains,
+ * and "Test connection". A non-local server origin is requested at runtime
  * (optional_host_permissions) from the click, as Chrome requires a user gesture. */
 (function (A360) {
   "use strict";
@@ -7,6 +8,7 @@
   const form = $("form");
   const server = $("serverUrl");
   const token = $("token");
+  const pairCode = $("pairCode");
   const domains = $("ownDomains");
   const status = $("status");
   const DOMAIN = /^(?=.{3,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
@@ -97,6 +99,35 @@
         const text = res.message || (res.error && res.error.message) || "Unknown answer.";
         say(prefix && !text.startsWith(prefix) ? prefix + ": " + text : text, res.ok ? "ok" : "bad");
         status.dataset.result = res.result || "error";
+      } finally {
+        btn.disabled = false;
+      }
+    })();
+  });
+
+  $("pairButton").addEventListener("click", () => {
+    const info = parseServer(server.value);
+    if (info.error) return say(info.error, "bad");
+    const code = pairCode.value.replace(/[\s-]+/g, "").toUpperCase();
+    if (!/^[A-Z0-9]{8}$/.test(code)) return say("Enter the 8-character pairing code shown on My tokens on the server.", "bad");
+    const access = requestAccess(info);
+    const btn = $("pairButton");
+    btn.disabled = true;
+    say("Pairing…");
+    (async () => {
+      try {
+        if (!(await access)) return say("Access to " + info.origin + " was not allowed, so the extension cannot reach that server.", "bad");
+        const res = await A360.send({ type: "pairWithCode", serverUrl: info.url, code });
+        if (!res.ok) {
+          say("Pairing failed: " + ((res.error && res.error.message) || "unknown error."), "bad");
+          status.dataset.result = (res.error && res.error.code) || "error";
+          return;
+        }
+        await dropOtherOrigins(info.local ? null : info.origin);
+        pairCode.value = "";
+        await load();
+        say("Paired as " + res.data.user + ".", "ok");
+        status.dataset.result = "paired";
       } finally {
         btn.disabled = false;
       }

@@ -93,3 +93,14 @@ class SyncRequest(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     run_id: Mapped[int | None] = mapped_column(Integer)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PairingCode(Base):
+    """A short-lived, single-use code that pairs the browser extension as one user. Only the
+    SHA-256 of the code is stored; claiming it deletes the row."""
+
+    __tablename__ = "pairing_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -21,13 +21,13 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import desc, select
+from sqlalchemy import delete, desc, select
 from werkzeug.exceptions import HTTPException
 
 from server import models as m
-from server.admin import admin_state
+from server.admin import admin_state, pairing
 from server.admin import connections as c
-from server.admin.models import ROLES, OAuthPending, SyncRequest, User, UserToken
+from server.admin.models import ROLES, OAuthPending, PairingCode, SyncRequest, User, UserToken
 from server.admin.runner import enqueue
 from server.admin.security import (
     check_csrf,
@@ -287,6 +287,7 @@ def disable_user(user_id: int):
             abort(404)
         user.disabled = True
         user.session_version += 1
+        s.execute(delete(PairingCode).where(PairingCode.user_id == user_id))
         for link in s.scalars(select(UserToken).where(UserToken.user_id == user_id)):
             tok = s.get(m.ApiToken, link.token_id)
             if tok is not None and tok.revoked_at is None:
@@ -324,9 +325,12 @@ def me():
 
 def _me_page(**extra):
     cfg = admin_state().cfg
+    code, expires = pairing.issue(store(), g.user.id)
     return render_template("admin/me.html", tokens=tokens_of(g.user.id),
                            all_tokens=tokens_of(None) if g.user.role == "admin" else None,
-                           extension_id=extension_id(cfg), **extra)
+                           extension_id=extension_id(cfg), server_url=server_url(),
+                           pairing_code=pairing.display(code), pairing_expires=expires,
+                           pairing_minutes=int(pairing.TTL.total_seconds() // 60), **extra)
 
 
 @bp.post("/me/tokens")

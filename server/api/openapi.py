@@ -46,6 +46,10 @@ def document() -> dict:
             "/healthz": {"get": _op("Liveness and database check", auth=False)},
             "/api/v1/openapi.json": {"get": _op("This document", auth=False)},
             "/api/v1/me": {"get": _op("The calling token")},
+            "/api/v1/pair": {"post": _op(
+                "Trade a pairing code from My tokens (10 minutes, single use) for a fresh "
+                "personal API token of its user; 400 when wrong, expired or used, 429 after 5 "
+                "wrong codes per address in 15 minutes", body="PairRequest", auth=False)},
             "/api/v1/freshness": {"get": _op("When each source last synced")},
             "/api/v1/import": {"post": _op(
                 "Load JSON Lines records (import format); 422 when some lines are rejected",
@@ -97,6 +101,13 @@ def document() -> dict:
                     "type": "object", "required": ["code", "message", "details"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                    "details": {"type": "object"}}}}},
+                "PairRequest": {"type": "object", "required": ["code"],
+                                "additionalProperties": False, "properties": {
+                                    "code": {"type": "string", "example": "ABCD-EFGH",
+                                             "description": "Case, spaces and dashes ignored"}}},
+                "PairResponse": {"type": "object", "properties": {
+                    "token": {"type": "string"}, "server_url": {"type": "string"},
+                    "user": {"type": "string", "format": "email"}}},
                 "ImportBody": {"type": "string", "description": "One JSON record per line"},
                 "TaskCreate": {"type": "object", "required": ["subject"],
                                "additionalProperties": False, "properties": {

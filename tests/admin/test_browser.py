@@ -4,11 +4,13 @@ fake vendor in this process, Debian's Chromium through Playwright."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -151,3 +153,91 @@ def test_one_click_extension_pairing(tmp_path, oauth_fake):
                 stop_server(proc, log)
         finally:
             ctx.close()
+
+
+def test_pairing_code_from_the_options_page(tmp_path, oauth_fake):
+    """No externally_connectable needed: the options page trades the code shown on My tokens
+    for a token through the service worker, then the widget's API calls work with it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    ext = str(Path(__file__).resolve().parents[2] / "extension")
+    url, proc, log = start_server(tmp_path, oauth_fake)  # no extension id, no CORS origins
+    try:
+        with sync_playwright() as pw:
+            ctx = pw.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+                env={**os.environ, "HOME": str(tmp_path)},
+                args=[f"--disable-extensions-except={ext}", f"--load-extension={ext}",
+                      "--disable-gpu", "--disable-quic"])
+            try:
+                sw = ctx.service_workers[0] if ctx.service_workers else \
+                    ctx.wait_for_event("serviceworker")
+                ext_id = sw.url.split("/")[2]
+                options_url = f"chrome-extension://{ext_id}/options/options.html"
+                # first install opens the options page by itself: wait for it, then use it
+                deadline = time.time() + 10
+                while time.time() < deadline and not any(
+                        p.url.startswith(options_url) for p in ctx.pages):
+                    time.sleep(0.1)
+                page = ctx.new_page()
+                page.goto(url + "/admin/login")
+                page.get_by_label("Email").fill("admin@example.com")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.goto(url + "/admin/me")
+                code = page.get_by_test_id("pairing-code").inner_text().strip()
+                shown_url = page.get_by_test_id("pair-server-url").inner_text().strip()
+                assert shown_url == url
+
+                opts = next((p for p in ctx.pages if p.url.startswith(options_url)), None)
+                if opts is None:
+                    opts = ctx.new_page()
+                    opts.goto(options_url)
+                opts.bring_to_front()
+                opts.get_by_test_id("options-server").fill(shown_url)
+                opts.get_by_test_id("options-pair-code").fill("ZZZZ-ZZZZ")
+                opts.get_by_test_id("options-pair").click()
+                status = opts.get_by_test_id("options-status")
+                expect(status).to_contain_text("Pairing failed")
+                opts.get_by_test_id("options-pair-code").fill(code.lower())
+                opts.get_by_test_id("options-pair").click()
+                expect(status).to_have_text("Paired as admin@example.com.")
+                stored = sw.evaluate("chrome.storage.local.get(['serverUrl', 'token'])")
+                assert stored["serverUrl"] == url and stored["token"].startswith("a360_")
+                expect(opts.get_by_test_id("options-token")).to_have_value(stored["token"])
+
+                # the code is burnt
+                again = urllib.request.Request(url + "/api/v1/pair", method="POST",
+                                               data=b'{"code": "%s"}' % code.encode(),
+                                               headers={"Content-Type": "application/json"})
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(again)
+                assert refused.value.code == 400
+
+                # one account, then the widget's lookup goes through the service worker
+                # with the stored token
+                rec = b'{"type": "account", "id": "acme", "name": "Acme Corp", ' \
+                      b'"domains": ["acme.com"]}\n'
+                imp = urllib.request.urlopen(urllib.request.Request(
+                    url + "/api/v1/import", data=rec, method="POST",
+                    headers={"Authorization": f"Bearer {stored['token']}",
+                             "Content-Type": "application/x-ndjson"}))
+                assert imp.status == 200
+                res = opts.evaluate(
+                    "A360.send({type: 'lookup', query: {domain: 'acme.com'}})")
+                assert res["ok"], res
+                assert "Acme Corp" in json.dumps(res["data"])
+                test = opts.evaluate(
+                    "s => A360.send({type: 'testConnection', serverUrl: s.serverUrl, "
+                    "token: s.token})", stored)
+                assert test["ok"] and test["result"] == "ok", test
+                page.reload()
+                expect(page.get_by_text(
+                    "admin@example.com: browser extension (pairing code)").first).to_be_visible()
+                opts.screenshot(path=str(tmp_path / "paired.png"))
+            finally:
+                ctx.close()
+    finally:
+        stop_server(proc, log)
