@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 
@@ -75,3 +76,33 @@ class ModifiedCursor:
     def to_dict(self) -> dict:
         return {"since": self.since, "seen": list(self.seen), "drain": self.drain,
                 "archived_since": self.archived_since, "archived_after": self.archived_after}
+
+
+def when(value: t.Any) -> datetime | None:
+    """A CRM datetime (ISO 8601 with any offset, or epoch milliseconds) as aware UTC."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    try:
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def day(value: t.Any) -> str | None:
+    """A CRM date or datetime value as YYYY-MM-DD (None if empty or unparseable)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return text
+    dt = when(text)
+    return None if dt is None else dt.date().isoformat()
+
+
+def iso(dt: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 with Z."""
+    return None if dt is None else dt.isoformat().replace("+00:00", "Z")

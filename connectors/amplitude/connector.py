@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import requests
 
 from connectors.amplitude.export import EXPORT_PATH, HOSTS, TooLarge, export_pages
+from connectors.attribution import Attributor, account_index
 from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import ConfigError, ConnectorError, ResponseError, TransientError
-from connectors.attribution import Attributor, account_index
 from connectors.mixpanel.connector import basic, check_common, optional_day
 from connectors.registry import register
 from connectors.settings import Settings, setting

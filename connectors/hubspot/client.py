@@ -32,9 +32,9 @@ from hubspot.crm.objects.models import (
 )
 
 from connectors.errors import ConfigError, ResponseError, TransientError
+from connectors.http import Retrier, classify, safe_url
 from connectors.hubspot.auth import HubSpotAuth, TokenSet
 from connectors.hubspot.settings import HubSpotSettings
-from connectors.http import Retrier, classify, safe_url
 from connectors.pagination import CursorPaginator
 
 log = logging.getLogger(__name__)

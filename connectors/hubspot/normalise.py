@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import typing as t
-from datetime import datetime, timezone
 from decimal import Decimal
 
-from connectors.common import Skip, Unmapped, number, strip_html
+from connectors.common import Skip, Unmapped, day, iso, number, strip_html, when
 from server.records import normalise_domain
 
 __all__ = ["Skip", "Unmapped", "number", "strip_html"]
@@ -27,35 +26,6 @@ def ms(value: t.Any) -> int | None:
     """Epoch milliseconds of a HubSpot datetime (ISO string or ms string); None if unparseable."""
     dt = when(value)
     return None if dt is None else int(dt.timestamp() * 1000)
-
-
-def when(value: t.Any) -> datetime | None:
-    """A HubSpot datetime value as an aware UTC datetime."""
-    if value is None or value == "":
-        return None
-    text = str(value).strip()
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
-def day(value: t.Any) -> str | None:
-    """A HubSpot date or datetime value as YYYY-MM-DD (None if empty or unparseable)."""
-    if value is None or value == "":
-        return None
-    text = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return text
-    dt = when(text)
-    return None if dt is None else dt.date().isoformat()
-
-
-def iso(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.isoformat().replace("+00:00", "Z")
 
 
 def local_id(vendor_id: str, kind: str | None = None) -> str:

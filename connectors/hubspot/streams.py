@@ -21,7 +21,6 @@ from connectors.common import ModifiedCursor
 from connectors.hubspot import normalise as n
 from connectors.pagination import CursorPaginator
 
-
 #: Archived times are compared with our clock; an hour of overlap absorbs clock skew
 #: (deleting something twice is harmless).
 ARCHIVE_MARGIN_MS = 3_600_000

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import requests
 
+from connectors.attribution import MATCH_MODES, Attributor, account_index
 from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import ConfigError, ResponseError, TransientError
 from connectors.http import HttpClient
-from connectors.attribution import MATCH_MODES, Attributor, account_index
 from connectors.mixpanel.export import EXPORT_PATH, HOSTS, export_pages
 from connectors.mixpanel.profiles import QUERY_HOSTS, profile_table
 from connectors.registry import register

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import requests
 
+from connectors.attribution import Attributor, account_index
 from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.attribution import Attributor, account_index
 from connectors.mixpanel.connector import check_common, optional_day
 from connectors.pendo.aggregation import AGG_PATH, HOSTS, aggregation_pages, body
 from connectors.registry import register

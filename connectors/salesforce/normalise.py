@@ -6,12 +6,10 @@ that cannot be loaded and Unmapped for one without an account (shared with HubSp
 
 from __future__ import annotations
 
-import re
 import typing as t
-from datetime import datetime, timezone
 from decimal import Decimal
 
-from connectors.common import Skip, Unmapped, number, strip_html
+from connectors.common import Skip, Unmapped, day, iso, number, strip_html, when
 from server.records import normalise_domain
 
 __all__ = ["Skip", "Unmapped", "to18", "when", "account", "contact", "opportunity", "case",
@@ -36,31 +34,6 @@ def to18(sfid: t.Any) -> str | None:
         bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
         suffix += _CHECKSUM[bits]
     return sfid + suffix
-
-
-def when(value: t.Any) -> datetime | None:
-    """A Salesforce datetime (2025-06-30T16:20:11.000+0000) as aware UTC."""
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
-def day(value: t.Any) -> str | None:
-    if not value:
-        return None
-    text = str(value)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return text
-    dt = when(text)
-    return None if dt is None else dt.date().isoformat()
-
-
-def iso(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.isoformat().replace("+00:00", "Z")
 
 
 def local_id(sfid: str, kind: str | None = None) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from connectors.attribution import MATCH_MODES, Attributor, account_index
 from connectors.base import HttpConnector, Page, Stream
 from connectors.errors import AuthError, ConfigError
 from connectors.http import HttpClient
-from connectors.attribution import MATCH_MODES, Attributor, account_index
 from connectors.mixpanel.connector import basic, optional_day
 from connectors.registry import register
 from connectors.settings import Settings, setting

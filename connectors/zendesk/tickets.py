@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-from connectors.errors import ResponseError
 from connectors.attribution import NO_KEY, Attributor
+from connectors.errors import ResponseError
 from connectors.streaming import PageBuffer
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
