@@ -10,19 +10,13 @@ Token responses follow shared/vendor-specs/salesforce/oauth_token_response.json:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import json
 import re
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs
 
 import responses
 
+from tests.admin.fake_oauth_server import consent_page, issue_code, pkce_ok, serve
 from tests.connectors.fake_salesforce import INSTANCE, FakeSalesforce
 
 CLIENT_ID = "3MVG9-admin-consumer-key"
@@ -59,16 +53,9 @@ class FakeSalesforceLogin:
         self.authorize_requests.append(q)
         if q.get("client_id") != self.client_id or q.get("response_type") != "code":
             return 400, "<p>error=invalid_client_id</p>", {}
-        code = "aPrx" + secrets.token_urlsafe(12)
-        self.codes[code] = {"redirect_uri": q["redirect_uri"],
-                            "challenge": q.get("code_challenge"),
-                            "method": q.get("code_challenge_method")}
-        target = q["redirect_uri"] + "?" + urlencode({"code": code, "state": q.get("state", "")})
-        page = (f"<!doctype html><title>Fake Salesforce ({self.label})</title>"
-                f"<h1>Allow account360 to access Salesforce?</h1>"
-                f"<p>Scopes: {html.escape(q.get('scope', ''))}</p>"
-                f'<a id="allow" href="{html.escape(target)}">Allow</a>')
-        return 200, page, {"X-Allow-Location": target}
+        return consent_page(f"Fake Salesforce ({self.label})",
+                            "Allow account360 to access Salesforce?", q,
+                            issue_code(self.codes, q, prefix="aPrx"))
 
     @staticmethod
     def _error(code: str, description: str) -> tuple[int, dict]:
@@ -82,11 +69,8 @@ class FakeSalesforceLogin:
             info = self.codes.pop(f.get("code", ""), None)
             if info is None or f.get("redirect_uri") != info["redirect_uri"]:
                 return self._error("invalid_grant", "invalid authorization code")
-            if info["challenge"]:
-                digest = base64.urlsafe_b64encode(hashlib.sha256(
-                    f.get("code_verifier", "").encode()).digest()).rstrip(b"=").decode()
-                if digest != info["challenge"]:
-                    return self._error("invalid_grant", "invalid code verifier")
+            if not pkce_ok(info, f.get("code_verifier", "")):
+                return self._error("invalid_grant", "invalid code verifier")
             return 200, self._issue(with_refresh=True)
         if f.get("grant_type") == "refresh_token":
             if f.get("refresh_token") != self.refresh_token or f["refresh_token"] in self.revoked:
@@ -118,49 +102,18 @@ class FakeSalesforceLogin:
         return out
 
     # -- server ----------------------------------------------------------------------
+    def _route(self, method: str, path: str, query: dict, headers: dict,
+               raw: bytes) -> tuple[int, dict | None, dict]:
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        if method == "POST" and path == "/services/oauth2/token":
+            return (*self.token(form), {})
+        if method == "POST" and path == "/services/oauth2/revoke":
+            return (*self.revoke(form), {})
+        return 404, {"error": "not_found", "error_description": path}, {}
+
     def start(self) -> str:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _send(self, status: int, data: bytes, ctype: str, extra: dict) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _do(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                if parts.path == "/services/oauth2/authorize" and self.command == "GET":
-                    q = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                    status, page, extra = fake.consent(q)
-                    self._send(status, page.encode(), "text/html; charset=utf-8", extra)
-                    return
-                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                if self.command == "POST" and parts.path == "/services/oauth2/token":
-                    status, body = fake.token(form)
-                elif self.command == "POST" and parts.path == "/services/oauth2/revoke":
-                    status, body = fake.revoke(form)
-                else:
-                    status, body = 404, {"error": "not_found", "error_description": parts.path}
-                data = b"" if body is None else json.dumps(body).encode()
-                self._send(status, data, "application/json;charset=UTF-8", {})
-
-            do_GET = do_POST = _do
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server, self.url = serve("/services/oauth2/authorize", self.consent, self._route,
+                                      "application/json;charset=UTF-8")
         return self.url
 
     def stop(self) -> None:
