@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server import models as m
 from server.db import Store
@@ -23,12 +24,21 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def add_token(session: Session, name: str) -> tuple[str, m.ApiToken]:
+    """Add a new token row to `session` (flushed: its id is known); the plaintext is returned
+    once and never stored. The caller's transaction decides whether it exists."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = m.ApiToken(name=name, token_hash=_hash(token), prefix=token[:12],
+                     created_at=datetime.now(timezone.utc))
+    session.add(row)
+    session.flush()
+    return token, row
+
+
 def create_token(store: Store, name: str) -> str:
     """Create a token; the plaintext is returned once and never stored."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.session() as s:
-        s.add(m.ApiToken(name=name, token_hash=_hash(token), prefix=token[:12],
-                         created_at=datetime.now(timezone.utc)))
+        token, _ = add_token(s, name)
     return token
 
 

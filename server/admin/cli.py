@@ -34,15 +34,13 @@ def admin_create(email: str, role: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    app = _app()
-    from server.admin.views import create_user
+    from server.services.users import UserError, create_user
 
-    with app.test_request_context():
-        try:
-            create_user(email, role, password=password)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
-    app.extensions["account360"].store.dispose()
+    obj = _ctx_obj()
+    try:
+        create_user(obj.store, email, role, password=password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{email.strip().lower()} created ({role}); sign in at the server's address")
 
 

@@ -1,5 +1,5 @@
 """Tables of the admin app: users, their API tokens, connector configuration (encrypted
-credentials and schedule), pending OAuth flows, login attempts and the sync request queue."""
+credentials and schedule), pending OAuth flows, rate-limit counters and the sync request queue."""
 
 from __future__ import annotations
 
@@ -69,13 +69,14 @@ class OAuthPending(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LoginAttempt(Base):
-    """A failed sign-in, keyed by a hash of (client address, email)."""
+class RateLimit(Base):
+    """Attempts (sign-ins, pairing codes) of one hashed subject (e.g. address and email) in
+    the current window; counted atomically before the password or code is checked."""
 
-    __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class SyncRequest(Base):

@@ -3,24 +3,25 @@
 The My tokens page shows a short code bound to the signed-in user (8 characters from an
 alphabet without look-alikes, valid 10 minutes, single use, only its SHA-256 stored). The
 extension's options page posts it with the server URL to `POST /api/v1/pair`, which answers a
-fresh personal API token of that user and deletes the code. Failed claims are rate limited per
-client address, counted in the database like failed sign-ins."""
+fresh personal API token of that user and deletes the code. Claims are rate limited per client
+address: each is counted atomically in the database, like sign-ins, before the code is checked."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
-from server.admin.models import LoginAttempt, PairingCode, User
+from server.admin import security
+from server.admin.models import PairingCode, User
 from server.admin.security import LOGIN_LIMIT, LOGIN_WINDOW, client_address, digest
 
 #: No 0/O, 1/I/L: easy to read aloud and to type.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 8
 TTL = timedelta(minutes=10)
-#: Failed claims allowed per client address and window (the sign-in limit's numbers).
+#: Claims allowed per client address and window (the sign-in limit's numbers).
 LIMIT = LOGIN_LIMIT
 WINDOW = LOGIN_WINDOW
 
@@ -56,23 +57,14 @@ def issue(store, user_id: int) -> tuple[str, datetime]:
     return code, expires
 
 
-def _key() -> str:
-    return digest(f"pair|{client_address()}")
+def take_attempt(store) -> bool:
+    """Count one claim from this address before the code is checked; False once over LIMIT."""
+    return security.take_attempt(store, "pair", client_address(), LIMIT, WINDOW)
 
 
-def blocked(store) -> bool:
-    since = now() - WINDOW
-    with store.sessions() as s:
-        n = s.scalar(select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.key == _key(), LoginAttempt.at >= since))
-    return (n or 0) >= LIMIT
-
-
-def record_failure(store) -> None:
-    at = now()
-    with store.session() as s:
-        s.add(LoginAttempt(key=_key(), at=at))
-        s.execute(delete(LoginAttempt).where(LoginAttempt.at < at - WINDOW * 4))
+def clear_attempts(store) -> None:
+    """A code was claimed: this address starts afresh."""
+    security.clear_failures(store, "pair", client_address())
 
 
 def claim(store, code: str) -> User:

@@ -1,5 +1,5 @@
-"""Sign-in security: argon2id password hashes, the CSRF token, the login rate limit and the
-session cookie flags."""
+"""Sign-in security: argon2id password hashes, the CSRF token, the attempt counters of the
+sign-in and pairing rate limits, and the session cookie flags."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from server.admin.models import LoginAttempt
+from server.admin.models import RateLimit
 
 #: argon2id with the library's RFC 9106 "low memory" profile defaults.
 _hasher = PasswordHasher()
@@ -69,33 +71,42 @@ def check_csrf() -> None:
                                "page and try again.")
 
 
-# -- login rate limit -----------------------------------------------------------------
+# -- rate limits ----------------------------------------------------------------------
 def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _key(email: str) -> str:
-    return digest(f"{client_address()}|{email.strip().lower()}")
+def _counter_key(scope: str, subject: str) -> str:
+    return digest(f"{scope}|{subject.strip().lower()}")
 
 
-def login_blocked(store, email: str) -> bool:
-    since = datetime.now(timezone.utc) - LOGIN_WINDOW
-    with store.sessions() as s:
-        n = s.scalar(select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.key == _key(email), LoginAttempt.at >= since))
-    return (n or 0) >= LOGIN_LIMIT
+def take_attempt(store, scope: str, subject: str, limit: int = LOGIN_LIMIT,
+                 window: timedelta = LOGIN_WINDOW) -> bool:
+    """Count one attempt of `subject` (e.g. address|email) and say whether it may proceed.
 
-
-def record_failure(store, email: str) -> None:
-    now = datetime.now(timezone.utc)
+    The count is taken before the password or code is checked, in one INSERT ... ON CONFLICT
+    DO UPDATE ... RETURNING statement: parallel requests, threads or worker processes each
+    get a distinct count, so at most `limit` attempts per window are ever checked."""
+    at = datetime.now(timezone.utc)
+    since = at - window
+    t = RateLimit.__table__
+    insert = sqlite_insert if store.dialect == "sqlite" else pg_insert
+    expired = t.c.window_start < since
+    stmt = insert(t).values(key=_counter_key(scope, subject), window_start=at, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[t.c.key], set_={
+        "count": case((expired, 1), else_=t.c.count + 1),
+        "window_start": case((expired, at), else_=t.c.window_start),
+    }).returning(t.c.count)
     with store.session() as s:
-        s.add(LoginAttempt(key=_key(email), at=now))
-        s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_WINDOW * 4))
+        n = s.execute(stmt).scalar_one()
+        s.execute(delete(RateLimit).where(RateLimit.window_start < at - window * 4))
+    return n <= limit
 
 
-def clear_failures(store, email: str) -> None:
+def clear_failures(store, scope: str, subject: str) -> None:
+    """Forget the attempts of `subject` (after a success)."""
     with store.session() as s:
-        s.execute(delete(LoginAttempt).where(LoginAttempt.key == _key(email)))
+        s.execute(delete(RateLimit).where(RateLimit.key == _counter_key(scope, subject)))
 
 
 # -- session cookie -------------------------------------------------------------------

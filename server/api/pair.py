@@ -24,21 +24,22 @@ def _code(value) -> str:
 def pair():
     """Burn the code; answer a fresh token of the code's user, the server URL and the email."""
     from server.admin import pairing
-    from server.admin.views import server_url, user_token
+    from server.admin.web import server_url
+    from server.services.tokens import issue
 
     store = state().store
-    if pairing.blocked(store):
+    body = json_body({"code": _code}, required=("code",))
+    if not pairing.take_attempt(store):  # counted before the code is checked
         raise ApiError(429, "rate_limited",
                        "Too many wrong pairing codes: wait 15 minutes and try again.")
-    body = json_body({"code": _code}, required=("code",))
     try:
         user = pairing.claim(store, body["code"])
     except pairing.PairingRefused:
-        pairing.record_failure(store)
         log.info("pairing code refused")
         raise ApiError(400, "invalid_pairing_code",
                        "This pairing code is wrong, expired or already used: copy a new one "
                        "from My tokens on the server.", {"code": "invalid"}) from None
-    token = user_token(user, f"{user.email}: browser extension (pairing code)",
-                       purpose="extension")
+    pairing.clear_attempts(store)
+    token = issue(store, user.id, f"{user.email}: browser extension (pairing code)",
+                  purpose="extension")
     return jsonify({"token": token, "server_url": server_url(), "user": user.email})

@@ -49,11 +49,11 @@ class Browser:
 
 @pytest.fixture
 def make_user(app):
-    from server.admin.views import create_user
+    from server.services.users import create_user
 
     def make(email, role="admin", password=PASSWORD):
-        with app.test_request_context():
-            user, invite = create_user(email, role, password=password)
+        user, invite = create_user(app.extensions["account360"].store, email, role,
+                                   password=password)
         return user
 
     return make

@@ -152,11 +152,11 @@ def test_salesforce_login_hosts_and_scopes():
 
 def test_redirect_uri_from_public_url(make_app, oauth_fake, make_user):
     app = make_app(PUBLIC_URL="https://cs.example.com", **oauth_fake.app_config())
-    from server.admin.views import create_user
+    from server.services.users import create_user
     from tests.admin.conftest import Browser
 
-    with app.test_request_context():
-        create_user("a@example.com", "admin", password="correct horse battery")
+    create_user(app.extensions["account360"].store, "a@example.com", "admin",
+                password="correct horse battery")
     b = Browser(app.test_client())
     b.login("a@example.com")
     loc = b.post("/admin/connectors/hubspot/connect").headers["Location"]

@@ -85,10 +85,9 @@ def test_session_cookie_flags(app, make_user):
 
 def test_secure_cookie_behind_a_tls_proxy(make_app, make_user):
     app = make_app(TRUSTED_PROXIES=1)
-    from server.admin.views import create_user
+    from server.services.users import create_user
 
-    with app.test_request_context():
-        create_user("p@example.com", "admin", password=PASSWORD)
+    create_user(app.extensions["account360"].store, "p@example.com", "admin", password=PASSWORD)
     c = app.test_client()
     hdr = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     page = c.get("/admin/login", headers=hdr)

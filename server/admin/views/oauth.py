@@ -1,0 +1,49 @@
+"""Connect a CRM with OAuth: the Connect button and the vendor's redirect back."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, g, redirect, request, session, url_for
+
+from server.admin import admin_state
+from server.admin import connections as c
+from server.admin.views.connectors import back, known
+from server.admin.web import admin_required, store
+from server.services import oauth_connect as svc
+
+bp = Blueprint("oauth", __name__)
+
+
+@bp.post("/connectors/<name>/connect")
+@admin_required
+def oauth_start(name: str):
+    known(name)
+    adm = admin_state()
+    if name not in c.OAUTH_CONNECTORS:
+        return redirect(url_for("admin.connector_settings.connector_settings", name=name))
+    if not c.oauth_configured(adm.cfg, name):
+        abort(400, description=f"Set ACCOUNT360_{name.upper()}_CLIENT_ID and "
+                               f"ACCOUNT360_{name.upper()}_CLIENT_SECRET (your {name} app) "
+                               "first; see docs/setup.md.")
+    env = request.form.get("environment") or "production"
+    if env not in c.SF_HOSTS:
+        abort(400, description="environment must be production or sandbox")
+    nonce = session.get("_oauth_nonce") or secrets.token_urlsafe(24)
+    session["_oauth_nonce"] = nonce
+    callback = url_for("admin.oauth.oauth_callback", name=name, _external=True)
+    return redirect(svc.start(adm, store(), name, env, callback, nonce))
+
+
+@bp.get("/oauth/<name>/callback")
+@admin_required
+def oauth_callback(name: str):
+    known(name)
+    try:
+        out = svc.finish(admin_state(), store(), name, request.args.to_dict(),
+                         session.get("_oauth_nonce") or "", g.user.email)
+    except svc.StateRefused:
+        abort(400, description="This sign-in answer does not match a Connect started from "
+                               "this browser session (or it was already used): start again "
+                               "from the Connectors page.")
+    return back(message=out.message) if out.ok else back(error=out.message)

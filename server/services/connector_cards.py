@@ -1,0 +1,100 @@
+"""What the Connectors page shows for each connector: connection state, the latest run with
+per-stream progress, queued syncs and record counts."""
+
+from __future__ import annotations
+
+from sqlalchemy import desc, select
+
+from server import models as m
+from server.admin import connections as c
+from server.admin.models import SyncRequest
+from server.services.users import aware
+
+
+def _latest_runs(store) -> dict[str, dict]:
+    from server.sync import SyncRun, run_json
+
+    out: dict[str, dict] = {}
+    with store.sessions() as s:
+        for run in s.scalars(select(SyncRun).order_by(desc(SyncRun.id)).limit(200)):
+            out.setdefault(run.connector, run_json(run))
+    return out
+
+
+def _pending(store) -> dict[str, int]:
+    with store.sessions() as s:
+        out: dict[str, int] = {}
+        for r in s.scalars(select(SyncRequest).where(SyncRequest.finished_at.is_(None))):
+            out[r.connector] = out.get(r.connector, 0) + 1
+        return out
+
+
+def _records(store) -> dict[str, int]:
+    with store.sessions() as s:
+        return {f.source: f.records for f in s.scalars(select(m.SourceFreshness))}
+
+
+def _status(connected: bool, row, run: dict | None, waiting: int) -> str:
+    if not connected:
+        return "not connected"
+    if waiting or (run and run["status"] == "running"):
+        return "syncing"
+    if row.last_error or (run and run["status"] in ("failed", "partial", "interrupted")):
+        return "error"
+    return "connected"
+
+
+def _run_card(run: dict | None) -> dict | None:
+    if not run:
+        return None
+    streams = [{"name": name, "status": counts.get("status"),
+                "records": counts.get("records", 0), "pages": counts.get("pages", 0)}
+               for name, counts in run["streams"].items()]
+    done = sum(1 for s in streams if s["status"] not in ("pending", "running"))
+    return {"id": run["id"], "status": run["status"], "started_at": run["started_at"],
+            "finished_at": run["finished_at"], "totals": run["totals"],
+            "streams": streams, "done": done, "total": len(streams)}
+
+
+def cards(adm, store, names: list[str] | None = None) -> list[dict]:
+    """One card per connector (all registered ones by default)."""
+    from connectors.registry import available_connectors, get_connector
+
+    rows = adm.credentials.rows()
+    runs = _latest_runs(store)
+    waiting = _pending(store)
+    records = _records(store)
+    out = []
+    for name in names or available_connectors():
+        cls = get_connector(name)
+        row = rows.get(name)
+        connected = bool(row and row.sealed)
+        run = runs.get(name)
+        oauth = name in c.OAUTH_CONNECTORS
+        out.append({
+            "name": name, "title": cls.title or name.title(), "oauth": oauth,
+            "oauth_ready": oauth and c.oauth_configured(adm.cfg, name),
+            "connected": connected,
+            "status": _status(connected, row, run, waiting.get(name, 0)),
+            "schedule_minutes": row.schedule_minutes if row else c.DEFAULT_SCHEDULE_MINUTES,
+            "connected_at": aware(row.connected_at) if row else None,
+            "last_error": (row.last_error if row else None) or (run or {}).get("error"),
+            "records": records.get(name, 0),
+            "run": _run_card(run),
+            "pending": waiting.get(name, 0)})
+    return out
+
+
+def set_schedule(store, name: str, minutes: int) -> None:
+    """Sync `name` every `minutes` (0 turns the schedule off)."""
+    from server.admin.models import ConnectorConfig
+
+    if minutes < 0 or minutes > 7 * 24 * 60:
+        raise ValueError("The schedule is a number of minutes (0 turns it off).")
+    with store.session() as s:
+        row = s.get(ConnectorConfig, name)
+        if row is None:
+            row = ConnectorConfig(connector=name, enabled=True, auth_kind="keys",
+                                  schedule_minutes=minutes)
+            s.add(row)
+        row.schedule_minutes = minutes

@@ -1,0 +1,56 @@
+"""API tokens of admin-app users: issue one linked to its user in a single transaction, list
+them (a user's own; for admins every token, command-line ones included), revoke."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import desc, select
+
+from server import models as m
+from server.admin.models import User, UserToken
+from server.auth import add_token
+from server.services.users import aware
+
+
+class NotYours(Exception):
+    """A user tried to revoke another user's (or an unowned) token without being an admin."""
+
+
+def issue(store, user_id: int, name: str, purpose: str = "personal") -> str:
+    """A new token of this user: the token and its owner link commit together or not at all."""
+    with store.session() as s:
+        token, row = add_token(s, name)
+        s.add(UserToken(token_id=row.id, user_id=user_id, purpose=purpose))
+    return token
+
+
+def tokens_of(store, user_id: int | None) -> list[dict]:
+    """The tokens of one user, newest first; with None every token, including those made on
+    the command line (owner None)."""
+    q = select(m.ApiToken, UserToken, User).outerjoin(
+        UserToken, UserToken.token_id == m.ApiToken.id).outerjoin(
+        User, User.id == UserToken.user_id)
+    if user_id is not None:
+        q = q.where(UserToken.user_id == user_id)
+    with store.sessions() as s:
+        return [{"id": t.id, "name": t.name, "prefix": t.prefix,
+                 "purpose": ut.purpose if ut else "command line",
+                 "owner": u.email if u else None, "created_at": aware(t.created_at),
+                 "last_used_at": aware(t.last_used_at), "revoked": t.revoked_at is not None}
+                for t, ut, u in s.execute(q.order_by(desc(m.ApiToken.id)))]
+
+
+def revoke(store, token_id: int, by: User) -> bool:
+    """Revoke a token: a user's own, or any (command-line ones too) for an admin. False when
+    no such token exists; NotYours when `by` may not revoke it."""
+    with store.session() as s:
+        link = s.get(UserToken, token_id)
+        if by.role != "admin" and (link is None or link.user_id != by.id):
+            raise NotYours
+        tok = s.get(m.ApiToken, token_id)
+        if tok is None:
+            return False
+        if tok.revoked_at is None:
+            tok.revoked_at = datetime.now(timezone.utc)
+    return True

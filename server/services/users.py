@@ -1,0 +1,150 @@
+"""Admin-app users: create (with a password or an invitation), accept an invitation, sign in
+against the rate limit, disable. Shared by the admin pages and `account360 admin`."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, select
+
+from server import models as m
+from server.admin.models import ROLES, PairingCode, User, UserToken
+from server.admin.security import (
+    clear_failures,
+    digest,
+    hash_password,
+    needs_rehash,
+    take_attempt,
+    verify_password,
+)
+
+INVITE_TTL = timedelta(days=7)
+
+
+class UserError(ValueError):
+    """Bad input for a user operation; the message is shown as is."""
+
+
+class SignInRefused(Exception):
+    """Wrong email or password, or a disabled user."""
+
+
+class RateLimited(Exception):
+    """Too many failed attempts from this address for this email."""
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(v: datetime | None) -> datetime | None:
+    return v.replace(tzinfo=timezone.utc) if v is not None and v.tzinfo is None else v
+
+
+def create_user(store, email: str, role: str,
+                password: str | None = None) -> tuple[User, str | None]:
+    """Create a user; without a password an invite secret is returned (shown once)."""
+    email = email.strip().lower()
+    if email.count("@") != 1 or len(email) > 320:
+        raise UserError("enter a valid email address")
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    invite = None
+    with store.session() as s:
+        if s.scalar(select(User.id).where(User.email == email)):
+            raise UserError(f"{email} already has an account")
+        user = User(email=email, role=role, created_at=now(), disabled=False,
+                    session_version=1)
+        if password:
+            try:
+                user.password_hash = hash_password(password)
+            except ValueError as exc:
+                raise UserError(str(exc)) from exc
+        else:
+            invite = secrets.token_urlsafe(32)
+            user.invite_hash = digest(invite)
+            user.invite_expires_at = now() + INVITE_TTL
+        s.add(user)
+    return user, invite
+
+
+def list_users(store) -> list[User]:
+    with store.sessions() as s:
+        return list(s.scalars(select(User).order_by(User.email)))
+
+
+def get_user(store, user_id: int) -> User | None:
+    with store.sessions() as s:
+        return s.get(User, user_id)
+
+
+def invited_user(store, secret: str) -> User | None:
+    """The enabled user whose invitation this secret is, while it is valid."""
+    with store.sessions() as s:
+        user = s.scalar(select(User).where(User.invite_hash == digest(secret)))
+    if user is None or user.disabled or user.invite_expires_at is None \
+            or aware(user.invite_expires_at) < now():
+        return None
+    return user
+
+
+def accept_invite(store, user_id: int, password: str) -> User:
+    """Set the invited user's password; the invitation stops working."""
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    with store.session() as s:
+        row = s.get(User, user_id)
+        row.password_hash = hashed
+        row.invite_hash = None
+        row.invite_expires_at = None
+        row.session_version += 1
+        row.last_login_at = now()
+    return row
+
+
+def sign_in(store, email: str, password: str, address: str) -> User:
+    """The user with this email and password. The attempt is counted (atomically, in the
+    database) before the password is checked; a success clears the count."""
+    email = email.strip().lower()
+    if not take_attempt(store, "login", f"{address}|{email}"):
+        raise RateLimited
+    with store.sessions() as s:
+        user = s.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or user.disabled:
+        raise SignInRefused
+    clear_failures(store, "login", f"{address}|{email}")
+    with store.session() as s:
+        row = s.get(User, user.id)
+        row.last_login_at = now()
+        if needs_rehash(row.password_hash):
+            row.password_hash = hash_password(password)
+    return row
+
+
+@dataclass
+class Disabled:
+    user_id: int
+    tokens_revoked: int
+
+
+def disable_user(store, user_id: int) -> Disabled | None:
+    """Disable a user: sessions end, pairing codes go, every token of theirs is revoked."""
+    with store.session() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            return None
+        user.disabled = True
+        user.session_version += 1
+        s.execute(delete(PairingCode).where(PairingCode.user_id == user_id))
+        revoked = 0
+        for link in s.scalars(select(UserToken).where(UserToken.user_id == user_id)):
+            tok = s.get(m.ApiToken, link.token_id)
+            if tok is not None and tok.revoked_at is None:
+                tok.revoked_at = now()
+                revoked += 1
+    return Disabled(user_id, revoked)
