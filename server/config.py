@@ -1,58 +1,128 @@
-"""Service configuration: defaults, then ACCOUNT360_* environment variables, then test overrides."""
+"""Service configuration: every `ACCOUNT360_*` variable, declared once with its type, default
+and description (pydantic-settings). Resolution: defaults < environment < `create_app()`
+overrides. The README's configuration table is generated from this declaration
+(`python -m server.config`) and a test keeps the two equal."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PREFIX = "ACCOUNT360_"
 
-#: Every setting the service reads, with its default and a one-line description.
-ENV_VARS: dict[str, tuple[Any, str]] = {
-    "DATA_DIR": (None, "Directory for the SQLite file and generated keys (default ./data)."),
-    "DATABASE_URL": (None, "SQLAlchemy URL; default sqlite:///<DATA_DIR>/account360.db."),
-    "SETTINGS": (None, "Path of the workspace settings TOML file (optional)."),
-    "SECRET_KEY": (None, "Key for sessions and encrypting secrets at rest."),
-    "EXTENSION_ORIGINS": ("", "Comma-separated origins allowed by CORS (chrome-extension://<id>)."),
-    "CORS_ORIGINS": ("", "Extra comma-separated web origins allowed by CORS."),
-    "CACHE_TTL": (300, "Seconds a computed 360 stays cached."),
-    "CACHE_SIZE": (2048, "Maximum number of cached 360 responses."),
-    "MAX_BODY_BYTES": (1_000_000, "Largest JSON body accepted by write endpoints."),
-    "MAX_IMPORT_BYTES": (512_000_000, "Largest body accepted by POST /api/v1/import."),
-    "LOG_LEVEL": ("INFO", "Logging level."),
-}
+Origins = Annotated[list[str], NoDecode]
 
-_INT_KEYS = {"CACHE_TTL", "CACHE_SIZE", "MAX_BODY_BYTES", "MAX_IMPORT_BYTES"}
-_LIST_KEYS = {"EXTENSION_ORIGINS", "CORS_ORIGINS"}
+
+def _doc(text: str, shown: str | None = None) -> Any:
+    """Field metadata: the description, and the default as the README shows it."""
+    return {"description": text, "json_schema_extra": {"shown": shown} if shown else None}
+
+
+class Settings(BaseSettings):
+    """The service's settings; each field is the environment variable ACCOUNT360_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True,
+                                      extra="ignore", validate_default=True)
+
+    # -- storage and keys
+    DATA_DIR: str | None = Field(None, **_doc(
+        "directory of the SQLite file and the generated secret key", "`./data`"))
+    DATABASE_URL: str | None = Field(None, **_doc(
+        "any SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user:pass@host/db`",
+        "`sqlite:///<DATA_DIR>/account360.db`"))
+    SETTINGS: str | None = Field(None, **_doc("path of the workspace settings TOML file"))
+    SECRET_KEY: str | None = Field(None, **_doc(
+        "signs sessions and, through HKDF, encrypts connector credentials and OAuth tokens "
+        "at rest", "generated into `<DATA_DIR>/secret.key` (mode 0600)"))
+    PREVIOUS_SECRET_KEYS: Origins = Field(default_factory=list, **_doc(
+        "comma-separated old secret keys, still accepted for decryption after a rotation"))
+    LOG_LEVEL: str = Field("INFO", **_doc("logging level of the `server` loggers"))
+    # -- API
+    EXTENSION_ORIGINS: Origins = Field(default_factory=list, **_doc(
+        "comma-separated `chrome-extension://<id>` origins allowed by CORS"))
+    CORS_ORIGINS: Origins = Field(default_factory=list, **_doc(
+        "extra comma-separated web origins allowed by CORS (no other origin gets CORS "
+        "headers)"))
+    CACHE_TTL: int = Field(300, **_doc("seconds a computed 360 stays cached"))
+    CACHE_SIZE: int = Field(2048, **_doc("most 360 responses kept in the cache"))
+    MAX_BODY_BYTES: int = Field(1_000_000, **_doc(
+        "largest JSON body accepted by the write endpoints"))
+    MAX_IMPORT_BYTES: int = Field(512_000_000, **_doc(
+        "largest body accepted by `POST /api/v1/import`"))
+    # -- admin app
+    PUBLIC_URL: str | None = Field(None, **_doc(
+        "the address users type, e.g. `https://cs.example.com`: OAuth redirect URIs, invite "
+        "links, the webhook signature, extension pairing; with https the session cookie is "
+        "always Secure"))
+    TRUSTED_PROXIES: int = Field(0, **_doc(
+        "number of reverse proxies in front whose `X-Forwarded-*` headers are believed"))
+    PREFERRED_URL_SCHEME: str | None = Field(None, **_doc(
+        "`https` when generated external URLs must be https and no PUBLIC_URL is set"))
+    SCHEDULER: str = Field("web", **_doc(
+        "`web`: the web process runs queued and scheduled syncs; `off`: run "
+        "`account360 worker` instead"))
+    SYNC_POLL_SECONDS: float = Field(2, **_doc("how often the sync runner checks the queue"))
+    EXTENSION_ID: str | None = Field(None, **_doc(
+        "the browser extension's id for one-click pairing",
+        "the first `chrome-extension://` origin of EXTENSION_ORIGINS"))
+    # -- OAuth apps of the CRMs (environment wins over what an admin saved in the card)
+    HUBSPOT_CLIENT_ID: str | None = Field(None, **_doc("your HubSpot app's client id"))
+    HUBSPOT_CLIENT_SECRET: str | None = Field(None, **_doc(
+        "your HubSpot app's client secret (also checks webhook signatures)"))
+    HUBSPOT_SCOPES: str = Field(
+        "oauth crm.objects.companies.read crm.objects.contacts.read crm.objects.deals.read "
+        "crm.objects.owners.read tickets", **_doc("space-separated OAuth scopes"))
+    HUBSPOT_AUTHORIZE_URL: str = Field("https://app.hubspot.com/oauth/authorize",
+                                       **_doc("HubSpot's authorization page"))
+    HUBSPOT_API_URL: str = Field("https://api.hubapi.com", **_doc("HubSpot's API host"))
+    HUBSPOT_TOKEN_URL: str | None = Field(None, **_doc(
+        "HubSpot's token endpoint", "`<HUBSPOT_API_URL>/oauth/v1/token`"))
+    SALESFORCE_CLIENT_ID: str | None = Field(None, **_doc(
+        "your Salesforce connected app's consumer key"))
+    SALESFORCE_CLIENT_SECRET: str | None = Field(None, **_doc(
+        "your Salesforce connected app's consumer secret"))
+    SALESFORCE_SCOPES: str = Field("api refresh_token", **_doc("space-separated OAuth scopes"))
+    SALESFORCE_LOGIN_URL: str | None = Field(None, **_doc(
+        "a My Domain login host; otherwise the card asks Production or Sandbox"))
+
+    @field_validator("PREVIOUS_SECRET_KEYS", "EXTENSION_ORIGINS", "CORS_ORIGINS",
+                     mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> list[str]:
+        if isinstance(value, (list, tuple)):
+            return [str(v).strip() for v in value if str(v).strip()]
+        return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+#: Variables the test suite and scripts read (not the service): name -> (default, meaning).
+TEST_VARIABLES: dict[str, tuple[str, str]] = {
+    "TEST_DATABASE_URL": ("none", "PostgreSQL server URL: the store tests run against it"),
+    "ARTIFACT_DIR": ("a temporary directory", "where browser tests save screenshots"),
+    "CLI": ("the `account360` next to the Python", "the CLI the browser tests start"),
+    "WIDGET_BUDGET_MS": ("`300`", "time budget of the widget render check"),
+}
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message names it."""
 
 
-def _split(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in str(value or "").split(",") if part.strip()]
-
-
-def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict:
-    """Resolve the configuration: defaults < environment < overrides."""
-    env = os.environ if environ is None else environ
-    cfg: dict[str, Any] = {key: default for key, (default, _) in ENV_VARS.items()}
-    for key in ENV_VARS:
-        if PREFIX + key in env:
-            cfg[key] = env[PREFIX + key]
-    for key, value in (overrides or {}).items():
-        cfg[key] = value
-    for key in _INT_KEYS:
-        try:
-            cfg[key] = int(cfg[key])
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{PREFIX}{key} must be an integer, got {cfg[key]!r}") from exc
-    for key in _LIST_KEYS:
-        cfg[key] = _split(cfg[key])
+def load_config(overrides: dict[str, Any] | None = None) -> dict:
+    """Resolve the configuration: defaults < environment < overrides (undeclared override
+    keys are kept as given)."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    declared = {k: v for k, v in overrides.items() if k in Settings.model_fields}
+    try:
+        cfg = Settings(**declared).model_dump()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err.get("loc") else "?"
+        raise ConfigError(f"{PREFIX}{name}: {err['msg']} (got {err.get('input')!r})") from None
+    cfg.update({k: v for k, v in overrides.items() if k not in Settings.model_fields})
     data_dir = Path(cfg["DATA_DIR"] or Path.cwd() / "data")
     cfg["DATA_DIR"] = str(data_dir)
     if not cfg["DATABASE_URL"]:
@@ -76,3 +146,42 @@ def secret_key(cfg: dict) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+# -- the README tables -----------------------------------------------------------------
+def _shown(name: str) -> str:
+    field = Settings.model_fields[name]
+    extra = field.json_schema_extra or {}
+    if extra.get("shown"):
+        return extra["shown"]
+    default = field.get_default(call_default_factory=True)
+    if default in (None, "", []):
+        return "none"
+    return f"`{default}`"
+
+
+def markdown_table() -> str:
+    """The README's table of the service's variables."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        rows.append(f"| `{PREFIX}{name}` | {_shown(name)} | {field.description} |")
+    return "\n".join(rows)
+
+
+def markdown_test_table() -> str:
+    """The README's table of the test suite's variables."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, (default, meaning) in TEST_VARIABLES.items():
+        rows.append(f"| `{PREFIX}{name}` | {default} | {meaning} |")
+    return "\n".join(rows)
+
+
+def declared_names() -> set[str]:
+    """Every ACCOUNT360_* name the project reads."""
+    return {PREFIX + n for n in Settings.model_fields} | {PREFIX + n for n in TEST_VARIABLES}
+
+
+if __name__ == "__main__":
+    print(markdown_table())
+    print()
+    print(markdown_test_table())

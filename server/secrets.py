@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -51,9 +50,7 @@ class Vault:
     def from_config(cls, cfg: dict) -> Vault:
         from server.config import secret_key
 
-        previous = cfg.get("PREVIOUS_SECRET_KEYS")
-        if previous is None:
-            previous = os.environ.get(PREVIOUS_ENV, "")
+        previous = cfg.get("PREVIOUS_SECRET_KEYS") or []
         if isinstance(previous, str):
             previous = [p.strip() for p in previous.split(",") if p.strip()]
         return cls(secret_key(cfg), list(previous))

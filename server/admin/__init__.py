@@ -44,8 +44,8 @@ def init_app(app: Flask) -> None:
 
     state = app.extensions["account360"]
     cfg = state.config
-    configure_sessions(app, {"PUBLIC_URL": option(cfg, "PUBLIC_URL")})
-    proxies = int(option(cfg, "TRUSTED_PROXIES", 0) or 0)
+    configure_sessions(app, {"PUBLIC_URL": cfg.get("PUBLIC_URL")})
+    proxies = int(option(cfg, "TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies, x_port=proxies, x_prefix=proxies)
@@ -55,10 +55,10 @@ def init_app(app: Flask) -> None:
     vault = Vault.from_config(cfg)
     creds = Credentials(state.store, vault)
     runner = Runner(state.store, cfg, creds, state.settings,
-                    poll_seconds=float(option(cfg, "SYNC_POLL_SECONDS", 2)))
+                    poll_seconds=float(option(cfg, "SYNC_POLL_SECONDS")))
     app.extensions["account360_admin"] = Admin(
         cfg=cfg, vault=vault, credentials=creds, runner=runner,
-        autostart=str(option(cfg, "SCHEDULER", "web")).lower() == "web")
+        autostart=str(option(cfg, "SCHEDULER")).lower() == "web")
     app.register_blueprint(views.bp)
     app.register_blueprint(views.root)
     app.register_blueprint(webhooks.bp)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import time
 import typing as t
 from dataclasses import dataclass
@@ -21,11 +20,11 @@ import requests
 from sqlalchemy import select
 
 from server.admin.models import ConnectorConfig
+from server.config import Settings
 from server.secrets import Vault
 
 log = logging.getLogger(__name__)
 
-PREFIX = "ACCOUNT360_"
 #: Refresh OAuth access tokens this many seconds before they expire.
 REFRESH_EARLY = 300
 OAUTH_CONNECTORS = ("hubspot", "salesforce")
@@ -34,11 +33,11 @@ DEFAULT_SCHEDULE_MINUTES = 360
 
 
 def option(cfg: dict, key: str, default: t.Any = None) -> t.Any:
-    """An admin setting: the app config (tests) first, then ACCOUNT360_<KEY>, then default."""
-    if cfg.get(key) not in (None, ""):
-        return cfg[key]
-    value = os.environ.get(PREFIX + key)
-    return value if value not in (None, "") else default
+    """A setting of the resolved configuration (server.config), else its declared default."""
+    value = cfg.get(key)
+    if value in (None, "") and key in Settings.model_fields:
+        value = Settings.model_fields[key].get_default(call_default_factory=True)
+    return default if value in (None, "") else value
 
 
 def now() -> datetime:
@@ -148,16 +147,12 @@ def provider(cfg: dict, name: str, environment: str | None = None,
     client_id = option(cfg, f"{key}_CLIENT_ID", "")
     secret = option(cfg, f"{key}_CLIENT_SECRET", "")
     if name == "hubspot":
-        api = option(cfg, "HUBSPOT_API_URL", "https://api.hubapi.com").rstrip("/")
+        api = option(cfg, "HUBSPOT_API_URL").rstrip("/")
         return Provider(
             name, client_id, secret,
-            authorize_url=option(cfg, "HUBSPOT_AUTHORIZE_URL",
-                                 "https://app.hubspot.com/oauth/authorize"),
+            authorize_url=option(cfg, "HUBSPOT_AUTHORIZE_URL"),
             token_url=option(cfg, "HUBSPOT_TOKEN_URL", api + "/oauth/v1/token"),
-            scopes=option(cfg, "HUBSPOT_SCOPES",
-                          "oauth crm.objects.companies.read crm.objects.contacts.read "
-                          "crm.objects.deals.read crm.objects.owners.read tickets"),
-            api_url=api)
+            scopes=option(cfg, "HUBSPOT_SCOPES"), api_url=api)
     if name == "salesforce":
         if login_url is None:
             override = option(cfg, "SALESFORCE_LOGIN_URL")
@@ -168,7 +163,7 @@ def provider(cfg: dict, name: str, environment: str | None = None,
             name, client_id, secret,
             authorize_url=f"{login_url}/services/oauth2/authorize",
             token_url=f"{login_url}/services/oauth2/token",
-            scopes=option(cfg, "SALESFORCE_SCOPES", "api refresh_token"),
+            scopes=option(cfg, "SALESFORCE_SCOPES"),
             login_url=login_url)
     raise ValueError(f"{name} does not connect with OAuth")
 
