@@ -65,7 +65,7 @@ IMPORT_CHILD = """
 import json, resource, sys, time
 from server.db import Store
 from server.importer import import_lines
-store = Store(sys.argv[1])
+store = Store(sys.argv[1], migrate=True)
 start = time.perf_counter()
 with open(sys.argv[2], "rb") as fh:
     report = import_lines(store, fh)
@@ -90,7 +90,7 @@ def snapshot_30d_ago(db_url: str) -> float:
     from server.services.account360 import snapshot
     from server.settings import load
 
-    store = Store(db_url)
+    store = Store(db_url, migrate=True)
     t0 = time.perf_counter()
     with store.session() as s:
         snapshot(s, datetime.now(timezone.utc).date() - timedelta(days=30), load(None))

@@ -80,7 +80,7 @@ def run_one(database_url: str, url: str, sqlite_cache_mb: int | None = None) -> 
     from server.db import Store
     from server.sync import run_sync
 
-    store = Store(database_url)
+    store = Store(database_url, migrate=True)
     if sqlite_cache_mb is not None and store.dialect == "sqlite":
         from sqlalchemy import event
 

@@ -212,7 +212,7 @@ def make_store(url: str | None, tmp: str):
     from server.db import Store
     from server.ingest import load_records
 
-    store = Store(url or f"sqlite:///{tmp}/bench.db")
+    store = Store(url or f"sqlite:///{tmp}/bench.db", migrate=True)
     with store.session() as s:
         load_records(s, ({"type": "account", "id": f"a{i}", "name": f"Account {i}",
                           "domains": [f"acc{i}.example.com"], "seats": 50}

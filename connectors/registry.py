@@ -66,3 +66,18 @@ def available_connectors() -> list[str]:
     """Names of every registered connector, sorted."""
     _load()
     return sorted(_REGISTRY)
+
+
+def build_connector(name: str, workspace: object = None) -> Connector:
+    """Instantiate a registered connector from its environment variables."""
+    return get_connector(name).from_env(workspace=workspace)
+
+
+#: CRMs sync first: they load the accounts the usage and support connectors attribute to.
+CRM_FIRST = ("hubspot", "salesforce")
+
+
+def configured_connectors() -> list[str]:
+    """Connectors with at least one of their environment variables set, CRMs first."""
+    names = [n for n in available_connectors() if get_connector(n).configured()]
+    return sorted(names, key=lambda n: (n not in CRM_FIRST, n))

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import TTLCache
 from flask import Flask
 
 
@@ -17,7 +16,7 @@ class State:
     config: dict
     store: Any
     settings: Any
-    cache: TTLCache
+    cache: Any
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -28,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server import settings as workspace
     from server.config import load_config, secret_key
     from server.db import Store
+    from server.services.cache import SharedCache
 
     cfg = load_config(test_config)
     app = Flask(__name__)
@@ -37,9 +37,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_IMPORT_BYTES"]
     logging.getLogger("server").setLevel(cfg["LOG_LEVEL"])
     store = Store(cfg["DATABASE_URL"])
+    try:
+        store.check_current()   # migrations run from `account360 db upgrade`, never here
+    except BaseException:
+        store.dispose()
+        raise
     app.extensions["account360"] = State(
         config=cfg, store=store, settings=workspace.load(cfg["SETTINGS"]),
-        cache=TTLCache(maxsize=cfg["CACHE_SIZE"], ttl=cfg["CACHE_TTL"]))
+        cache=SharedCache(maxsize=cfg["CACHE_SIZE"], ttl=cfg["CACHE_TTL"]))
     origins = cfg["EXTENSION_ORIGINS"] + cfg["CORS_ORIGINS"]
     if origins:
         CORS(app, resources={r"/api/*": {"origins": origins}},

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,14 +51,43 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-class Store:
-    """Owns the engine and session factory of one configured database."""
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the migration this version of the code needs."""
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+
+def check_current(engine: Engine) -> None:
+    """Raise SchemaNotCurrent unless the database is at the latest migration."""
+    heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current != heads:
+        where = engine.url.render_as_string(hide_password=True)
+        at = ", ".join(sorted(current)) or "no migration (an empty database)"
+        raise SchemaNotCurrent(
+            f"the database {where} is at {at}, this version needs {', '.join(sorted(heads))}; "
+            "run `account360 db upgrade` first")
+
+
+class Store:
+    """Owns the engine and session factory of one configured database.
+
+    Opening a store never migrates unless asked (`migrate=True` or `upgrade()`): migrations
+    run from `account360 db upgrade`, `serve` and `demo`, never from web workers.
+    """
+
+    def __init__(self, url: str, migrate: bool = False) -> None:
         self.engine = make_engine(url)
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def upgrade(self) -> None:
+        """Apply pending migrations."""
+        upgrade(self.engine)
+
+    def check_current(self) -> None:
+        """Raise SchemaNotCurrent unless the schema is at the latest migration."""
+        check_current(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

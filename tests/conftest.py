@@ -36,14 +36,15 @@ def _template(tmp_path_factory):
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        Store(url.set(database=name).render_as_string(hide_password=False)).dispose()
+        tmpl_url = url.set(database=name).render_as_string(hide_password=False)
+        Store(tmpl_url, migrate=True).dispose()
         yield ("pg", admin, url, name)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     else:
         path = tmp_path_factory.mktemp("tmpl") / "template.db"
-        Store(f"sqlite:///{path}").dispose()
+        Store(f"sqlite:///{path}", migrate=True).dispose()
         yield ("sqlite", None, None, path)
 
 
@@ -90,6 +91,8 @@ def make_app(db_url, tmp_path):
 
         cfg = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path / "data"),
                "SECRET_KEY": "test-secret", **overrides}
+        if cfg["DATABASE_URL"] != db_url:     # another database: migrate it, as a deploy does
+            Store(cfg["DATABASE_URL"], migrate=True).dispose()
         app = create_app(cfg)
         app.config["TESTING"] = True
         apps.append(app)

@@ -37,8 +37,6 @@ def import_records():
                        "Send JSON Lines with Content-Type: application/x-ndjson")
     st = state()
     report = import_lines(st.store, request.stream, source="import")
-    for key in [k for k in list(st.cache.keys()) if k[0] in report.touched_accounts]:
-        st.cache.pop(key, None)
     return jsonify(report.to_dict()), (422 if report.rejected else 200)
 
 

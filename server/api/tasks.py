@@ -65,12 +65,6 @@ def _account(session, account_id: str) -> m.Account:
     return acc
 
 
-def _invalidate(account_id: str) -> None:
-    cache = state().cache
-    for key in [k for k in list(cache.keys()) if k[0] == account_id]:
-        cache.pop(key, None)
-
-
 @bp.get("/accounts/<account_id>/tasks")
 @require_token
 def list_tasks(account_id: str):
@@ -97,7 +91,6 @@ def create_task(account_id: str):
         touch(s, account_id)
         s.flush()
         out = task_json(task)
-    _invalidate(account_id)
     return jsonify(out), 201
 
 
@@ -118,7 +111,6 @@ def update_task(task_id: str):
         touch(s, task.account_id)
         s.flush()
         out, account_id = task_json(task), task.account_id
-    _invalidate(account_id)
     return jsonify(out)
 
 
@@ -145,5 +137,4 @@ def create_note(account_id: str):
         s.flush()
         out = {"id": note.id, "body": note.body, "author": note.author,
                "created_at": note.created_at}
-    _invalidate(account_id)
     return jsonify(out), 201

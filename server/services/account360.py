@@ -178,7 +178,7 @@ def cached_360(st, session: Session, account_id: str, as_of: date) -> bytes:
     hit = st.cache.get(key)
     if hit is None:
         hit = current_app.json.dumps(build_360(session, account_id, as_of, st.settings)).encode()
-        st.cache[key] = hit
+        st.cache.put(key, hit)
     return hit
 
 

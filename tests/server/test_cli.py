@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 BIN = [sys.executable, "-m", "server"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -94,3 +95,45 @@ def test_snapshot_command(run, tmp_path):
 
 def test_module_entry_point_exists():
     assert Path(__file__).resolve().parents[2].joinpath("server", "__main__.py").exists()
+
+
+def test_every_command_is_registered_in_one_place():
+    from server.cli import COMMANDS, main
+
+    assert set(main.commands) == {
+        "serve", "demo", "import", "token", "db", "check-settings", "snapshot",
+        "admin", "worker", "sync", "check", "writeback"}
+    assert {c.name for c in COMMANDS} == set(main.commands)
+    assert set(main.commands["token"].commands) == {"create", "list", "revoke"}
+    assert set(main.commands["admin"].commands) == {"create", "list"}
+
+
+def test_importing_the_command_line_has_no_side_effects(tmp_path):
+    code = ("import sys, server.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith(('connectors', "
+            "'sqlalchemy', 'alembic', 'server.admin', 'server.db'))))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    assert list(tmp_path.iterdir()) == []     # no data directory, no database file
+
+
+def test_commands_on_an_unmigrated_database_say_to_run_db_upgrade(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    env = {**os.environ, "ACCOUNT360_DATABASE_URL": url,
+           "ACCOUNT360_DATA_DIR": str(tmp_path / "data")}
+
+    def cli(*args):
+        return subprocess.run(BIN + list(args), capture_output=True, text=True, env=env,
+                              timeout=600, stdin=subprocess.DEVNULL, cwd=ROOT)
+
+    refused = cli("token", "list")
+    assert refused.returncode == 1
+    assert "run `account360 db upgrade`" in refused.stderr and "Traceback" not in refused.stderr
+    upgraded = cli("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "latest migration" in upgraded.stdout
+    listed = cli("token", "list")
+    assert listed.returncode == 0, listed.stderr

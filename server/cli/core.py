@@ -1,84 +1,32 @@
-"""The `account360` command line: serve, import, tokens, demo, database."""
+"""Core commands: serve, demo, import, token, db upgrade, check-settings, snapshot."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from server.config import ConfigError, load_config
+from server.cli.context import Context
 
 
-class Context:
-    """Lazily opened store and workspace settings for one command."""
-
-    def __init__(self) -> None:
-        self._store = None
-        self.config = None
-
-    def cfg(self) -> dict:
-        if self.config is None:
-            try:
-                self.config = load_config()
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
-        return self.config
-
-    @property
-    def store(self):
-        if self._store is None:
-            from server.db import Store
-
-            self._store = Store(self.cfg()["DATABASE_URL"])
-        return self._store
-
-    def settings(self):
-        from server.settings import SettingsError, load
-
-        try:
-            return load(self.cfg()["SETTINGS"])
-        except SettingsError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
-
-
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
-@click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
-    """account360: the customer 360 for Customer Success teams."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    ctx.obj = Context()
-
-
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8360, show_default=True, type=int)
-@pass_ctx
+@click.pass_obj
 def serve(ctx: Context, host: str, port: int) -> None:
     """Run the API service on the configured store (use gunicorn for teams, see README)."""
+    ctx.upgrade()
+    ctx.close()
     run_server(ctx, host, port)
 
 
 def run_server(ctx: Context, host: str, port: int, banner: str = "") -> None:
     from werkzeug.serving import make_server
 
-    from server import create_app
-    from server.settings import SettingsError
-
-    try:
-        app = create_app()
-    except (SettingsError, ConfigError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    app = ctx.app()
     httpd = make_server(host, port, app, threaded=True)
     click.echo(f"{banner}account360 listening on http://{host}:{httpd.server_port}", err=True)
     try:
@@ -87,24 +35,25 @@ def run_server(ctx: Context, host: str, port: int, banner: str = "") -> None:
         pass
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--source", default="import", show_default=True, help="Source name for freshness.")
 @click.option("--show-errors", default=50, show_default=True, help="Rejected lines to print.")
-@pass_ctx
+@click.pass_obj
 def import_cmd(ctx: Context, file: str, source: str, show_errors: int) -> None:
     """Load a JSON Lines file (see import-format); exits 1 if any line was rejected."""
     from tqdm import tqdm
 
     from server.importer import import_lines
 
+    store = ctx.store
     stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     total = None if file == "-" else os.path.getsize(file)
     bar = tqdm(total=total, unit="B", unit_scale=True, desc="import",
                disable=not sys.stderr.isatty())
     try:
         with stream, bar:
-            report = import_lines(ctx.store, stream, source=source, progress=bar.update)
+            report = import_lines(store, stream, source=source, progress=bar.update)
     finally:
         bar.close()
     for err in report.errors[:show_errors]:
@@ -117,24 +66,25 @@ def import_cmd(ctx: Context, file: str, source: str, show_errors: int) -> None:
         sys.exit(1)
 
 
-@main.group()
+@click.group("token")
 def token() -> None:
     """Create, list and revoke API tokens."""
 
 
 @token.command("create")
 @click.option("--name", required=True, help="Who or what uses the token.")
-@pass_ctx
+@click.pass_obj
 def token_create(ctx: Context, name: str) -> None:
     """Create a token and print it once (only its hash is stored)."""
     from server.auth import create_token
 
+    store = ctx.store
     click.echo(f"token '{name}' created; it is shown only once:", err=True)
-    click.echo(create_token(ctx.store, name))
+    click.echo(create_token(store, name))
 
 
 @token.command("list")
-@pass_ctx
+@click.pass_obj
 def token_list(ctx: Context) -> None:
     """List tokens with their last use."""
     from server.auth import list_tokens
@@ -147,7 +97,7 @@ def token_list(ctx: Context) -> None:
 
 @token.command("revoke")
 @click.argument("token_id", type=int)
-@pass_ctx
+@click.pass_obj
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Revoke a token by id."""
     from server.auth import revoke_token
@@ -157,21 +107,21 @@ def token_revoke(ctx: Context, token_id: int) -> None:
     click.echo(f"token {token_id} revoked")
 
 
-@main.group()
+@click.group("db")
 def db() -> None:
     """Database maintenance."""
 
 
 @db.command("upgrade")
-@pass_ctx
+@click.pass_obj
 def db_upgrade(ctx: Context) -> None:
-    """Apply pending migrations (also done at every start)."""
-    ctx.store  # noqa: B018 - opening the store migrates it
+    """Apply pending migrations (serve and demo also do; web workers never do)."""
+    ctx.upgrade()
     click.echo("database is at the latest migration")
 
 
-@main.command("check-settings")
-@pass_ctx
+@click.command("check-settings")
+@click.pass_obj
 def check_settings(ctx: Context) -> None:
     """Validate the workspace settings file and print the effective values."""
     s = ctx.settings()
@@ -180,9 +130,9 @@ def check_settings(ctx: Context) -> None:
                            "first_value_event": s.metrics.first_value_event}, indent=2))
 
 
-@main.command("snapshot")
+@click.command("snapshot")
 @click.option("--day", default=None, help="Day to snapshot (YYYY-MM-DD, default today UTC).")
-@pass_ctx
+@click.pass_obj
 def snapshot_cmd(ctx: Context, day: str | None) -> None:
     """Store every account's health score and signals for a day (run daily, e.g. from cron)."""
     from datetime import date, datetime, timezone
@@ -195,32 +145,31 @@ def snapshot_cmd(ctx: Context, day: str | None) -> None:
     click.echo(f"snapshot of {n} accounts for {when}")
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--accounts", default=240, show_default=True)
 @click.option("--events", default=600_000, show_default=True)
 @click.option("--seed", default=360, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8360, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the workspace and exit.")
-@pass_ctx
+@click.pass_obj
 def demo(ctx: Context, accounts: int, events: int, seed: int, host: str, port: int,
          no_serve: bool) -> None:
     """Build a seeded synthetic workspace through the import path, print a token, serve."""
     from server.auth import create_token
-    from server.demo import build_demo
+    from server.demo import DEMO_SETTINGS, build_demo
 
     cfg = ctx.cfg()
     Path(cfg["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     if not cfg["SETTINGS"]:
         settings_path = Path(cfg["DATA_DIR"]) / "demo-settings.toml"
-        from server.demo import DEMO_SETTINGS
-
         settings_path.write_text(DEMO_SETTINGS)
         os.environ["ACCOUNT360_SETTINGS"] = str(settings_path)
         cfg["SETTINGS"] = str(settings_path)
-    report = build_demo(ctx.store, accounts=accounts, events=events, seed=seed,
+    store = ctx.upgrade()
+    report = build_demo(store, accounts=accounts, events=events, seed=seed,
                         data_dir=Path(cfg["DATA_DIR"]))
-    tok = create_token(ctx.store, "demo")
+    tok = create_token(store, "demo")
     banner = (f"demo workspace: {report}\n"
               f"API token: {tok}\n"
               f"try: curl -H 'Authorization: Bearer {tok}' "
@@ -231,23 +180,3 @@ def demo(ctx: Context, accounts: int, events: int, seed: int, host: str, port: i
         return
     run_server(ctx, host, port, banner=banner)
 
-
-def add_command(cmd: click.Command) -> None:
-    """Attach a command defined in another module (connectors add `sync`)."""
-    main.add_command(cmd)
-
-
-def _load_plugins() -> None:
-    try:
-        from connectors.cli import commands
-    except ImportError:
-        return
-    for cmd in commands():
-        main.add_command(cmd)
-    from server.admin.cli import commands as admin_commands
-
-    for cmd in admin_commands():
-        main.add_command(cmd)
-
-
-_load_plugins()

@@ -1,4 +1,4 @@
-"""CLI commands the service attaches: `account360 sync`, `check` and `writeback`."""
+"""Connector commands: `account360 sync`, `check` and `writeback`."""
 
 from __future__ import annotations
 
@@ -7,34 +7,7 @@ import typing as t
 
 import click
 
-
-def _ctx_obj() -> t.Any:
-    ctx = click.get_current_context()
-    root = ctx.find_root()
-    if root.obj is None:
-        from server.cli import Context
-
-        root.obj = Context()
-    return root.obj
-
-
-def build_connector(name: str, workspace: t.Any = None) -> t.Any:
-    """Instantiate a registered connector from its environment variables."""
-    from connectors.registry import get_connector
-
-    return get_connector(name).from_env(workspace=workspace)
-
-
-CRM_FIRST = ("hubspot", "salesforce")
-
-
-def configured_connectors() -> list[str]:
-    """Connectors with at least one of their environment variables set."""
-    from connectors.registry import available_connectors, get_connector
-
-    names = [n for n in available_connectors() if get_connector(n).configured()]
-    # CRMs first: they load the accounts the usage and support connectors attribute to
-    return sorted(names, key=lambda n: (n not in CRM_FIRST, n))
+from server.cli.context import Context
 
 
 class TqdmProgress:
@@ -80,38 +53,46 @@ def _echo_report(report: dict) -> None:
             click.echo(f"    error: {err.get('message')}")
 
 
+def _build(name: str, workspace: t.Any) -> t.Any:
+    from connectors.errors import ConnectorError
+    from connectors.registry import build_connector
+
+    try:
+        return build_connector(name, workspace)
+    except ConnectorError as exc:
+        raise click.ClickException(f"{name}: {exc}") from exc
+
+
 @click.command("sync")
 @click.argument("connector", required=False)
 @click.option("--stream", "streams", multiple=True, help="Only this stream (repeatable).")
 @click.option("--full", is_flag=True, help="Ignore saved cursors and re-read everything.")
 @click.option("--no-writeback", is_flag=True, help="Do not write pending tasks back to the CRM.")
-def sync_cmd(connector: str | None, streams: tuple[str, ...], full: bool,
+@click.pass_obj
+def sync_cmd(ctx: Context, connector: str | None, streams: tuple[str, ...], full: bool,
              no_writeback: bool) -> None:
     """Sync CONNECTOR (default: every configured connector) into the store."""
     from connectors.errors import ConnectorError
+    from connectors.registry import configured_connectors
     from server.sync import SyncBusyError, run_sync
 
-    obj = _ctx_obj()
     if streams and not connector:
         raise click.UsageError("--stream needs a CONNECTOR")
     names = [connector] if connector else configured_connectors()
     if not names:
         raise click.ClickException("no connector is configured (set e.g. HUBSPOT_ACCESS_TOKEN); "
                                    "see docs/connectors-crm.md")
-    workspace = obj.settings()
+    workspace = ctx.settings()
     ok = True
     for name in names:
+        conn = _build(name, workspace)
         try:
-            conn = build_connector(name, workspace)
-        except ConnectorError as exc:
-            raise click.ClickException(f"{name}: {exc}") from exc
-        try:
-            report = run_sync(obj.store, conn, list(streams) or None, full=full,
+            report = run_sync(ctx.store, conn, list(streams) or None, full=full,
                               progress=TqdmProgress(name))
             _echo_report(report)
             ok = ok and report["status"] == "success"
             if not no_writeback and hasattr(conn, "create_task"):
-                ok = _writeback(obj.store, conn) and ok
+                ok = _writeback(ctx.store, conn) and ok
         except (ConnectorError, SyncBusyError) as exc:
             raise click.ClickException(str(exc)) from exc
         finally:
@@ -134,26 +115,22 @@ def _writeback(store: t.Any, conn: t.Any) -> bool:
 
 @click.command("writeback")
 @click.argument("connector", required=False)
-def writeback_cmd(connector: str | None) -> None:
+@click.pass_obj
+def writeback_cmd(ctx: Context, connector: str | None) -> None:
     """Create pending and failed tasks in the CRM of their account (HubSpot, Salesforce)."""
-    from connectors.errors import ConnectorError
-    from connectors.registry import get_connector
+    from connectors.registry import configured_connectors, get_connector
 
-    obj = _ctx_obj()
     names = [connector] if connector else [
         n for n in configured_connectors() if hasattr(get_connector(n), "create_task")]
     if not names:
         raise click.ClickException("no CRM connector is configured")
     ok = True
     for name in names:
-        try:
-            conn = build_connector(name, obj.settings())
-        except ConnectorError as exc:
-            raise click.ClickException(f"{name}: {exc}") from exc
+        conn = _build(name, ctx.settings())
         if not hasattr(conn, "create_task"):
             raise click.ClickException(f"{name} does not take tasks")
         try:
-            ok = _writeback(obj.store, conn) and ok
+            ok = _writeback(ctx.store, conn) and ok
         finally:
             conn.close()
     if not ok:
@@ -162,13 +139,14 @@ def writeback_cmd(connector: str | None) -> None:
 
 @click.command("check")
 @click.argument("connector")
-def check_cmd(connector: str) -> None:
+@click.pass_obj
+def check_cmd(ctx: Context, connector: str) -> None:
     """Make one authenticated call to CONNECTOR and say whether it works."""
     from connectors.errors import ConnectorError
+    from connectors.registry import build_connector
 
-    obj = _ctx_obj()
     try:
-        conn = build_connector(connector, obj.settings())
+        conn = build_connector(connector, ctx.settings())
         try:
             conn.check()
         finally:
@@ -177,7 +155,3 @@ def check_cmd(connector: str) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{connector}: ok")
 
-
-def commands() -> list[click.Command]:
-    """The commands server.cli attaches to `account360`."""
-    return [sync_cmd, check_cmd, writeback_cmd]

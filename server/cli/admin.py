@@ -1,4 +1,4 @@
-"""`account360 admin create|list` and `account360 worker`."""
+"""Admin-app commands: `account360 admin create|list` and `account360 worker`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from connectors.cli import _ctx_obj
+from server.cli.context import Context
 
 
 @click.group("admin")
@@ -17,18 +17,13 @@ def admin_group() -> None:
     """Admin-app users."""
 
 
-def _app():
-    from server import create_app
-
-    return create_app()
-
-
 @admin_group.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "csm"]), default="admin", show_default=True)
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of stdin instead of prompting.")
-def admin_create(email: str, role: str, password_stdin: bool) -> None:
+@click.pass_obj
+def admin_create(ctx: Context, email: str, role: str, password_stdin: bool) -> None:
     """Create a user who signs in at http://<server>/ (prompts for the password)."""
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
@@ -36,23 +31,22 @@ def admin_create(email: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     from server.services.users import UserError, create_user
 
-    obj = _ctx_obj()
     try:
-        create_user(obj.store, email, role, password=password)
+        create_user(ctx.store, email, role, password=password)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{email.strip().lower()} created ({role}); sign in at the server's address")
 
 
 @admin_group.command("list")
-def admin_list() -> None:
+@click.pass_obj
+def admin_list(ctx: Context) -> None:
     """List users."""
     from sqlalchemy import select
 
     from server.admin.models import User
 
-    obj = _ctx_obj()
-    with obj.store.sessions() as s:
+    with ctx.store.sessions() as s:
         for u in s.scalars(select(User).order_by(User.email)):
             state = "disabled" if u.disabled else ("invited" if not u.password_hash else "active")
             click.echo(f"{u.id}\t{u.email}\t{u.role}\t{state}")
@@ -61,12 +55,13 @@ def admin_list() -> None:
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run one pass (queued and due syncs), then exit.")
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between queue checks.")
-def worker_cmd(once: bool, poll: float) -> None:
+@click.pass_obj
+def worker_cmd(ctx: Context, once: bool, poll: float) -> None:
     """Run queued and scheduled connector syncs (set ACCOUNT360_SCHEDULER=off on the web
     processes when you run this)."""
     from server.admin import admin_state
 
-    app = _app()
+    app = ctx.app()
     runner = admin_state(app).runner
     runner.poll_seconds = poll
     if once:
@@ -84,6 +79,3 @@ def worker_cmd(once: bool, poll: float) -> None:
         pass
     runner.stop()
 
-
-def commands() -> list[click.Command]:
-    return [admin_group, worker_cmd]
