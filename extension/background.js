@@ -32,11 +32,48 @@ async function originGranted(serverUrl) {
 /** Messages only the extension's own pages (options, popup, full view) may send. */
 const PAGE_ONLY = new Set(["testConnection", "pairWithCode"]);
 
+/* The side panel follows the account context each tab's content script reports. It is kept in
+ * chrome.storage.session (not readable by content scripts), keyed by tab, so the panel page can
+ * listen to it and it survives the service worker going idle. */
+const panelKey = (tabId) => "ctx:" + tabId;
+
+async function setPageContext(tabId, ctx) {
+  if (typeof tabId !== "number") return { ok: false, error: { code: "bad_request", message: "Not from a tab." } };
+  if (ctx && ctx.query) {
+    await chrome.storage.session.set({ [panelKey(tabId)]: { query: ctx.query, label: String(ctx.label || ""), host: ctx.host || null, at: Date.now() } });
+  } else await chrome.storage.session.remove(panelKey(tabId));
+  if (chrome.sidePanel) {
+    chrome.sidePanel.setOptions({ tabId, path: "panel/panel.html?tab=" + tabId, enabled: true }).catch(() => {});
+  }
+  return { ok: true, data: null };
+}
+
+chrome.tabs.onRemoved.addListener((tabId) => {
+  chrome.storage.session.remove(panelKey(tabId));
+});
+
 async function handle(msg, sender) {
   if (PAGE_ONLY.has(msg.type) && !(sender.url || "").startsWith(chrome.runtime.getURL(""))) {
     return { ok: false, error: { code: "forbidden", message: "Not allowed from a web page." } };
   }
   switch (msg.type) {
+    case "openPanel": {
+      /* From the chip's click: open() must run before anything is awaited (user gesture). */
+      const tabId = sender.tab && sender.tab.id;
+      if (chrome.sidePanel && typeof tabId === "number") {
+        try {
+          await chrome.sidePanel.open({ tabId });
+          return { ok: true, data: { panel: "side_panel" } };
+        } catch (_) {
+          /* no side panel here (other Chromium browsers): the full view in a tab instead */
+        }
+      }
+      if (msg.accountId === null || msg.accountId === undefined) return { ok: false, error: { code: "no_panel", message: "The side panel is not available." } };
+      await chrome.tabs.create({ url: chrome.runtime.getURL("view/view.html?id=" + encodeURIComponent(String(msg.accountId))) });
+      return { ok: true, data: { panel: "tab" } };
+    }
+    case "pageContext":
+      return setPageContext(sender.tab && sender.tab.id, msg.ctx);
     case "openOptions":
       await chrome.runtime.openOptionsPage();
       return { ok: true, data: null };

@@ -1,26 +1,36 @@
 /* Content-script entry point: picks up the host adapter loaded before it
- * (A360.host), follows the page's URL (and DOM, for hosts that need it), and
- * shows the widget for the page's context. Patches nothing in the page. */
+ * (A360.host), follows the page's URL and DOM, tells the service worker which
+ * account context this tab shows (the side panel follows it) and keeps the chip
+ * beside the element the adapter names. Patches nothing in the page. */
 (function (A360) {
   "use strict";
   const adapter = A360.host;
   if (!adapter || !A360.contextAlive()) return;
   A360.mark("content-start");
 
-  /* A previous copy of this script (extension reloaded) leaves its host behind. */
-  const stale = document.getElementById("account360-widget-host");
+  /* A previous copy of this script (extension reloaded) leaves its chip behind. */
+  const stale = document.getElementById(A360.CHIP_HOST_ID);
   if (stale) stale.remove();
 
   const abort = new AbortController();
   const signal = abort.signal;
-  let widget = null;
+  let chip = null;
   let ownDomains = [];
   let currentKey = null;
+  let current = null;
 
   function stop() {
     if (signal.aborted) return;
     abort.abort();
-    if (widget) widget.destroy();
+    if (chip) chip.destroy();
+  }
+
+  function anchor() {
+    try {
+      return adapter.anchor ? adapter.anchor(document, current) : null;
+    } catch (_) {
+      return null;
+    }
   }
 
   function check() {
@@ -31,21 +41,28 @@
     }
     const ctx = adapter.extractContext({ document, location, ownDomains });
     const key = ctx ? JSON.stringify(ctx.query) : "";
-    if (key === currentKey) return;
-    currentKey = key;
-    if (!ctx) {
-      if (widget) widget.hide();
+    if (key === currentKey) {
+      if (chip && ctx) chip.place(anchor());
       return;
     }
-    if (!widget) widget = A360.createWidget({ mode: "overlay" });
-    widget.load(ctx);
+    currentKey = key;
+    current = ctx;
+    A360.send({ type: "pageContext", ctx: ctx ? { query: ctx.query, label: ctx.label, host: adapter.name } : null });
+    if (!ctx) {
+      if (chip) chip.hide();
+      return;
+    }
+    if (!chip) chip = A360.createChip();
+    chip.place(anchor());
+    chip.load(ctx);
   }
 
   function start() {
     if (signal.aborted) return;
     check();
     A360.observe.watchUrl(check, signal);
-    if (adapter.watchDom) A360.observe.watchDom(check, signal, 120);
+    /* Record pages render their title after the route change: the chip follows the DOM too. */
+    A360.observe.watchDom(check, signal, 120);
   }
 
   /* Only adapters that skip the CSM's own domains wait for them; the others start at once. */
@@ -66,7 +83,7 @@
       ownDomains = Array.isArray(changes.ownDomains.newValue) ? changes.ownDomains.newValue : [];
       currentKey = null;
       check();
-    } else if (changes.serverUrl || changes.token) {
+    } else if (changes.serverUrl || changes.token || changes.aliasesChangedAt) {
       currentKey = null;
       check();
     }

@@ -19,8 +19,8 @@
     const sub = [a.owner, f.isNum(a.arr) ? "ARR " + f.money(a.arr, null, true) : null, a.phase ? f.label(a.phase) : null,
       a.renewal_date ? "renews " + f.date(a.renewal_date) : null].filter(Boolean).join(" · ");
     return h("li", null, h("button", { type: "button", "data-testid": "popup-result", "data-id": String(a.id), onclick: () => open(a.id) },
-      h("span", { class: "nm", text: a.name || String(a.id) }),
-      h("span", { class: "band band-" + band, text: (f.isNum(a.health_score) ? f.num(a.health_score, 0) + " " : "") + f.label(band) }),
+      h("span", { class: "nm", title: a.name || null, text: a.name || String(a.id) }),
+      h("span", { class: "band band-" + band, text: (f.isNum(a.health_score) ? f.score(a.health_score) + " " : "") + f.label(band) }),
       h("span", { class: "sub", text: sub })));
   }
 

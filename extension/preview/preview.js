@@ -37,5 +37,5 @@
     tokenInput.focus();
     return;
   }
-  A360.createWidget({ mode: "overlay" }).load(ctx);
+  A360.createWidget({ mode: "panel", container: document.querySelector("main.preview") || document.body }).load(ctx);
 })(globalThis.A360);

@@ -11,6 +11,7 @@ from server import models as m
 from server.api import bp, json_body, state
 from server.auth import require_token
 from server.errors import ApiError
+from server.services import actor
 from server.services.account360 import notes_of, tasks_of, touch
 from server.services.account360 import _task_json as task_json
 
@@ -77,16 +78,19 @@ def list_tasks(account_id: str):
 @bp.post("/accounts/<account_id>/tasks")
 @require_token
 def create_task(account_id: str):
-    """Add a task to the account (queued for CRM write-back when the account is linked)."""
+    """Add a task to the account (queued for CRM write-back when the account is linked).
+    Without an owner, the task belongs to the signed-in user the token was issued to."""
     body = json_body(TASK_FIELDS, required=("subject",))
     now = datetime.now(timezone.utc)
     with state().store.session() as s:
         _account(s, account_id)
+        user = actor.user_email(s, g.token)
         task = m.Task(id="t_" + uuid.uuid4().hex[:20], account_id=account_id,
                       subject=body["subject"], status=body.get("status", "open"),
                       due_date=body.get("due_date"), note=body.get("note"),
-                      owner=body.get("owner"), created_at=now, updated_at=now, source="api",
-                      crm_sync_attempts=0, attributes={"created_by": g.token.name})
+                      owner=body.get("owner") or user, created_at=now, updated_at=now,
+                      source="api", crm_sync_attempts=0,
+                      attributes={"created_by": user or g.token.name})
         s.add(task)
         touch(s, account_id)
         s.flush()
@@ -126,11 +130,11 @@ def list_notes(account_id: str):
 @bp.post("/accounts/<account_id>/notes")
 @require_token
 def create_note(account_id: str):
-    """Add a note to the account."""
+    """Add a note to the account, signed by the token's user (else the token's name)."""
     body = json_body({"body": _text(10_000)}, required=("body",))
     with state().store.session() as s:
         _account(s, account_id)
-        note = m.Note(account_id=account_id, body=body["body"], author=g.token.name,
+        note = m.Note(account_id=account_id, body=body["body"], author=actor.label(s, g.token),
                       created_at=datetime.now(timezone.utc))
         s.add(note)
         touch(s, account_id)

@@ -40,7 +40,7 @@ CLI = os.environ.get("ACCOUNT360_CLI") or str(Path(sys.executable).with_name("ac
 HOST_PAGES = {
     "gmail": (re.compile(r"^https://mail\.google\.com/"), "gmail.html"),
     "salesforce": (re.compile(r"^https://[a-z0-9-]+\.lightning\.force\.com/"), "salesforce.html"),
-    "hubspot": (re.compile(r"^https://app\.hubspot\.com/"), "hubspot.html"),
+    "hubspot": (re.compile(r"^https://app(-eu1)?\.hubspot\.com/"), "hubspot.html"),
 }
 
 #: Filled by the timing test, printed in the terminal summary.
@@ -175,7 +175,7 @@ def browser(tmp_path_factory):
             env={**os.environ, "HOME": str(home)},
             args=[f"--disable-extensions-except={ext}", f"--load-extension={ext}",
                   "--disable-gpu", "--disable-quic"],
-            viewport={"width": 1280, "height": 860})
+            viewport={"width": 1280, "height": 720})
         for _, (pattern, name) in HOST_PAGES.items():
             ctx.route(pattern, _fixture_handler((FIXTURES / name).read_text(encoding="utf-8")))
         yield ctx
@@ -246,6 +246,28 @@ def page(browser, configured):
     p.a360 = info
     yield p
     p.close()
+
+
+@pytest.fixture()
+def open_panel(browser, service_worker, extension_id):
+    """Opens the side panel page for a host tab (panel.html?tab=<id>, what the chip's side
+    panel loads) in a tab of its own, sized like Chrome's side panel."""
+    opened = []
+
+    def open_(host_page):
+        tab_id = service_worker.evaluate(
+            "url => chrome.tabs.query({}).then(ts => Math.max(...ts.filter(t => t.url === url)"
+            ".map(t => t.id)))", host_page.url)
+        assert isinstance(tab_id, int) and tab_id > 0, tab_id
+        p = browser.new_page()
+        p.set_viewport_size({"width": 400, "height": 720})
+        p.goto(f"chrome-extension://{extension_id}/panel/panel.html?tab={tab_id}")
+        opened.append(p)
+        return p
+
+    yield open_
+    for p in opened:
+        p.close()
 
 
 @pytest.fixture()

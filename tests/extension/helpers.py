@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -18,6 +19,22 @@ def gmail_thread(thread_id: str) -> str:
 
 def widget(page: Page):
     return page.get_by_test_id("a360-widget")
+
+
+def chip(page: Page):
+    return page.get_by_test_id("a360-chip")
+
+
+def expect_chip(page: Page, name: str, timeout: int = TIMEOUT) -> None:
+    """The host page's chip shows the account called `name` (full name in its tooltip)."""
+    expect(chip(page)).to_have_attribute("data-state", "account", timeout=timeout)
+    expect(chip(page)).to_have_attribute("title", re.compile("^" + re.escape(name) + ": health "),
+                                         timeout=timeout)
+
+
+def boxes_intersect(a: dict, b: dict) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
 
 
 def expect_account(page: Page, name: str, timeout: int = TIMEOUT) -> None:

@@ -1,6 +1,9 @@
-"""Host matching, single-page navigation and the widget's lookup states, per host page."""
+"""Host matching, single-page navigation and the lookup states, per host page: the chip in
+the page and the side panel that follows the page's context."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -10,7 +13,9 @@ from .helpers import (
     HUBSPOT,
     SALESFORCE,
     TIMEOUT,
+    chip,
     expect_account,
+    expect_chip,
     gmail_thread,
     shot,
     widget,
@@ -22,9 +27,15 @@ HS = workspace.HS
 
 
 # ------------------------------------------------------------------------------ Gmail
-def test_gmail_thread_shows_external_senders_account(page, artifact_dir):
-    """The CSM replied last (ourco.com, also an account): the widget skips it for bob@acme.com."""
+def test_gmail_thread_shows_external_senders_account(page, open_panel, artifact_dir):
+    """The CSM replied last (ourco.com, also an account): the chip and panel skip it for
+    bob@acme.com."""
     page.goto(gmail_thread("FMfcgzAcmeThread0000001"))
+    expect_chip(page, "Acme Corp")
+    expect(page.get_by_test_id("a360-chip-band")).to_have_text("At risk")
+    expect(page.get_by_test_id("a360-chip-arr")).to_have_text("ARR $120K")
+    shot(page, artifact_dir, "gmail-acme-chip")
+    page = open_panel(page)
     expect_account(page, "Acme Corp")
     expect(page.get_by_test_id("a360-owner")).to_contain_text("jane@ourco.com")
     expect(page.get_by_test_id("a360-band")).to_have_text("At risk")
@@ -55,46 +66,60 @@ def test_gmail_thread_shows_external_senders_account(page, artifact_dir):
     shot(page, artifact_dir, "gmail-acme")
 
 
-def test_gmail_hash_navigation_updates_widget(page, artifact_dir):
+def test_gmail_hash_navigation_updates_widget(page, open_panel, artifact_dir):
     page.goto(gmail_thread("FMfcgzAcmeThread0000001"))
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
+    panel = open_panel(page)
+    expect_account(panel, "Acme Corp")
     page.evaluate("() => { location.hash = '#inbox/FMfcgzGlobexThread00001'; }")
-    expect_account(page, "Globex Corporation")
-    # Back to the inbox list: no thread, no widget.
+    expect_chip(page, "Globex Corporation")
+    expect_account(panel, "Globex Corporation")
+    # Back to the inbox list: no thread, no chip, an empty panel.
     page.evaluate("() => { location.hash = '#inbox'; }")
-    expect(widget(page)).to_have_attribute("data-state", "idle", timeout=TIMEOUT)
-    expect(page.locator("#account360-widget-host")).to_be_hidden()
+    expect(page.locator("#account360-chip-host")).to_be_hidden(timeout=TIMEOUT)
+    expect(widget(panel)).to_have_attribute("data-state", "idle", timeout=TIMEOUT)
+    expect(panel.get_by_test_id("panel-empty")).to_be_visible()
     # Opening a thread from the list (a click, as a user would).
     page.locator("tr[data-thread=FMfcgzUmbrellaThread001]").click()
-    expect_account(page, "Umbrella Health")
+    expect_chip(page, "Umbrella Health")
+    expect_account(panel, "Umbrella Health")
     shot(page, artifact_dir, "gmail-spa-umbrella")
+    shot(panel, artifact_dir, "panel-gmail-umbrella")
 
 
 def test_gmail_freemail_sender_matches_by_contact(page):
     page.goto(gmail_thread("FMfcgzFreemailThread001"))
-    expect_account(page, "Umbrella Health")
+    expect_chip(page, "Umbrella Health")
 
 
 def test_gmail_internal_thread_shows_nothing(page):
     page.goto(gmail_thread("FMfcgzInternalThread001"))
     expect(page.locator("h2.hP")).to_have_text("Team sync")
     page.wait_for_timeout(600)
-    expect(page.locator("#account360-widget-host")).to_be_hidden()
+    expect(page.locator("#account360-chip-host")).to_be_hidden()
 
 
-def test_gmail_no_match_is_discreet(page, artifact_dir):
+def test_gmail_no_match_is_discreet(page, open_panel, artifact_dir):
     page.goto(gmail_thread("FMfcgzNoMatchThread0001"))
+    expect(chip(page)).to_have_attribute("data-state", "nomatch", timeout=TIMEOUT)
+    expect(chip(page)).to_have_attribute("title", re.compile("^No account for nomatch-example.com"))
+    assert page.a360.dialogs == []
+    box = chip(page).bounding_box()
+    assert box and box["height"] < 40 and box["width"] < 400, box
+    host = page
+    page = open_panel(page)
     nomatch = page.get_by_test_id("a360-nomatch")
     expect(nomatch).to_contain_text("No account for nomatch-example.com", timeout=TIMEOUT)
     expect(page.get_by_test_id("a360-error")).to_have_count(0)
-    assert page.a360.dialogs == []
-    box = nomatch.bounding_box()
-    assert box and box["height"] < 40 and box["width"] < 400, box
-    shot(page, artifact_dir, "gmail-no-match")
+    assert host.a360.dialogs == []
+    shot(host, artifact_dir, "gmail-no-match")
 
 
-def test_gmail_multiple_candidates_pick(page, artifact_dir):
+def test_gmail_multiple_candidates_pick(page, open_panel, artifact_dir):
     page.goto(gmail_thread("FMfcgzInitechThread0001"))
+    expect(chip(page)).to_have_attribute("data-state", "candidates", timeout=TIMEOUT)
+    expect(chip(page)).to_contain_text("2 accounts")
+    page = open_panel(page)
     cands = page.get_by_test_id("a360-candidate")
     expect(cands).to_have_count(2, timeout=TIMEOUT)
     expect(page.get_by_test_id("a360-candidates")).to_contain_text("2 accounts match initech.com")
@@ -109,8 +134,13 @@ def test_gmail_multiple_candidates_pick(page, artifact_dir):
     expect(page.get_by_test_id("a360-candidate")).to_have_count(2)
 
 
-def test_gmail_xss_payload_is_text(page, artifact_dir):
+def test_gmail_xss_payload_is_text(page, open_panel, artifact_dir):
     page.goto(gmail_thread("FMfcgzXssThread00000001"))
+    expect_chip(page, workspace.XSS_NAME)
+    chip_root = "document.getElementById('account360-chip-host').shadowRoot"
+    assert page.evaluate(f"() => {chip_root}.querySelectorAll('img, script, b, i').length") == 0
+    host = page
+    page = open_panel(page)
     expect_account(page, workspace.XSS_NAME)
     expect(page.get_by_test_id("a360-tasks")).to_contain_text(workspace.XSS_TASK)
     page.wait_for_timeout(300)
@@ -119,8 +149,8 @@ def test_gmail_xss_payload_is_text(page, artifact_dir):
     assert page.evaluate(f"() => {root}.querySelectorAll('{injected}').length") == 0
     assert page.evaluate(f"() => {root}.querySelector('[data-testid=a360-name]').textContent") \
         == workspace.XSS_NAME
-    assert page.a360.dialogs == []
-    assert page.a360.errors == []
+    assert host.a360.dialogs == []
+    assert host.a360.errors == []
     shot(page, artifact_dir, "gmail-xss")
 
 
@@ -133,29 +163,37 @@ def test_gmail_xss_payload_is_text(page, artifact_dir):
 ])
 def test_salesforce_record_pages(page, obj, record_id):
     page.goto(f"{SALESFORCE}/lightning/r/{obj}/{record_id}/view")
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
 
 
 def test_salesforce_15_char_id_and_short_route(page):
     page.goto(f"{SALESFORCE}/lightning/r/{SF['acme_account'][:15]}/view")
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
 
 
-def test_salesforce_route_changes_update_widget(page, artifact_dir):
+def test_salesforce_route_changes_update_widget(page, open_panel, artifact_dir):
     page.goto(f"{SALESFORCE}/lightning/r/Account/{SF['acme_account']}/view")
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
+    panel = open_panel(page)
+    expect_account(panel, "Acme Corp")
     shot(page, artifact_dir, "salesforce-acme")
+    shot(panel, artifact_dir, "panel-salesforce-acme")
     page.get_by_test_id("nav-globex").click()
     expect(page).to_have_url(f"{SALESFORCE}/lightning/r/Account/{SF['globex_account']}/view")
-    expect_account(page, "Globex Corporation")
+    expect_chip(page, "Globex Corporation")
+    expect_account(panel, "Globex Corporation")
     page.get_by_test_id("nav-list").click()  # a list view is not a record
-    expect(widget(page)).to_have_attribute("data-state", "idle", timeout=TIMEOUT)
+    expect(page.locator("#account360-chip-host")).to_be_hidden(timeout=TIMEOUT)
+    expect(widget(panel)).to_have_attribute("data-state", "idle", timeout=TIMEOUT)
     page.go_back()
-    expect_account(page, "Globex Corporation")
+    expect_chip(page, "Globex Corporation")
+    expect_account(panel, "Globex Corporation")
 
 
-def test_salesforce_unknown_record_no_match(page):
+def test_salesforce_unknown_record_no_match(page, open_panel):
     page.goto(f"{SALESFORCE}/lightning/r/Account/{SF['unknown_account']}/view")
+    expect(chip(page)).to_have_attribute("data-state", "nomatch", timeout=TIMEOUT)
+    page = open_panel(page)
     expect(page.get_by_test_id("a360-nomatch")).to_contain_text("No account for Salesforce Account",
                                                                timeout=TIMEOUT)
 
@@ -170,23 +208,39 @@ def test_salesforce_unknown_record_no_match(page):
 ])
 def test_hubspot_record_pages(page, path):
     page.goto(HUBSPOT + path)
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
 
 
-def test_hubspot_route_changes_update_widget(page, artifact_dir):
+def test_hubspot_eu_data_centre(page, open_panel, artifact_dir):
+    """app-eu1.hubspot.com serves the same record paths as app.hubspot.com."""
+    page.goto(f"https://app-eu1.hubspot.com/contacts/4455667/record/0-2/{HS['globex_company']}")
+    expect_chip(page, "Globex Corporation")
+    shot(page, artifact_dir, "hubspot-eu-globex")
+    expect_account(open_panel(page), "Globex Corporation")
+
+
+def test_hubspot_route_changes_update_widget(page, open_panel, artifact_dir):
     page.goto(f"{HUBSPOT}/record/0-2/{HS['acme_company']}")
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
+    panel = open_panel(page)
+    expect_account(panel, "Acme Corp")
     shot(page, artifact_dir, "hubspot-acme")
+    shot(panel, artifact_dir, "panel-hubspot-acme")
     page.get_by_test_id("nav-globex").click()
-    expect_account(page, "Globex Corporation")
+    expect_chip(page, "Globex Corporation")
+    expect_account(panel, "Globex Corporation")
     page.get_by_test_id("nav-list").click()
-    expect(widget(page)).to_have_attribute("data-state", "idle", timeout=TIMEOUT)
+    expect(page.locator("#account360-chip-host")).to_be_hidden(timeout=TIMEOUT)
+    expect(widget(panel)).to_have_attribute("data-state", "idle", timeout=TIMEOUT)
     page.get_by_test_id("nav-deal").click()
-    expect_account(page, "Acme Corp")
+    expect_chip(page, "Acme Corp")
+    expect_account(panel, "Acme Corp")
 
 
-def test_hubspot_unknown_record_no_match(page):
+def test_hubspot_unknown_record_no_match(page, open_panel):
     page.goto(f"{HUBSPOT}/record/0-2/{HS['unknown_company']}")
+    expect(chip(page)).to_have_attribute("data-state", "nomatch", timeout=TIMEOUT)
+    page = open_panel(page)
     expect(page.get_by_test_id("a360-nomatch")).to_contain_text("No account for HubSpot company",
                                                                timeout=TIMEOUT)
 
@@ -194,4 +248,5 @@ def test_hubspot_unknown_record_no_match(page):
 def test_no_widget_outside_record_pages(page):
     page.goto(f"{HUBSPOT}/objects/0-2/views/all/list")
     page.wait_for_timeout(500)
+    assert page.locator("#account360-chip-host").count() == 0
     assert page.locator("#account360-widget-host").count() == 0

@@ -1,24 +1,26 @@
-"""Widget interactions: tasks and notes, collapse, server down and recovery, load time."""
+"""Side panel interactions: tasks and notes, server down and recovery; chip load time."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
 
-from . import conftest, workspace
-from .helpers import HUBSPOT, SALESFORCE, TIMEOUT, expect_account, gmail_thread, shot, widget
+from . import conftest, helpers, workspace
+from .helpers import TIMEOUT, chip, expect_account, expect_chip, gmail_thread, shot, widget
 
 pytestmark = pytest.mark.browser
 UMBRELLA_THREAD = gmail_thread("FMfcgzUmbrellaThread001")
 
 
-def test_add_task_tick_done_and_add_note(page, api, artifact_dir):
+def test_add_task_tick_done_and_add_note(page, open_panel, api, artifact_dir):
     page.goto(UMBRELLA_THREAD)
+    page = open_panel(page)
     expect_account(page, "Umbrella Health")
     due = (datetime.now(timezone.utc).date() + timedelta(days=3)).isoformat()
 
@@ -75,8 +77,9 @@ def test_add_task_tick_done_and_add_note(page, api, artifact_dir):
     expect(page.get_by_test_id("a360-notes")).to_contain_text("Dana prefers calls on Tuesdays")
 
 
-def test_empty_subject_is_not_sent(page, api):
+def test_empty_subject_is_not_sent(page, open_panel, api):
     page.goto(UMBRELLA_THREAD)
+    page = open_panel(page)
     expect_account(page, "Umbrella Health")
     before = len(api.get("/api/v1/accounts/umbrella/tasks")["items"])
     page.get_by_test_id("a360-add-task").click()
@@ -84,41 +87,19 @@ def test_empty_subject_is_not_sent(page, api):
     assert len(api.get("/api/v1/accounts/umbrella/tasks")["items"]) == before
 
 
-def test_collapse_is_remembered(page, browser, storage, artifact_dir):
-    page.goto(f"{SALESFORCE}/lightning/r/Account/{workspace.SF['acme_account']}/view")
-    expect_account(page, "Acme Corp")
-    try:
-        page.get_by_test_id("a360-collapse").click()
-        tab = page.get_by_test_id("a360-tab")
-        expect(tab).to_have_text("A360 · 33")
-        assert storage.get("widgetCollapsed") is True
-        box = tab.bounding_box()
-        assert box["height"] < 40 and box["width"] < 160, box
-        shot(page, artifact_dir, "salesforce-collapsed")
-
-        # Another page (another host) opens collapsed too.
-        other = browser.new_page()
-        other.goto(f"{HUBSPOT}/record/0-2/{workspace.HS['globex_company']}")
-        expect(other.get_by_test_id("a360-tab")).to_be_visible(timeout=TIMEOUT)
-        expect(other.get_by_test_id("a360-name")).to_have_count(0)
-        other.close()
-
-        tab.click()
-        expect_account(page, "Acme Corp")
-        assert storage.get("widgetCollapsed") is False
-    finally:
-        storage.set({"widgetCollapsed": False})
-
-
-def test_server_down_then_recovers(page, server, artifact_dir):
+def test_server_down_then_recovers(page, open_panel, server, artifact_dir):
     server.stop()
     try:
         page.goto(gmail_thread("FMfcgzGlobexThread00001"))
+        expect(chip(page)).to_have_attribute("data-state", "error", timeout=TIMEOUT)
+        expect(chip(page)).to_have_attribute("title", re.compile(re.escape(server.url)))
+        host = page
+        page = open_panel(page)
         err = page.get_by_test_id("a360-error")
         expect(err).to_have_attribute("data-code", "unreachable", timeout=TIMEOUT)
         expect(err).to_contain_text("account360 server unreachable")
         expect(err).to_contain_text(server.url)
-        assert page.a360.dialogs == []
+        assert host.a360.dialogs == []
         shot(page, artifact_dir, "gmail-server-down")
         page.get_by_test_id("a360-retry").click()
         expect(err).to_have_attribute("data-code", "unreachable", timeout=TIMEOUT)
@@ -128,28 +109,32 @@ def test_server_down_then_recovers(page, server, artifact_dir):
     expect_account(page, "Globex Corporation")
 
 
-def test_bad_token_state(page, storage, ws):
+def test_bad_token_state(page, open_panel, storage, ws):
     storage.set({"token": "a360_not-a-real-token"})
     try:
         page.goto(gmail_thread("FMfcgzGlobexThread00001"))
+        expect(chip(page)).to_have_attribute("data-state", "error", timeout=TIMEOUT)
+        host = page
+        page = open_panel(page)
         err = page.get_by_test_id("a360-error")
         expect(err).to_have_attribute("data-code", "unauthenticated", timeout=TIMEOUT)
         expect(err).to_contain_text("Token rejected")
         expect(page.get_by_test_id("a360-open-options")).to_be_visible()
     finally:
         storage.set({"token": ws.token})
-    # Saving the right token reloads the widget by itself.
+    # Saving the right token reloads the panel and the chip by themselves.
     expect_account(page, "Globex Corporation")
+    expect_chip(host, "Globex Corporation")
 
 
 MEASURED_URLS = {
     "gmail": gmail_thread("FMfcgzAcmeThread0000001"),
-    "salesforce": f"{SALESFORCE}/lightning/r/Account/{workspace.SF['acme_account']}/view",
-    "hubspot": f"{HUBSPOT}/record/0-2/{workspace.HS['acme_company']}",
+    "salesforce": f"{helpers.SALESFORCE}/lightning/r/Account/{workspace.SF['acme_account']}/view",
+    "hubspot": f"{helpers.HUBSPOT}/record/0-2/{workspace.HS['acme_company']}",
 }
 BUDGET_MS = int(os.environ.get("ACCOUNT360_WIDGET_BUDGET_MS", "300"))
 TIMING_JS = """() => {
-    const host = document.getElementById('account360-widget-host');
+    const host = document.getElementById('account360-chip-host');
     const nav = performance.getEntriesByType('navigation')[0];
     const at = (name) => {
         const m = performance.getEntriesByName('a360:' + name);
@@ -162,7 +147,7 @@ TIMING_JS = """() => {
 
 
 def test_widget_visible_time_per_host(browser, configured, artifact_dir):
-    """Time from the page's load event to the widget showing account data, warm server."""
+    """Time from the page's load event to the chip showing account data, warm server."""
     results = {}
     for host, url in MEASURED_URLS.items():
         p = browser.new_page()
@@ -171,7 +156,7 @@ def test_widget_visible_time_per_host(browser, configured, artifact_dir):
             p.goto("about:blank")
             p.goto(url, wait_until="load")
             p.wait_for_function(
-                "() => document.getElementById('account360-widget-host')?.dataset.visibleAt",
+                "() => document.getElementById('account360-chip-host')?.dataset.visibleAt",
                 timeout=TIMEOUT)
             t = p.evaluate(TIMING_JS)
             if i:  # the first load warms the server's cache and the browser
@@ -192,5 +177,6 @@ def test_hidden_widget_does_not_block_page(page):
     """No context on the page: nothing is injected in the page's DOM."""
     page.goto("https://mail.google.com/mail/u/0/#inbox")
     page.wait_for_timeout(400)
-    assert page.locator("#account360-widget-host").count() == 0
+    assert page.locator("#account360-chip-host").count() == 0
+    expect(chip(page)).to_have_count(0)
     expect(widget(page)).to_have_count(0)

@@ -1,4 +1,5 @@
-/* Number, money and date formatting. Any figure may be null: that reads "n/a". */
+/* Number, money and date formatting: the one formatter of the chip, the side panel, the
+ * popup, the full view and the preview page. Any figure may be null: that reads "n/a". */
 (function (A360) {
   "use strict";
   const NA = "n/a";
@@ -51,6 +52,11 @@
     return value.toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
   }
 
+  /** A health score, the same everywhere (chip, side panel, popup, full view): 82.3 -> "82". */
+  function score(value) {
+    return isNum(value) ? num(Math.round(value), 0) : NA;
+  }
+
   /** "2026-11-23" -> "Nov 23, 2026" (dates are calendar days: read as UTC). */
   function date(iso) {
     if (!iso || typeof iso !== "string") return NA;
@@ -91,5 +97,5 @@
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
-  A360.fmt = { NA, isNum, money, signedMoney, pct, num, date, ago, days, count, label };
+  A360.fmt = { NA, isNum, money, signedMoney, pct, num, score, date, ago, days, count, label };
 })(globalThis.A360);

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   const A360 = globalThis.A360 || {};
-  A360.version = "0.1.0";
+  A360.version = "0.2.0";
   /* Performance marks for "widget visible" measurements (read by the browser tests). */
   A360.mark = function (name) {
     try {

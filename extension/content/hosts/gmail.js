@@ -106,5 +106,22 @@
     }
   }
 
-  A360.host = { name: "gmail", SELECTORS, extractContext, watchDom: true, usesOwnDomains: true };
+  /** Where the chip goes: beside the matched participant's chip in the latest message that
+   * shows it (senders first), else below the thread subject. Null off a thread. */
+  function anchor(doc, ctx) {
+    const scope = threadRoot(doc);
+    if (!scope) return null;
+    const email = ctx && ctx.query && ctx.query.email;
+    const messages = Array.from(scope.querySelectorAll(SELECTORS.message)).filter(visible).reverse();
+    for (const sel of [SELECTORS.sender, SELECTORS.recipient]) {
+      for (const m of messages) {
+        for (const el of m.querySelectorAll(sel)) {
+          if (visible(el) && String(el.getAttribute("email") || "").toLowerCase() === email) return el;
+        }
+      }
+    }
+    return scope.querySelector(SELECTORS.threadSubject);
+  }
+
+  A360.host = { name: "gmail", SELECTORS, extractContext, anchor, usesOwnDomains: true };
 })(globalThis.A360);

@@ -2,7 +2,8 @@
  * Company, contact, deal and ticket records -> crm=hubspot&record_id=<id>; the
  * server maps any stored record id to its account. The URL alone decides.
  *
- * Checked against app.hubspot.com CRM record pages, 2026-11. Test URLs:
+ * Checked against app.hubspot.com CRM record pages, 2026-11; the EU data centre
+ * (app-eu1.hubspot.com) serves the same paths. Test URLs:
  *   https://app.hubspot.com/contacts/1234567/record/0-2/9876543210        company
  *   https://app.hubspot.com/contacts/1234567/record/0-1/501               contact
  *   https://app.hubspot.com/contacts/1234567/record/0-3/777/view/1        deal
@@ -21,10 +22,20 @@
   const RECORD_PATH = /^\/contacts\/(\d+)\/record\/(0-[1235])\/(\d+)(?:\/|$)/;
   const LEGACY_PATH = /^\/contacts\/(\d+)\/(company|contact|deal|ticket)\/(\d+)(?:\/|$)/;
 
-  function recordName(doc) {
+  function nameElement(doc) {
     const el = doc.querySelector(SELECTORS.recordName);
     const text = el ? (el.textContent || "").trim() : "";
-    return text && el.getClientRects().length ? text : null;
+    return text && el.getClientRects().length ? el : null;
+  }
+
+  function recordName(doc) {
+    const el = nameElement(doc);
+    return el ? el.textContent.trim() : null;
+  }
+
+  /** The chip goes right after the record name of the sidebar card. */
+  function anchor(doc) {
+    return nameElement(doc);
   }
 
   /** -> {query: {crm, record_id}, label} | null. Never throws. */
@@ -51,5 +62,5 @@
     }
   }
 
-  A360.host = { name: "hubspot", SELECTORS, extractContext, watchDom: false };
+  A360.host = { name: "hubspot", SELECTORS, extractContext, anchor };
 })(globalThis.A360);

@@ -20,12 +20,22 @@
   /* /lightning/r/<Object>/<15 or 18 char id>/... and the short /lightning/r/<id>/... */
   const RECORD_PATH = /^\/lightning\/r\/(?:([A-Za-z][A-Za-z0-9_]*)\/)?([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)(?:\/|$)/;
 
-  function recordName(doc) {
+  function nameElement(doc) {
     for (const el of doc.querySelectorAll(SELECTORS.recordName)) {
       const text = (el.textContent || "").trim();
-      if (text && el.getClientRects().length) return text;
+      if (text && el.getClientRects().length) return el;
     }
     return null;
+  }
+
+  function recordName(doc) {
+    const el = nameElement(doc);
+    return el ? el.textContent.trim() : null;
+  }
+
+  /** The chip goes right after the record name in the highlights panel. */
+  function anchor(doc) {
+    return nameElement(doc);
   }
 
   /** -> {query: {crm, record_id}, label} | null. Never throws. */
@@ -46,5 +56,5 @@
     }
   }
 
-  A360.host = { name: "salesforce", SELECTORS, extractContext, watchDom: false };
+  A360.host = { name: "salesforce", SELECTORS, extractContext, anchor };
 })(globalThis.A360);

@@ -54,7 +54,7 @@
         h("div", { class: "name", "data-testid": "a360-name", title: a.name || "", text: a.name || "(unnamed account)" }),
         h("div", { class: "meta", "data-testid": "a360-owner", text: meta })),
       h("div", { class: "hd-health" },
-        h("div", { class: "score" + (f.isNum(hl.score) ? "" : " na"), "data-testid": "a360-health", text: f.isNum(hl.score) ? f.num(hl.score) : f.NA }),
+        h("div", { class: "score" + (f.isNum(hl.score) ? "" : " na"), "data-testid": "a360-health", text: f.score(hl.score) }),
         band(hl.band),
         h("div", { class: "chg" + (hl.change_30d < 0 ? " neg" : hl.change_30d > 0 ? " pos" : ""), "data-testid": "a360-health-change", text: change })),
       actions || null);

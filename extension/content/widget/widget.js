@@ -1,15 +1,15 @@
-/* The widget: one host element with an OPEN shadow root and its own stylesheet,
- * a small state machine (loading / account / candidates / no match / error),
- * the task + note form, and collapse-to-tab remembered in chrome.storage.local.
- * Used by the content scripts ("overlay"), the full view page ("page") and the
- * server's preview page. It reaches the server only through A360.send. */
+/* The 360 view: one host element with an OPEN shadow root and its own stylesheet,
+ * a small state machine (loading / account / candidates / no match / error) and
+ * the task + note form. Used by the side panel ("panel", one narrow column), the
+ * full view page and the server's preview page ("page"); never injected into a
+ * host page (the content scripts show only the chip). It reaches the server only
+ * through A360.send. */
 (function (A360) {
   "use strict";
   const { h, clear } = A360.dom;
   const S = A360.sections;
   const f = A360.fmt;
   const LOADING_DELAY_MS = 150;
-  const COLLAPSE_KEY = "widgetCollapsed";
 
   function errorCopy(err) {
     const code = (err && err.code) || "error";
@@ -24,24 +24,21 @@
 
   function createWidget(opts) {
     opts = opts || {};
-    const mode = opts.mode || "overlay";
-    const overlay = mode === "overlay";
+    const mode = opts.mode || "panel";
+    /* The side panel is narrow: done tasks hide, the latest notes only. */
+    const compact = mode === "panel";
     const abort = new AbortController();
     const picks = new Map();
 
     const host = h("div", { id: "account360-widget-host", "data-a360": mode });
-    /* CSSOM, not a style attribute: also fine under a strict style-src CSP (preview page). */
-    if (overlay) host.style.cssText = "all:initial;position:fixed;right:16px;bottom:16px;z-index:2147483646;display:none;";
     const root = host.attachShadow({ mode: "open" });
     const cssUrl = opts.cssUrl || chrome.runtime.getURL("widget/widget.css");
-    let styled = false;
     const link = h("link", { rel: "stylesheet", href: cssUrl });
     const box = h("div", { class: "a360 mode-" + mode, "data-testid": "a360-widget", "data-state": "idle" });
     root.append(link, box);
     (opts.container || document.documentElement).appendChild(host);
 
     let state = { kind: "idle" };
-    let collapsed = false;
     let seq = 0;
     let ctx = null;
     let visibleMarked = false;
@@ -50,44 +47,14 @@
     let notesSlot = null;
 
     const stylesReady = new Promise((resolve) => {
-      const done = () => {
-        styled = true;
-        resolve();
-      };
-      link.addEventListener("load", done, { once: true });
-      link.addEventListener("error", done, { once: true });
+      link.addEventListener("load", resolve, { once: true });
+      link.addEventListener("error", resolve, { once: true });
     });
-
-    const collapseReady = overlay
-      ? A360.store.get(COLLAPSE_KEY).then((items) => {
-        collapsed = Boolean(items[COLLAPSE_KEY]);
-      })
-      : Promise.resolve();
-    if (overlay && globalThis.chrome && chrome.storage && chrome.storage.onChanged) {
-      const onStore = (changes, area) => {
-        if (area === "local" && changes[COLLAPSE_KEY] && Boolean(changes[COLLAPSE_KEY].newValue) !== collapsed) {
-          collapsed = Boolean(changes[COLLAPSE_KEY].newValue);
-          render();
-        }
-      };
-      chrome.storage.onChanged.addListener(onStore);
-      abort.signal.addEventListener("abort", () => chrome.storage.onChanged.removeListener(onStore), { once: true });
-    }
 
     /* Coming back to a tab whose server was unreachable tries again by itself. */
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && state.kind === "error" && state.error && state.error.code === "unreachable") reload();
     }, { signal: abort.signal });
-
-    function setCollapsed(value) {
-      collapsed = value;
-      A360.store.set({ [COLLAPSE_KEY]: value });
-      render();
-    }
-
-    function show(visible) {
-      if (overlay) host.style.display = visible && styled ? "block" : "none";
-    }
 
     /** Marks the first time account data is on screen (after styles, next frame). */
     function markVisible() {
@@ -105,44 +72,22 @@
       tasksSlot = null;
       notesSlot = null;
       box.dataset.state = state.kind;
-      box.classList.toggle("collapsed", overlay && collapsed);
-      if (state.kind === "idle") {
-        show(false);
-        return;
-      }
-      if (overlay && collapsed) box.appendChild(renderTab());
-      else if (state.kind === "loading") box.appendChild(h("div", { class: "card pad muted", "data-testid": "a360-loading", text: "Loading account360 for " + (state.label || "this page") + "…" }));
+      if (state.kind === "idle") return;
+      if (state.kind === "loading") box.appendChild(h("div", { class: "card pad muted", "data-testid": "a360-loading", text: "Loading account360 for " + (state.label || "this page") + "…" }));
       else if (state.kind === "nomatch") box.appendChild(renderNoMatch());
       else if (state.kind === "error") box.appendChild(renderError());
       else if (state.kind === "candidates") box.appendChild(renderCandidates());
       else if (state.kind === "account") box.appendChild(renderAccount());
-      show(true);
       if (state.kind === "account") markVisible();
     }
 
-    function renderTab() {
-      let text = "account360";
-      let cls = "tab";
-      if (state.kind === "account") {
-        const hl = state.data.health || {};
-        text = "A360 · " + (f.isNum(hl.score) ? f.num(hl.score, 0) : "–");
-        cls += " band-" + (hl.band || "unknown");
-      } else if (state.kind === "nomatch") text = "A360 · no match";
-      else if (state.kind === "error") text = "A360 · !";
-      return h("button", { class: cls, type: "button", "data-testid": "a360-tab", title: "Show account360", text, onclick: () => setCollapsed(false) });
-    }
-
     function actions(extra) {
-      if (!overlay) return null;
-      return h("div", { class: "acts" },
-        extra || null,
-        h("button", { class: "icon", type: "button", title: "Collapse", "aria-label": "Collapse", "data-testid": "a360-collapse", text: "–", onclick: () => setCollapsed(true) }));
+      return extra ? h("div", { class: "acts" }, extra) : null;
     }
 
     function renderNoMatch() {
       return h("div", { class: "pill", "data-testid": "a360-nomatch" },
-        h("span", { class: "muted", text: "No account for " + (state.label || "this page") }),
-        h("button", { class: "icon", type: "button", title: "Collapse", "aria-label": "Collapse", "data-testid": "a360-collapse", text: "–", onclick: () => setCollapsed(true) }));
+        h("span", { class: "muted", text: "No account for " + (state.label || "this page") }));
     }
 
     function renderError() {
@@ -171,7 +116,7 @@
       const switcher = state.candidates
         ? h("button", { class: "icon", type: "button", title: "Pick another matching account", "data-testid": "a360-switch", text: "⇄", onclick: () => { state = { kind: "candidates", candidates: state.candidates, label: state.label }; render(); } })
         : null;
-      const full = overlay && a.id !== undefined
+      const full = compact && a.id !== undefined
         ? h("button", { class: "icon", type: "button", title: "Open the full 360 view", "data-testid": "a360-open-view", text: "↗", onclick: () => A360.send({ type: "openView", id: a.id }) })
         : null;
       tasksSlot = h("div", { class: "slot" }, renderTasks());
@@ -181,11 +126,11 @@
         h("div", { class: "body" },
           S.why(d.health),
           S.kpis(d),
-          S.signals(d.signals, overlay ? 3 : 0),
+          S.signals(d.signals, 0),
           S.usage(d.usage),
           S.support(d.support),
           S.pipeline(d.revenue),
-          overlay ? null : S.relationship(d.relationship),
+          S.relationship(d.relationship),
           tasksSlot,
           renderForm(),
           notesSlot),
@@ -194,7 +139,7 @@
 
     function renderTasks() {
       const all = state.data.tasks || [];
-      const shown = all.filter((t) => !overlay || t.status !== "done" || t._doneHere);
+      const shown = all.filter((t) => !compact || t.status !== "done" || t._doneHere);
       const open = all.filter((t) => t.status !== "done").length;
       return S.section("Open tasks · " + open, "a360-tasks",
         shown.length
@@ -214,7 +159,7 @@
 
     function renderNotes() {
       const all = state.data.notes || [];
-      const shown = overlay ? all.slice(0, 3) : all;
+      const shown = compact ? all.slice(0, 5) : all;
       return S.section("Notes" + (all.length ? " · " + all.length : ""), "a360-notes",
         shown.length
           ? h("ul", { class: "list notes" }, ...shown.map((n) => h("li", { "data-testid": "a360-note" },
@@ -323,7 +268,7 @@
     }
 
     async function settle(my, res, label, candidates) {
-      await Promise.all([stylesReady, collapseReady]);
+      await stylesReady;
       if (res.ok && res.data && Array.isArray(res.data.candidates)) {
         const remembered = picks.get(ctxKey(ctx));
         if (remembered !== undefined && res.data.candidates.some((c) => c.id === remembered)) {
