@@ -30,7 +30,7 @@ async function originGranted(serverUrl) {
 }
 
 /** Messages only the extension's own pages (options, popup, full view) may send. */
-const PAGE_ONLY = new Set(["testConnection", "pairWithCode"]);
+const PAGE_ONLY = new Set(["testConnection", "pairWithCode", "confirmPairing"]);
 
 /* The side panel follows the account context each tab's content script reports. It is kept in
  * chrome.storage.session (not readable by content scripts), keyed by tab, so the panel page can
@@ -74,6 +74,11 @@ async function handle(msg, sender) {
     }
     case "pageContext":
       return setPageContext(sender.tab && sender.tab.id, msg.ctx);
+    case "confirmPairing": {
+      /* From confirm/confirm.html only (PAGE_ONLY): the user's answer for one pending pairing. */
+      const accepted = await settlePair(String(msg.id || ""), msg.accept === true);
+      return { ok: true, data: { accepted } };
+    }
     case "openOptions":
       await chrome.runtime.openOptionsPage();
       return { ok: true, data: null };
@@ -125,7 +130,44 @@ chrome.runtime.onInstalled.addListener(async (details) => {
 
 /* One-click pairing from the account360 admin page ("Connect the browser extension"), for
  * the origins in manifest externally_connectable. The page may only hand over its own
- * origin as the server, with a token the server has just issued for this extension. */
+ * origin as the server, with a token the server has just issued for this extension, and
+ * nothing is stored until the user confirms that origin in the extension's own window
+ * (confirm/confirm.html): any page on a local port could otherwise pair the extension. */
+const PAIR_TTL_MS = 120000;
+const pendingPairs = new Map(); /* id -> {server, token, reply, windowId, timer} */
+
+function settlePair(id, accepted) {
+  const p = pendingPairs.get(id);
+  if (!p) return Promise.resolve(false);
+  pendingPairs.delete(id);
+  clearTimeout(p.timer);
+  chrome.storage.session.remove("pair:" + id);
+  if (!accepted) {
+    p.reply({ ok: false, error: { code: "not_confirmed", message: "Pairing with " + p.server + " was not confirmed in the extension." } });
+    return Promise.resolve(false);
+  }
+  return chrome.storage.local.set({ serverUrl: p.server, token: p.token }).then(() => {
+    p.reply({ ok: true });
+    return true;
+  });
+}
+
+async function askToConfirm(server, token, reply) {
+  const id = crypto.randomUUID();
+  const timer = setTimeout(() => settlePair(id, false), PAIR_TTL_MS);
+  pendingPairs.set(id, { server, token, reply, timer, windowId: null });
+  /* The confirmation page reads only the origin (never the token) from session storage. */
+  await chrome.storage.session.set({ ["pair:" + id]: { server, at: Date.now() } });
+  const url = chrome.runtime.getURL("confirm/confirm.html?id=" + encodeURIComponent(id));
+  const win = await chrome.windows.create({ url, type: "popup", width: 460, height: 340, focused: true });
+  const p = pendingPairs.get(id);
+  if (p) p.windowId = win.id;
+}
+
+chrome.windows.onRemoved.addListener((windowId) => {
+  for (const [id, p] of pendingPairs) if (p.windowId === windowId) settlePair(id, false);
+});
+
 chrome.runtime.onMessageExternal.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.type !== "string") return false;
   if (msg.type === "a360Ping") {
@@ -144,8 +186,8 @@ chrome.runtime.onMessageExternal.addListener((msg, sender, sendResponse) => {
     sendResponse({ ok: false, error: { code: "forbidden", message: "Pairing is only accepted from the server's own page." } });
     return false;
   }
-  chrome.storage.local.set({ serverUrl: server, token: msg.token }).then(
-    () => sendResponse({ ok: true }),
-    (e) => sendResponse({ ok: false, error: { code: "extension_error", message: String((e && e.message) || e) } }));
+  askToConfirm(server, msg.token, sendResponse).catch((e) => {
+    sendResponse({ ok: false, error: { code: "extension_error", message: String((e && e.message) || e) } });
+  });
   return true;
 });

@@ -43,6 +43,10 @@ HOST_PAGES = {
     "hubspot": (re.compile(r"^https://app(-eu1)?\.hubspot\.com/"), "hubspot.html"),
 }
 
+#: The admin-app user of the workspace (pairing tests sign in as them).
+ADMIN_EMAIL = "jane@ourco.com"
+ADMIN_PASSWORD = "extension-tests-password"
+
 #: Filled by the timing test, printed in the terminal summary.
 TIMINGS: dict[str, dict] = {}
 
@@ -151,6 +155,9 @@ def ws(tmp_path_factory) -> Workspace:
     jsonl = workspace.write(d / "workspace.jsonl")
     done = subprocess.run([CLI, "import", str(jsonl)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run([CLI, "admin", "create", ADMIN_EMAIL, "--password-stdin"], env=env,
+                          input=ADMIN_PASSWORD + "\n", capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
     done = subprocess.run([CLI, "token", "create", "--name", "extension-tests"], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -206,9 +213,9 @@ def extension_id(service_worker) -> str:
 
 @pytest.fixture(scope="session")
 def server(ws, extension_id, tmp_path_factory):
-    """The real server, allowing CORS for this run's extension origin."""
-    env = {**ws.env, "ACCOUNT360_EXTENSION_ORIGINS": f"chrome-extension://{extension_id}"}
-    srv = Server(env=env, log=ws.dir / "serve.log")
+    """The real server, with no extension setting at all (no CORS origin, no extension id):
+    the service worker needs no CORS and the manifest's key pins the id the server knows."""
+    srv = Server(env=ws.env, log=ws.dir / "serve.log")
     srv.start()
     yield srv
     srv.stop()

@@ -1,5 +1,6 @@
 /* "Connect the browser extension": ask the server for a fresh token and hand it, with the
- * server URL, to the installed extension (externally_connectable). Nothing is shown. */
+ * server URL, to the installed extension (externally_connectable), which asks the user to
+ * confirm this server's origin before it keeps the token. The token is never shown. */
 (function () {
   "use strict";
   var box = document.getElementById("pair");
@@ -36,6 +37,7 @@
         return r.json();
       });
     }).then(function (data) {
+      say("Confirm this server's address in the window the extension opened…");
       return send({ type: "a360Pair", serverUrl: data.server_url, token: data.token });
     }).then(function (reply) {
       say(reply.ok ? "The extension is connected to this server." :

@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify
 
 from server.admin import connections as c
 from server.admin.web import json_view, login_required, server_url, store
+from server.extension import PINNED_ID
 from server.services import tokens as svc
 
 bp = Blueprint("pairing", __name__)
@@ -18,7 +19,7 @@ def extension_id(cfg: dict) -> str:
     for origin in cfg.get("EXTENSION_ORIGINS") or []:
         if origin.startswith("chrome-extension://"):
             return origin.split("//", 1)[1].strip("/")
-    return ""
+    return PINNED_ID
 
 
 @bp.post("/extension/token")
