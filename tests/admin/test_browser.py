@@ -114,7 +114,8 @@ def test_connect_hubspot_and_watch_the_first_sync(server, oauth_fake, tmp_path):
 
 
 def test_one_click_extension_pairing(tmp_path, oauth_fake):
-    """The admin page hands the server URL and a fresh token to the installed extension."""
+    """The admin page hands the server URL and a fresh token to the installed extension, which
+    keeps them once the user confirms the server's origin."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
@@ -138,7 +139,13 @@ def test_one_click_extension_pairing(tmp_path, oauth_fake):
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
                 page.goto(url + "/admin/me")
-                page.get_by_test_id("pair-extension").click()
+                with ctx.expect_page() as opened:
+                    page.get_by_test_id("pair-extension").click()
+                # The extension asks the user to confirm the server's origin first.
+                confirm = opened.value
+                expect(confirm.get_by_test_id("confirm-origin")).to_have_text(url)
+                assert not sw.evaluate("chrome.storage.local.get('token')").get("token")
+                confirm.get_by_test_id("confirm-accept").click()
                 expect(page.locator("#pair-result")).to_have_text(
                     "The extension is connected to this server.")
                 stored = sw.evaluate("chrome.storage.local.get(['serverUrl', 'token'])")

@@ -15,11 +15,11 @@ def acme(app, load):
 
 
 def user_token(app, make_user, email):
-    from server.admin.views import user_token as issue
+    from server.services.tokens import issue
 
     user = make_user(email, "csm")
-    with app.test_request_context():
-        return issue(user, f"{email}: browser extension", purpose="extension")
+    return issue(app.extensions["account360"].store, user.id, f"{email}: browser extension",
+                 purpose="extension")
 
 
 def test_note_is_signed_and_task_owned_by_the_tokens_user(app, make_user, acme):
