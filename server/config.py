@@ -67,8 +67,10 @@ class Settings(BaseSettings):
         "`account360 worker` instead"))
     SYNC_POLL_SECONDS: float = Field(2, **_doc("how often the sync runner checks the queue"))
     EXTENSION_ID: str | None = Field(None, **_doc(
-        "the browser extension's id for one-click pairing",
-        "the first `chrome-extension://` origin of EXTENSION_ORIGINS"))
+        "the browser extension's id for one-click pairing (only a build published under "
+        "another id needs it)",
+        "the first `chrome-extension://` origin of EXTENSION_ORIGINS, else the id "
+        "extension/manifest.json's `key` pins"))
     # -- OAuth apps of the CRMs (environment wins over what an admin saved in the card)
     HUBSPOT_CLIENT_ID: str | None = Field(None, **_doc("your HubSpot app's client id"))
     HUBSPOT_CLIENT_SECRET: str | None = Field(None, **_doc(
