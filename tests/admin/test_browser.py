@@ -40,6 +40,9 @@ def start_server(tmp_path, oauth_fake, **extra):
            **{f"ACCOUNT360_{k}": v for k, v in {**oauth_fake.app_config(), **extra}.items()}}
     if os.environ.get("ACCOUNT360_TEST_DATABASE_URL"):
         env["ACCOUNT360_DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'browser.db'}"
+    made = subprocess.run([CLI, "db", "upgrade"], env=env, text=True, capture_output=True,
+                          timeout=60)
+    assert made.returncode == 0, made.stderr
     made = subprocess.run([CLI, "admin", "create", "admin@example.com"], env=env,
                           input=PASSWORD + "\n", text=True, capture_output=True, timeout=60)
     assert made.returncode == 0, made.stderr

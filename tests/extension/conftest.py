@@ -1,7 +1,7 @@
 """Browser tests of the extension: real Chromium, the unpacked extension, a real server.
 
-Session setup: import tests/extension/workspace.py into a temporary SQLite database with
-the `account360` CLI, create a token, start `account360 serve` on a free 127.0.0.1 port,
+Session setup: migrate a temporary SQLite database and import tests/extension/workspace.py
+into it with the `account360` CLI, create an admin-app user and a token, start `account360 serve` on a free 127.0.0.1 port,
 launch Debian's Chromium (never Playwright's download) with the extension loaded, point
 the extension at the server through chrome.storage.local, and serve the fixture pages at
 the real host URLs with context.route. A missing browser fails the suite.
@@ -153,6 +153,8 @@ def ws(tmp_path_factory) -> Workspace:
     if not Path(CLI).exists():
         pytest.fail(f"account360 CLI not found at {CLI} (pip install -e . or set ACCOUNT360_CLI)")
     jsonl = workspace.write(d / "workspace.jsonl")
+    done = subprocess.run([CLI, "db", "upgrade"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
     done = subprocess.run([CLI, "import", str(jsonl)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     done = subprocess.run([CLI, "admin", "create", ADMIN_EMAIL, "--password-stdin"], env=env,
