@@ -39,11 +39,13 @@ def init_app(app: Flask) -> None:
     """Wire sessions, ProxyFix, the blueprints and the background runner into `app`."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from server import logs
     from server.admin import views, webhooks
     from server.admin.security import configure_sessions
 
     state = app.extensions["account360"]
     cfg = state.config
+    logs.install()  # invite secrets and OAuth code/state never reach the access log
     configure_sessions(app, {"PUBLIC_URL": cfg.get("PUBLIC_URL")})
     proxies = int(option(cfg, "TRUSTED_PROXIES") or 0)
     if proxies:
