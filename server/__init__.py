@@ -42,8 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     except BaseException:
         store.dispose()
         raise
+    store.settings = workspace.load(cfg["SETTINGS"])
     app.extensions["account360"] = State(
-        config=cfg, store=store, settings=workspace.load(cfg["SETTINGS"]),
+        config=cfg, store=store, settings=store.settings,
         cache=SharedCache(maxsize=cfg["CACHE_SIZE"], ttl=cfg["CACHE_TTL"]))
     origins = cfg["EXTENSION_ORIGINS"] + cfg["CORS_ORIGINS"]
     if origins:

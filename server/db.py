@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -51,6 +52,29 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
+           update_cols: list[str] | None = None, increment: tuple[str, ...] = ()) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE (or DO NOTHING) on SQLite and PostgreSQL."""
+    if not rows:
+        return
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    cols = update_cols if update_cols is not None else [
+        c.name for c in table.columns if c.name not in keys]
+    if cols:
+        values = {c: stmt.excluded[c] for c in cols}
+        for c in increment:
+            values[c] = table.c[c] + stmt.excluded[c]
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    session.execute(stmt, rows)
+
+
 class SchemaNotCurrent(RuntimeError):
     """The database is not at the migration this version of the code needs."""
 
@@ -76,10 +100,28 @@ class Store:
     """
 
     def __init__(self, url: str, migrate: bool = False) -> None:
+        import server.rows.refresh  # noqa: F401  (keeps the metrics rows true on every commit)
+
         self.engine = make_engine(url)
         if migrate:
             upgrade(self.engine)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"store": self})
+        self._settings = None
+
+    @property
+    def settings(self):
+        """The workspace settings the metrics rows are computed with (set by the app or CLI;
+        else loaded from the configured settings file)."""
+        if self._settings is None:
+            from server.config import load_config
+            from server.settings import load
+
+            self._settings = load(load_config()["SETTINGS"])
+        return self._settings
+
+    @settings.setter
+    def settings(self, value) -> None:
+        self._settings = value
 
     def upgrade(self) -> None:
         """Apply pending migrations."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from server.db import Store
 from server.ingest import Loader
 from server.records import RecordError
+from server.rows.refresh import refresh_dirty
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
             session.rollback()
             log.exception("import failed at line %d; batches before it were committed", line_no)
             raise
+    refresh_dirty(store)  # the accounts of batches too large to refresh inline
     report.by_type = dict(loader.loaded)
     report.loaded = sum(v for k, v in loader.loaded.items() if not k.endswith("_deleted"))
     report.new_events = loader.new_events

@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server import records as r
+from server.db import upsert  # noqa: F401  (the record path's upsert; imported from here)
 from server.records import RecordError
+from server.rows.affected import affected_days, merge, record_day
+from server.rows.refresh import mark
 from server.usage_ingest import EventWriter
 
 log = logging.getLogger(__name__)
@@ -36,29 +39,6 @@ DELETABLE = {
 }
 
 
-def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
-           update_cols: list[str] | None = None, increment: tuple[str, ...] = ()) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE (or DO NOTHING) on SQLite and PostgreSQL."""
-    if not rows:
-        return
-    table = model.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    cols = update_cols if update_cols is not None else [
-        c.name for c in table.columns if c.name not in keys]
-    if cols:
-        values = {c: stmt.excluded[c] for c in cols}
-        for c in increment:
-            values[c] = table.c[c] + stmt.excluded[c]
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=values)
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    session.execute(stmt, rows)
-
-
 class Loader:
     """Validates records and writes them in batches inside the caller's transaction."""
 
@@ -71,6 +51,7 @@ class Loader:
         self._events = EventWriter(session)
         self._handlers = {t: getattr(self, f"_add_{t}") for t in RECORD_TYPES}
         self._touched: set[str] = set()
+        self._gone: dict = {}
         self.pending = 0
         self.loaded: dict[str, int] = defaultdict(int)
         self.touched_accounts: set[str] = set()
@@ -291,7 +272,9 @@ class Loader:
         row = self.session.get(model, record_id)
         if row is None:
             return False
-        self._touched.add(record_id if rtype == "account" else row.account_id)
+        acc = record_id if rtype == "account" else row.account_id
+        self._touched.add(acc)
+        self._gone = merge(self._gone, {acc: record_day(rtype, row)})
         if rtype == "contact" and row.champion:
             # A removed champion is kept inactive so the champion_left signal can fire.
             if row.active:
@@ -313,6 +296,7 @@ class Loader:
         """Write every buffered record (inside the caller's transaction)."""
         s = self.session
         rows = self._rows
+        earliest = affected_days(s, rows)  # compared with the stored rows before they change
         if rows.get("account"):
             accounts = list(rows["account"].values())
             upsert(s, m.Account, accounts, ["id"])
@@ -332,6 +316,8 @@ class Loader:
         self._touched |= self._events.flush()
         if self._touched:
             self.touched_accounts |= self._touched
+            mark(s, self._touched, merge(merge(earliest, self._events.first_days), self._gone))
+            self._events.first_days, self._gone = {}, {}
             s.execute(update(m.Account).where(m.Account.id.in_(list(self._touched)))
                       .values(updated_at=datetime.now(timezone.utc))
                       .execution_options(synchronize_session=False))

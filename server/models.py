@@ -248,17 +248,6 @@ class SourceFreshness(Base):
     records: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class HealthSnapshot(Base):
-    """A daily snapshot of each account's health score and firing signals."""
-
-    __tablename__ = "health_snapshots"
-    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    score: Mapped[float | None] = mapped_column(Float)
-    band: Mapped[str] = mapped_column(String(10))
-    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
-
-
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

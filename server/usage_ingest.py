@@ -62,6 +62,8 @@ class EventWriter:
         self.session = session
         self.events: dict[int, tuple] = {}
         self.new_events = 0
+        #: per account, the earliest day of the new events since the last take_first_days()
+        self.first_days: dict[str, date] = {}
 
     def add(self, account_id: str, user_id: str, name: str, when: datetime,
             session_id: str | None) -> None:
@@ -118,6 +120,10 @@ class EventWriter:
                     span[0] = ts
                 elif ts > span[1]:
                     span[1] = ts
+        first = self.first_days
+        for a, d, _ in user_days:
+            if a not in first or d < first[a]:
+                first[a] = d
         dp = self._day_param
         conn.exec_driver_sql(self._sql(_USER_DAYS, pg), [
             (a, dp(d, pg), u, n) for (a, d, u), n in user_days.items()])

@@ -88,7 +88,7 @@ def json_body(fields: dict[str, Any], required: tuple[str, ...] = ()) -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the API routes and the JSON provider."""
-    from server.api import accounts, meta, pair, portfolio, syncs, tasks  # noqa: F401
+    from server.api import accounts, history, meta, pair, portfolio, syncs, tasks  # noqa: F401
 
     app.json_provider_class = JSONProvider
     app.json = JSONProvider(app)

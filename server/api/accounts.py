@@ -57,5 +57,5 @@ def list_accounts():
         page = search.list_accounts(
             st, s, q=args.get("q"), owner=args.get("owner"), band=args.get("band"),
             phase=args.get("phase"), sort=args.get("sort", "name"), limit=limit,
-            cursor=args.get("cursor"), as_of=as_of_param())
+            cursor=args.get("cursor"), as_of=as_of_param(), segment=args.get("segment"))
     return jsonify(page)

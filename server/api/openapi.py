@@ -57,7 +57,7 @@ def document() -> dict:
             "/api/v1/accounts": {"get": _op("Search and list accounts", [
                 _param("q", "Name or domain contains"), _param("owner", "CSM email"),
                 _param("band", "good | watch | at_risk | unknown"),
-                _param("phase", "Lifecycle phase"),
+                _param("phase", "Lifecycle phase"), _param("segment", "Segment"),
                 _param("sort", "name, arr, health, renewal; prefix - for descending"),
                 _param("limit", "1..500", schema={"type": "integer"}),
                 _param("cursor", "next_cursor of the previous page"), AS_OF])},
@@ -79,7 +79,18 @@ def document() -> dict:
             "/api/v1/portfolio": {"get": _op("Team and CSM figures (leading/lagging)", [
                 _param("start", "Period start (default end - 1 year + 1 day)"),
                 _param("end", "Period end (default as_of)"), _param("owner", "CSM email"),
-                AS_OF])},
+                _param("segment", "Segment"), _param("phase", "Lifecycle phase"), AS_OF])},
+            "/api/v1/accounts/{account_id}/history": {"get": _op(
+                "Daily history series of an account (one point per stored day)", [
+                    ACCOUNT_ID,
+                    _param("metrics", "Comma-separated: health, band, phase, arr, "
+                                      "active_users_30d, usage_trend, days_to_renewal, signals, "
+                                      "components, settings_version (default health,arr,"
+                                      "active_users_30d)"),
+                    _param("start", "First day (default end - 89 days)",
+                           schema={"type": "string", "format": "date"}),
+                    _param("end", "Last day (default today UTC)",
+                           schema={"type": "string", "format": "date"})])},
             "/api/v1/syncs": {"get": _op("Sync run history")},
             "/api/v1/syncs/{run_id}": {"get": _op(
                 "One sync run with per-stream counts and errors",

@@ -10,7 +10,9 @@ from server.api import as_of_param, bp, date_param, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.metrics import add_years
+from server.rows.read import rows_answer
 from server.services.portfolio import portfolio
+from server.services.search import PHASES
 
 
 @bp.get("/portfolio")
@@ -24,6 +26,12 @@ def get_portfolio():
     if start > end:
         raise ApiError(400, "invalid_parameter", "'start' must not be after 'end'",
                        {"start": start.isoformat(), "end": end.isoformat()})
+    phase = request.args.get("phase")
+    if phase and phase not in PHASES:
+        raise ApiError(400, "invalid_parameter", f"'phase' must be one of {', '.join(PHASES)}",
+                       {"phase": phase})
     st = state()
+    use_rows = rows_answer(st, as_of)
     with st.store.sessions() as s:
-        return jsonify(portfolio(s, st.settings, start, end, as_of, request.args.get("owner")))
+        return jsonify(portfolio(s, st.settings, start, end, as_of, request.args.get("owner"),
+                                 request.args.get("segment"), phase, rows=use_rows))

@@ -27,7 +27,9 @@ class Context:
     def _open(self) -> t.Any:
         from server.db import Store
 
-        return Store(self.cfg()["DATABASE_URL"])
+        store = Store(self.cfg()["DATABASE_URL"])
+        store.settings = self.settings()  # what the metrics rows are computed with
+        return store
 
     @property
     def store(self) -> t.Any:

@@ -134,7 +134,7 @@ def check_settings(ctx: Context) -> None:
 @click.option("--day", default=None, help="Day to snapshot (YYYY-MM-DD, default today UTC).")
 @click.pass_obj
 def snapshot_cmd(ctx: Context, day: str | None) -> None:
-    """Store every account's health score and signals for a day (run daily, e.g. from cron)."""
+    """Write every account's history row for a day (same as `metrics daily`)."""
     from datetime import date, datetime, timezone
 
     from server.services.account360 import snapshot

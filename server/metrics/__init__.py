@@ -24,6 +24,7 @@ from .portfolio import (
     expansion_by_quarter,
     loaded_arr,
     quarter_bounds,
+    quarterly_expansion,
     retention,
     team_nps,
     team_time_to_first_value,
@@ -49,13 +50,22 @@ from .revenue import (
     arr_at,
     arr_changes,
     had_arr,
+    movement_of,
     movements,
     renewal,
     revenue,
     trailing_year,
 )
 from .signals import Signal, signals
-from .support import Support, aging_urgent_tickets, is_open_at, open_tickets, support
+from .support import (
+    Support,
+    aging_urgent_tickets,
+    is_open_at,
+    open_tickets,
+    resolution_hours,
+    response_hours,
+    support,
+)
 from .types import (
     Advocacy,
     AccountFacts,
@@ -77,8 +87,9 @@ __all__ = [
     "Signal", "SignalConfig", "Support", "Survey", "SurveyScore", "Ticket", "Touchpoint", "Usage",
     "UsageStats", "account_metrics", "add_years", "aging_urgent_tickets", "arr_at",
     "arr_changes", "band", "band_counts", "expansion_by_quarter", "had_arr", "health",
-    "is_open_at", "latest_per_respondent", "loaded_arr", "mean", "median", "movements", "nps",
-    "nps_category", "open_tickets", "phase", "quarter_bounds", "ratio", "relationship",
-    "renewal", "retention", "revenue", "signals", "support", "survey_score",
+    "is_open_at", "latest_per_respondent", "loaded_arr", "mean", "median", "movement_of",
+    "movements", "nps",
+    "nps_category", "open_tickets", "phase", "quarter_bounds", "quarterly_expansion", "ratio",
+    "relationship", "renewal", "resolution_hours", "response_hours", "retention", "revenue", "signals", "support", "survey_score",
     "team_nps", "team_time_to_first_value", "trailing_year", "usage", "window",
 ]

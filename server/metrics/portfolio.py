@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from .common import ZERO, Output, mean, ratio
 from .relationship import Nps
-from .revenue import Movement, arr_changes
+from .revenue import ArrChange, Movement, arr_changes
 from .types import Deal
 
 BANDS = ("good", "watch", "at_risk", "unknown")
@@ -77,6 +77,13 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 def expansion_by_quarter(deals_by_account: Mapping[str, Iterable[Deal]], start: date,
                          end: date) -> list[dict]:
     """Per calendar quarter in [start, end]: ARR increases on accounts that already had ARR."""
+    return quarterly_expansion(
+        (c for deals in deals_by_account.values() for c in arr_changes(deals, as_of=end)),
+        start, end)
+
+
+def quarterly_expansion(changes: Iterable[ArrChange], start: date, end: date) -> list[dict]:
+    """expansion_by_quarter over ARR timeline changes (of any accounts, in any order)."""
     rows: list[dict] = []
     if start > end:
         return rows
@@ -87,15 +94,16 @@ def expansion_by_quarter(deals_by_account: Mapping[str, Iterable[Deal]], start: 
                      "end": min(q_end, end), "expansion": ZERO, "upsell": ZERO,
                      "cross_sell": ZERO})
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
-    for deals in deals_by_account.values():
-        for change in arr_changes(deals, as_of=end):
-            if change.date < start or change.before <= 0 or change.after <= change.before:
-                continue
-            y, qq = quarter_of(change.date)
-            row = next(r for r in rows if r["quarter"] == f"{y}-Q{qq}")
-            part = "cross_sell" if change.expansion_type == "cross_sell" else "upsell"
-            row["expansion"] += change.delta
-            row[part] += change.delta
+    by_quarter = {r["quarter"]: r for r in rows}
+    for change in changes:
+        if change.date < start or change.date > end or change.before <= 0 \
+                or change.after <= change.before:
+            continue
+        y, qq = quarter_of(change.date)
+        row = by_quarter[f"{y}-Q{qq}"]
+        part = "cross_sell" if change.expansion_type == "cross_sell" else "upsell"
+        row["expansion"] += change.delta
+        row[part] += change.delta
     for row in rows:
         row["start"], row["end"] = row["start"].isoformat(), row["end"].isoformat()
     return rows

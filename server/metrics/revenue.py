@@ -131,7 +131,12 @@ def _split_expansion(expansion: Decimal, changes: list[ArrChange]) -> tuple[Deci
 
 def movements(deals: Iterable[Deal], t0: date, t1: date) -> Movement:
     """Movements of one account over [t0, t1]: S = ARR(t0 - 1 day), E = ARR(t1)."""
-    changes = arr_changes(deals, as_of=t1)
+    return movement_of(arr_changes(deals, as_of=t1), t0, t1)
+
+
+def movement_of(timeline: Iterable[ArrChange], t0: date, t1: date) -> Movement:
+    """Movements over [t0, t1] from an account's ARR timeline (changes in order, any end)."""
+    changes = [c for c in timeline if c.date <= t1]
     start_day = t0 - timedelta(days=1)
     s = next((c.after for c in reversed(changes) if c.date <= start_day), ZERO)
     e = changes[-1].after if changes else ZERO

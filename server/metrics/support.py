@@ -61,6 +61,21 @@ def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
+def response_hours(tickets: Iterable[Ticket], as_of: date) -> list[float]:
+    """Hours to first response of the tickets created in the last 90 days (answered by as_of)."""
+    last90 = window(as_of, 90)
+    return [_hours(t.first_response_at - t.created_at) for t in tickets
+            if t.first_response_at is not None and in_window(utc_day(t.created_at), last90)
+            and utc_day(t.first_response_at) <= as_of]
+
+
+def resolution_hours(tickets: Iterable[Ticket], as_of: date) -> list[float]:
+    """Hours to resolution of the tickets solved in the last 90 days."""
+    last90 = window(as_of, 90)
+    return [_hours(t.solved_at - t.created_at) for t in tickets
+            if t.solved_at is not None and in_window(utc_day(t.solved_at), last90)]
+
+
 def support(tickets: Iterable[Ticket], as_of: date) -> Support:
     """Open tickets by priority, oldest open age, median response/resolution hours, volume."""
     tickets = list(tickets)
@@ -68,17 +83,9 @@ def support(tickets: Iterable[Ticket], as_of: date) -> Support:
     by_priority = {p: 0 for p in TICKET_PRIORITIES}
     for t in opened:
         by_priority[priority_of(t)] += 1
-    last90, last30, prior30 = window(as_of, 90), window(as_of, 30), window(as_of, 30, offset=30)
-    responses = [
-        _hours(t.first_response_at - t.created_at) for t in tickets
-        if t.first_response_at is not None
-        and in_window(utc_day(t.created_at), last90)
-        and utc_day(t.first_response_at) <= as_of
-    ]
-    resolutions = [
-        _hours(t.solved_at - t.created_at) for t in tickets
-        if t.solved_at is not None and in_window(utc_day(t.solved_at), last90)
-    ]
+    last30, prior30 = window(as_of, 30), window(as_of, 30, offset=30)
+    responses = response_hours(tickets, as_of)
+    resolutions = resolution_hours(tickets, as_of)
     return Support(
         open_by_priority=by_priority,
         open_total=len(opened),

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import server.rows.models  # noqa: F401  (account metrics rows)
 import server.sync  # noqa: F401  (sync_runs, sync_state)
 from server.models import Base
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server import models as m
 from server.errors import ApiError
+from server.rows.models import AccountDay
+from server.rows.refresh import mark
 from server.services.facts import load_facts
 
 HISTORY_DAYS = 400
@@ -43,7 +45,7 @@ def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: 
                    cfg) -> dict[str, float | None]:
     """Health 30 days before as_of: the daily snapshot of that day, else recomputed as of then."""
     day = as_of - timedelta(days=30)
-    hs = m.HealthSnapshot
+    hs = AccountDay
     q = select(hs.account_id, hs.score).where(hs.day == day)
     if not all_accounts:
         q = q.where(hs.account_id.in_(ids))
@@ -66,13 +68,13 @@ def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
     return accounts, {i: evaluate(f, as_of, cfg, before.get(i)) for i, f in facts.items()}
 
 
-def _since_from_history(session: Session, account_id: str, as_of: date) -> dict[str, date]:
-    """For each signal code, the first day of its unbroken run of daily snapshots before as_of."""
+def since_from_history(session: Session, account_id: str, as_of: date) -> dict[str, date]:
+    """For each signal code, the first day of its unbroken run of daily rows before as_of."""
     rows = session.execute(
-        select(m.HealthSnapshot.day, m.HealthSnapshot.signals)
-        .where(m.HealthSnapshot.account_id == account_id, m.HealthSnapshot.day < as_of,
-               m.HealthSnapshot.day >= as_of - timedelta(days=HISTORY_DAYS))
-        .order_by(m.HealthSnapshot.day.desc())).all()
+        select(AccountDay.day, AccountDay.signals)
+        .where(AccountDay.account_id == account_id, AccountDay.day < as_of,
+               AccountDay.day >= as_of - timedelta(days=HISTORY_DAYS))
+        .order_by(AccountDay.day.desc())).all()
     since: dict[str, date] = {}
     open_codes: set[str] | None = None
     expected = as_of - timedelta(days=1)
@@ -131,7 +133,7 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
         raise ApiError(404, "not_found", f"No account with id {account_id}",
                        {"account_id": account_id})
     acc, ev = accounts[account_id], evals[account_id]
-    history = _since_from_history(session, account_id, as_of)
+    history = since_from_history(session, account_id, as_of)
     signals = []
     for s in ev.signals:
         item = s.to_dict()
@@ -183,19 +185,15 @@ def cached_360(st, session: Session, account_id: str, as_of: date) -> bytes:
 
 
 def touch(session: Session, account_id: str) -> None:
-    """Mark an account as changed so cached 360s are not served again."""
+    """Mark an account as changed: cached 360s are not served again, its row is refreshed."""
     acc = session.get(m.Account, account_id)
     if acc is not None:
         acc.updated_at = datetime.now(timezone.utc)
+        mark(session, [account_id])
 
 
 def snapshot(session: Session, as_of: date, settings) -> int:
-    """Store every account's health score and firing signals for the day."""
-    from server.ingest import upsert
+    """Write every account's history row for the day (the daily job)."""
+    from server.rows.history import daily
 
-    _, evals = evaluate_many(session, None, as_of, settings)
-    rows = [{"account_id": i, "day": as_of, "score": ev.health.score, "band": ev.health.band,
-             "signals": sorted(s.code for s in ev.signals)} for i, ev in evals.items()]
-    for i in range(0, len(rows), 2000):
-        upsert(session, m.HealthSnapshot, rows[i:i + 2000], ["account_id", "day"])
-    return len(rows)
+    return daily(session, settings, as_of)

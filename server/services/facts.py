@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import ColumnElement, distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from server import models as m
 from server.metrics import types as t
@@ -89,38 +89,45 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all)."""
     accounts = {a.id: a for a in session.scalars(
-        select(m.Account).where(*_scope(m.Account.id, ids)))}
+        select(m.Account).options(defer(m.Account.attributes))
+        .where(*_scope(m.Account.id, ids)))}
     if not accounts:
         return {}, {}
     scope_ids = None if ids is None else list(accounts)
     bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
 
-    def rows(model):
-        return session.scalars(select(model).where(*_scope(model.account_id, scope_ids)))
+    def rows(model, *cols):
+        # plain column tuples: no ORM identity map, no JSON attributes to decode
+        return session.execute(select(model.account_id, *cols)
+                               .where(*_scope(model.account_id, scope_ids)))
 
-    for d in rows(m.Deal):
-        bucket[d.account_id]["deals"].append(t.Deal(
-            id=d.id, kind=d.kind, status=d.status, amount=d.amount, close_date=d.close_date,
-            expansion_type=d.expansion_type, name=d.name, stage=d.stage))
-    for k in rows(m.Ticket):
-        bucket[k.account_id]["tickets"].append(t.Ticket(
-            id=k.id, status=k.status, priority=k.priority, created_at=_utc(k.created_at),
-            first_response_at=_utc(k.first_response_at), solved_at=_utc(k.solved_at),
-            subject=k.subject))
-    for p in rows(m.Touchpoint):
-        bucket[p.account_id]["touchpoints"].append(t.Touchpoint(kind=p.kind, date=p.date))
-    for n in rows(m.NpsResponse):
-        bucket[n.account_id]["nps"].append(t.NpsResponse(
-            score=n.score, date=n.date, contact_email=n.contact_email, id=n.id))
-    for s in rows(m.Survey):
-        bucket[s.account_id]["surveys"].append(t.Survey(
-            kind=s.kind, score=s.score, scale=s.scale, date=s.date))
-    for a in rows(m.Advocacy):
-        bucket[a.account_id]["advocacy"].append(t.Advocacy(kind=a.kind, date=a.date))
-    for c in session.scalars(select(m.Contact).where(
-            m.Contact.champion.is_(True), *_scope(m.Contact.account_id, scope_ids))):
-        bucket[c.account_id]["contacts"].append(t.Contact(
-            email=c.email, champion=True, active=c.active, inactive_since=c.inactive_since))
+    D, K = m.Deal, m.Ticket
+    for acc, *v in rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type,
+                        D.name, D.stage):
+        bucket[acc]["deals"].append(t.Deal(*v))
+    for acc, kid, status, prio, created, first, solved, subject in rows(
+            K, K.id, K.status, K.priority, K.created_at, K.first_response_at, K.solved_at,
+            K.subject):
+        bucket[acc]["tickets"].append(t.Ticket(
+            id=kid, status=status, priority=prio, created_at=_utc(created),
+            first_response_at=_utc(first), solved_at=_utc(solved), subject=subject))
+    for acc, kind, day in rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date):
+        bucket[acc]["touchpoints"].append(t.Touchpoint(kind=kind, date=day))
+    N = m.NpsResponse
+    for acc, score, day, email, nid in rows(N, N.score, N.date, N.contact_email, N.id):
+        bucket[acc]["nps"].append(t.NpsResponse(score=score, date=day, contact_email=email,
+                                                id=nid))
+    S = m.Survey
+    for acc, kind, score, scale, day in rows(S, S.kind, S.score, S.scale, S.date):
+        bucket[acc]["surveys"].append(t.Survey(kind=kind, score=score, scale=scale, date=day))
+    for acc, kind, day in rows(m.Advocacy, m.Advocacy.kind, m.Advocacy.date):
+        bucket[acc]["advocacy"].append(t.Advocacy(kind=kind, date=day))
+    C = m.Contact
+    for acc, email, active, since in session.execute(
+            select(C.account_id, C.email, C.active, C.inactive_since).where(
+                C.champion.is_(True), *_scope(C.account_id, scope_ids))):
+        bucket[acc]["contacts"].append(t.Contact(
+            email=email, champion=True, active=active, inactive_since=since))
     usage = usage_stats(session, scope_ids, as_of, first_value_event)
     facts = {}
     for acc_id, acc in accounts.items():

@@ -1,8 +1,14 @@
-"""Team and CSM figures (metrics.md section 8), each labelled leading or lagging."""
+"""Team and CSM figures (metrics.md section 8), each labelled leading or lagging.
+
+The figures fold per-account inputs (`Inputs`). As of today they come from the
+account-metrics rows and the stored ARR timeline (server.rows.read); for another day they
+are computed from the records.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -12,6 +18,38 @@ from server.services.account360 import evaluate_many
 from server.services.facts import load_facts
 
 LAGGING, LEADING = "lagging", "leading"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the team figures need of one account (as of a day, period movements aside)."""
+
+    owner: str | None
+    arr: object
+    changes: tuple  # the ARR timeline (mx.ArrChange), any end
+    band: str
+    signals: tuple  # (code, severity)
+    ttfv: tuple  # () or (days or None,) when the account has an onboarding start
+    onboarding: mx.SurveyScore
+    ces: mx.SurveyScore
+    touchpoints_90d: int
+    advocacy_365d: int
+    nps: mx.Nps
+    response_hours: tuple
+    resolution_hours: tuple
+
+
+def inputs_from_records(acc, ev, facts, as_of: date) -> Inputs:
+    rel = ev.relationship
+    return Inputs(
+        owner=acc.owner, arr=ev.revenue.arr, changes=tuple(mx.arr_changes(facts.deals)),
+        band=ev.health.band, signals=tuple((s.code, s.severity) for s in ev.signals),
+        ttfv=(ev.usage.time_to_first_value_days,) if ev.usage.onboarding_start is not None
+        and ev.usage.key_features is not None else (),
+        onboarding=rel.onboarding_rating, ces=rel.ces, touchpoints_90d=rel.touchpoints_90d,
+        advocacy_365d=rel.advocacy.count_365d, nps=rel.nps,
+        response_hours=tuple(mx.response_hours(facts.tickets, as_of)),
+        resolution_hours=tuple(mx.resolution_hours(facts.tickets, as_of)))
 
 
 def _fig(value, kind: str, **inputs) -> dict:
@@ -30,25 +68,23 @@ def _weighted_survey(scores) -> dict:
     return {"mean": mean, "responses": total}
 
 
-def figures(ids: list[str], accounts, evals, facts, start: date, end: date, as_of: date) -> dict:
-    """Every section 8 figure for one group of accounts."""
-    movements = [mx.movements(facts[i].deals, start, end) for i in ids]
-    ret = mx.retention(movements)
-    evs = [evals[i] for i in ids]
-    tickets = [t for i in ids for t in facts[i].tickets]
-    sup = mx.support(tickets, as_of)
+def figures(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> dict:
+    """Every section 8 figure for one group of accounts (inputs and period movement each)."""
+    items = [x for x, _ in group]
+    ret = mx.retention([mv for _, mv in group])
+    responses = [h for x in items for h in x.response_hours]
+    resolutions = [h for x in items for h in x.resolution_hours]
     warnings: dict[str, int] = defaultdict(int)
     by_sev: dict[str, int] = defaultdict(int)
-    for ev in evs:
-        for s in ev.signals:
-            warnings[s.code] += 1
-            by_sev[s.severity] += 1
-    ttfv = mx.team_time_to_first_value(
-        [ev.usage.time_to_first_value_days for ev in evs
-         if ev.usage.onboarding_start is not None and ev.usage.key_features is not None])
+    for x in items:
+        for code, severity in x.signals:
+            warnings[code] += 1
+            by_sev[severity] += 1
+    ttfv = mx.team_time_to_first_value([v for x in items for v in x.ttfv])
+    nps = mx.team_nps(x.nps for x in items)
     return {
-        "accounts": len(ids),
-        "loaded_arr": _fig(mx.loaded_arr(ev.revenue.arr for ev in evs), LAGGING),
+        "accounts": len(items),
+        "loaded_arr": _fig(mx.loaded_arr(x.arr for x in items), LAGGING),
         "nrr": _fig(ret.nrr, LAGGING, start_arr=ret.start_arr, end_arr=ret.end_arr,
                     expansion=ret.expansion, contraction=ret.contraction, churn=ret.churn,
                     cohort_size=ret.cohort_size),
@@ -60,48 +96,62 @@ def figures(ids: list[str], accounts, evals, facts, start: date, end: date, as_o
                                    start_arr=ret.start_arr),
         "arr_growth_existing": _fig(ret.growth["total"], LAGGING, **ret.growth),
         "expansion_by_quarter": _fig(
-            mx.expansion_by_quarter({i: facts[i].deals for i in ids}, start, end), LAGGING),
+            mx.quarterly_expansion((c for x in items for c in x.changes), start, end), LAGGING),
         "time_to_first_value": _fig(ttfv["mean_days"], LEADING, reached=ttfv["reached"],
                                     not_reached=ttfv["not_reached"]),
-        "onboarding_rating": _fig(**_survey_fig(evs, "onboarding_rating")),
-        "ces": _fig(**_survey_fig(evs, "ces")),
-        "engagement_activity": _fig(sum(ev.relationship.touchpoints_90d for ev in evs), LEADING,
+        "onboarding_rating": _fig(**_survey_fig([x.onboarding for x in items])),
+        "ces": _fig(**_survey_fig([x.ces for x in items])),
+        "engagement_activity": _fig(sum(x.touchpoints_90d for x in items), LEADING,
                                     window_days=90),
-        "advocacy_activity": _fig(sum(ev.relationship.advocacy.count_365d for ev in evs),
-                                  LEADING, window_days=365),
-        "nps": _fig(mx.team_nps(ev.relationship.nps for ev in evs).score, LEADING,
-                    **{k: v for k, v in mx.team_nps(ev.relationship.nps for ev in evs)
-                       .to_dict().items() if k != "score"}),
-        "first_response_hours_median": _fig(sup.first_response_hours_median, LEADING,
-                                            tickets=sup.first_response_count, window_days=90),
-        "resolution_hours_median": _fig(sup.resolution_hours_median, LEADING,
-                                        tickets=sup.resolution_count, window_days=90),
-        "accounts_by_band": _fig(mx.band_counts(ev.health.band for ev in evs), LEADING),
+        "advocacy_activity": _fig(sum(x.advocacy_365d for x in items), LEADING,
+                                  window_days=365),
+        "nps": _fig(nps.score, LEADING,
+                    **{k: v for k, v in nps.to_dict().items() if k != "score"}),
+        "first_response_hours_median": _fig(mx.median(responses), LEADING,
+                                            tickets=len(responses), window_days=90),
+        "resolution_hours_median": _fig(mx.median(resolutions), LEADING,
+                                        tickets=len(resolutions), window_days=90),
+        "accounts_by_band": _fig(mx.band_counts(x.band for x in items), LEADING),
         "open_warnings": _fig(sum(warnings.values()), LEADING, by_code=dict(warnings),
                               by_severity=dict(by_sev)),
     }
 
 
-def _survey_fig(evs, attr: str) -> dict:
-    pooled = _weighted_survey([getattr(ev.relationship, attr) for ev in evs])
+def _survey_fig(scores) -> dict:
+    pooled = _weighted_survey(scores)
     return {"value": pooled["mean"], "kind": LEADING, "responses": pooled["responses"]}
 
 
-def portfolio(session: Session, settings, start: date, end: date, as_of: date,
-              owner: str | None) -> dict:
-    """Team figures and one block per CSM for the period [start, end]."""
+def from_records(session: Session, settings, as_of: date, owner: str | None,
+                 segment: str | None = None, phase: str | None = None) -> dict[str, Inputs]:
+    """Per-account inputs computed from the records as of a day."""
     accounts, evals = evaluate_many(session, None, as_of, settings)
-    _, facts = load_facts(session, None, max(as_of, end), settings.metrics.first_value_event)
-    ids = sorted(i for i, a in accounts.items()
-                 if not owner or (a.owner or "").lower() == owner.lower())
-    by_owner: dict[str, list[str]] = defaultdict(list)
-    for i in ids:
-        by_owner[accounts[i].owner or "(unassigned)"].append(i)
+    _, facts = load_facts(session, None, as_of, settings.metrics.first_value_event)
+    return {i: inputs_from_records(a, evals[i], facts[i], as_of) for i, a in accounts.items()
+            if (not owner or (a.owner or "").lower() == owner.lower())
+            and (not segment or (a.segment or "").lower() == segment.lower())
+            and (not phase or evals[i].phase == phase)}
+
+
+def portfolio(session: Session, settings, start: date, end: date, as_of: date,
+              owner: str | None, segment: str | None = None, phase: str | None = None,
+              rows: bool = False) -> dict:
+    """Team figures and one block per CSM for the period [start, end]."""
+    if rows:
+        from server.rows.read import portfolio_inputs
+
+        items = portfolio_inputs(session, owner, segment, phase)
+    else:
+        items = from_records(session, settings, as_of, owner, segment, phase)
+    ids = sorted(items)
+    pairs = [(items[i], mx.movement_of(items[i].changes, start, end)) for i in ids]
+    by_owner: dict[str, list] = defaultdict(list)
+    for pair in pairs:
+        by_owner[pair[0].owner or "(unassigned)"].append(pair)
     return {
         "period": {"start": start, "end": end}, "as_of": as_of, "owner": owner,
         "currency": settings.currency,
-        "team": figures(ids, accounts, evals, facts, start, end, as_of),
-        "by_csm": [{"owner": o, **figures(group, accounts, evals, facts, start, end, as_of)}
+        "team": figures(pairs, start, end),
+        "by_csm": [{"owner": o, **figures(group, start, end)}
                    for o, group in sorted(by_owner.items())],
     }
-

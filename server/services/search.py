@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server.errors import ApiError
+from server.rows.read import list_rows, rows_answer
 from server.services.account360 import evaluate_many
 
 SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renewal")
@@ -54,8 +55,8 @@ def _sort_key(sort: str):
 
 def list_accounts(st, session: Session, q: str | None, owner: str | None, band: str | None,
                   phase: str | None, sort: str, limit: int, cursor: str | None,
-                  as_of: date) -> dict:
-    """One page of accounts matching the filters."""
+                  as_of: date, segment: str | None = None) -> dict:
+    """One page of accounts matching the filters (as of today: from the metrics rows)."""
     if sort not in SORTS:
         raise ApiError(400, "invalid_parameter", f"'sort' must be one of {', '.join(SORTS)}",
                        {"sort": sort})
@@ -66,6 +67,9 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
         raise ApiError(400, "invalid_parameter", f"'phase' must be one of {', '.join(PHASES)}",
                        {"phase": phase})
     offset = _cursor_offset(cursor)
+    if rows_answer(st, as_of):
+        items, more = list_rows(session, q, owner, band, phase, segment, sort, limit, offset)
+        return {"items": items, "next_cursor": _cursor(offset + limit) if more else None}
     stmt = select(m.Account.id)
     if q:
         like = f"%{q.strip().lower()}%"
@@ -73,6 +77,8 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
             select(m.AccountDomain.account_id).where(m.AccountDomain.domain.like(like)))))
     if owner:
         stmt = stmt.where(func.lower(m.Account.owner) == owner.strip().lower())
+    if segment:
+        stmt = stmt.where(func.lower(m.Account.segment) == segment.strip().lower())
     needs_figures = band or phase or sort.lstrip("-") != "name"
     if not needs_figures:
         stmt = stmt.order_by(func.lower(m.Account.name).desc() if sort == "-name"

@@ -101,11 +101,12 @@ def test_every_command_is_registered_in_one_place():
     from server.cli import COMMANDS, main
 
     assert set(main.commands) == {
-        "serve", "demo", "import", "token", "db", "check-settings", "snapshot",
+        "serve", "demo", "import", "token", "db", "check-settings", "snapshot", "metrics",
         "admin", "worker", "sync", "check", "writeback"}
     assert {c.name for c in COMMANDS} == set(main.commands)
     assert set(main.commands["token"].commands) == {"create", "list", "revoke"}
     assert set(main.commands["admin"].commands) == {"create", "list"}
+    assert set(main.commands["metrics"].commands) == {"daily", "backfill", "refresh"}
 
 
 def test_importing_the_command_line_has_no_side_effects(tmp_path):

@@ -110,6 +110,7 @@ def test_import_invalidates_cached_360(client, auth, load):
 
 def test_change_30d_uses_the_daily_snapshot_of_that_day(app, client, auth, load):
     from server import models as m
+    from server.rows.models import AccountDay
 
     load([{"type": "account", "id": "A", "name": "A"},
           {"type": "ticket", "id": "k", "account_id": "A", "status": "open",
@@ -120,8 +121,8 @@ def test_change_30d_uses_the_daily_snapshot_of_that_day(app, client, auth, load)
     assert score == pytest.approx((95 * 15 + 100 * 15) / 30)
     assert body["health"]["score_30d_ago"] is None  # nothing 30 days ago: unknown
     with app.extensions["account360"].store.session() as s:
-        s.add(m.HealthSnapshot(account_id="A", day=T - timedelta(days=30), score=90.0,
-                               band="good", signals=[]))
+        s.add(AccountDay(account_id="A", day=T - timedelta(days=30), score=90.0,
+                         band="good", signals=[]))
         s.get(m.Account, "A").name = "A2"     # a write: the cached 360 is stale
     body = client.get(f"/api/v1/accounts/A/360?as_of={T}", headers=auth).get_json()
     assert body["health"]["score_30d_ago"] == 90.0

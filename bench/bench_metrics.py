@@ -1,0 +1,224 @@
+"""Account-metrics rows benchmark: reads from the rows, refresh on write, daily job, backfill.
+
+Not a test: it prints figures and ratios. Targets (issue: account-metrics table), at 10k
+accounts and >= 1M events: portfolio p99 <= 200 ms; accounts list with any sort/filter
+p99 <= 50 ms; one touched account refreshed <= 20 ms; a 5,000-line import with its refresh
+<= 2x the import alone; daily job <= 60 s; 90-day backfill reported with its cost per
+account-day, >= 10x cheaper than single-day evaluations.
+
+    # build the 10k-account demo workspace once (minutes), then reuse it:
+    ACCOUNT360_DATA_DIR=/tmp/a360bench account360 demo --accounts 10000 --events 1500000 --no-serve
+    .venv/bin/python bench/bench_metrics.py --db sqlite:////tmp/a360bench/account360.db \
+        --settings /tmp/a360bench/demo-settings.toml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def stats(ms: list[float]) -> dict:
+    ms = sorted(ms)
+    return {"p50": statistics.median(ms), "p99": ms[max(0, int(len(ms) * 0.99) - 1)]}
+
+
+def show(label: str, s: dict, base: dict | None = None, target: str = "") -> None:
+    ratio = f"; p99 {s['p99'] / base['p99']:.1f}x trivial" if base else ""
+    print(f"  {label:<44} p50 {s['p50']:8.2f} ms  p99 {s['p99']:8.2f} ms{ratio}"
+          + (f"  (target {target})" if target else ""))
+
+
+def timed(fn, n: int) -> dict:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return stats(out)
+
+
+def reads(db: str, samples: int) -> None:
+    from server import create_app
+    from server.auth import create_token
+
+    app = create_app({"DATABASE_URL": db, "CACHE_TTL": 0, "CACHE_SIZE": 1,
+                      "SECRET_KEY": "bench"})
+    st = app.extensions["account360"]
+    h = {"Authorization": f"Bearer {create_token(st.store, 'bench')}"}
+    client = app.test_client()
+
+    def get(url):
+        def call():
+            r = client.get(url, headers=h)
+            assert r.status_code == 200, r.get_data()[:300]
+        return call
+
+    get("/api/v1/accounts?limit=1")()          # refreshes whatever is pending, once
+    base = timed(get("/api/v1/me"), samples)
+    print(f"reads ({samples} sequential requests each, no cache):")
+    show("GET /api/v1/me (trivial)", base)
+    today = datetime.now(timezone.utc).date()
+    owner = client.get("/api/v1/accounts?limit=1&sort=-arr", headers=h).get_json()[
+        "items"][0]["owner"]
+    for label, url in (
+            ("portfolio (trailing 12 months)", "/api/v1/portfolio"),
+            ("portfolio, one CSM", f"/api/v1/portfolio?owner={owner}"),
+            ("portfolio, last quarter", f"/api/v1/portfolio?start={today - timedelta(91)}"),
+            ("portfolio, segment", "/api/v1/portfolio?segment=enterprise")):
+        show(label, timed(get(url), max(20, samples // 5)), base, "<= 200 ms")
+    for q in ("sort=name", "sort=-name", "sort=arr", "sort=-arr", "sort=health",
+              "sort=-health", "sort=renewal", "sort=-renewal", "band=at_risk",
+              "band=watch&sort=-arr", "phase=renewal&sort=renewal", f"owner={owner}&sort=-arr",
+              "segment=enterprise&sort=health", "q=acme", "sort=-arr&cursor=eyJvIjogNTAwMH0="):
+        show(f"accounts?limit=50&{q}"[:44], timed(get(f"/api/v1/accounts?limit=50&{q}"),
+                                                  samples), base, "<= 50 ms")
+    show("accounts/<id>/history (90 days)", timed(get(
+        "/api/v1/accounts/acc-0042/history?metrics=health,arr,active_users_30d"), samples),
+        base)
+    st.store.dispose()
+
+
+def touched_refresh(store, settings, samples: int) -> None:
+    from sqlalchemy import select
+
+    from server import models as m
+    from server.rows.refresh import refresh
+
+    with store.sessions() as s:
+        ids = list(s.scalars(select(m.Account.id)))
+    rng = random.Random(3)
+    out = []
+    for _ in range(samples):
+        acc = rng.choice(ids)
+        with store.session() as s:
+            t0 = time.perf_counter()
+            refresh(s, [acc], settings)
+            out.append((time.perf_counter() - t0) * 1000)
+    show("one touched account refreshed", stats(out), None, "<= 20 ms")
+
+
+def import_file(path: Path, accounts: list[str], lines: int, seed: int) -> None:
+    rng = random.Random(seed)
+    day = datetime.now(timezone.utc).date()
+    with path.open("w") as fh:
+        for i in range(lines):
+            acc = rng.choice(accounts)
+            if i % 50 == 0:
+                rec = {"type": "ticket", "id": f"bench-{seed}-{i}", "account_id": acc,
+                       "status": "open", "priority": "normal",
+                       "created_at": f"{day - timedelta(days=rng.randint(0, 20))}T10:00:00Z"}
+            else:
+                rec = {"type": "event", "account_id": acc, "user_id": f"u{rng.randrange(30)}",
+                       "name": "login", "time": f"{day - timedelta(days=rng.randint(0, 2))}T"
+                       f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z",
+                       "session_id": f"bench-{seed}-{i // 10}"}
+            fh.write(json.dumps(rec) + "\n")
+
+
+def imports(store, workdir: Path, n_accounts: int) -> None:
+    from sqlalchemy import select
+
+    import server.importer as importer
+    import server.ingest as ingest
+    from server import models as m
+
+    with store.sessions() as s:
+        ids = sorted(s.scalars(select(m.Account.id)))
+    rng = random.Random(9)
+    pool = rng.sample(ids, n_accounts)
+    results = {}
+    for seed, label in ((1, "alone"), (2, "with refresh"), (3, "alone"), (4, "with refresh")):
+        path = workdir / f"bench-import-{seed}.jsonl"
+        import_file(path, pool, 5000, seed + int(time.time()))
+        real_mark, real_dirty = ingest.mark, importer.refresh_dirty
+        if label == "alone":
+            ingest.mark = lambda *a, **k: None
+            importer.refresh_dirty = lambda *a, **k: 0
+        try:
+            t0 = time.perf_counter()
+            with path.open("rb") as fh:
+                report = importer.import_lines(store, fh)
+            results.setdefault(label, []).append(time.perf_counter() - t0)
+            assert report.rejected == 0
+        finally:
+            ingest.mark, importer.refresh_dirty = real_mark, real_dirty
+    alone, both = min(results["alone"]), min(results["with refresh"])
+    print(f"  5,000-line import touching {n_accounts} accounts: alone {alone * 1000:.0f} ms, "
+          f"with refresh {both * 1000:.0f} ms, ratio {both / alone:.2f}x (target <= 2x)")
+
+
+def single_day_cost(store, settings, n: int) -> float:
+    """ms per account-day of single-day evaluations (the 360's path, one account, one day)."""
+    from sqlalchemy import select
+
+    from server import models as m
+    from server.services.account360 import evaluate_many
+
+    with store.sessions() as s:
+        ids = sorted(s.scalars(select(m.Account.id)))[:n]
+        today = datetime.now(timezone.utc).date()
+        t0 = time.perf_counter()
+        for acc in ids:
+            for k in range(0, 90, 15):
+                evaluate_many(s, [acc], today - timedelta(days=k), settings)
+        return (time.perf_counter() - t0) * 1000 / (len(ids) * 6)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", required=True, help="SQLAlchemy URL of a built workspace")
+    ap.add_argument("--settings", default=None, help="workspace settings file")
+    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--backfill-days", type=int, default=90)
+    ap.add_argument("--skip-backfill", action="store_true")
+    ap.add_argument("--workdir", default="/tmp")
+    args = ap.parse_args()
+    if args.settings:
+        os.environ["ACCOUNT360_SETTINGS"] = args.settings
+    from sqlalchemy import func, select
+
+    from server import models as m
+    from server.db import Store
+    from server.rows.history import backfill, daily
+    from server.settings import load
+
+    settings = load(args.settings)
+    store = Store(args.db, migrate=True)
+    store.settings = settings
+    with store.sessions() as s:
+        n_acc = s.scalar(select(func.count()).select_from(m.Account))
+        n_days = s.scalar(select(func.count()).select_from(m.UsageUserDay))
+    print(f"{args.db}: {n_acc} accounts, {n_days} user-days; {os.cpu_count()} cores")
+    if not args.skip_backfill:
+        t0 = time.perf_counter()
+        state = backfill(store, settings, args.backfill_days, restart=True)
+        secs = time.perf_counter() - t0
+        per = secs * 1000 / state["rows"]
+        single = single_day_cost(store, settings, 40)
+        print(f"backfill {args.backfill_days} days x {n_acc} accounts: {secs:.1f}s, "
+              f"{state['rows']} rows, {per:.3f} ms per account-day; single-day evaluation "
+              f"{single:.2f} ms per account-day; {single / per:.1f}x faster (target >= 10x)")
+    t0 = time.perf_counter()
+    with store.session() as s:
+        n = daily(s, settings)
+    print(f"daily job (today, {n} accounts): {time.perf_counter() - t0:.1f}s (target <= 60 s)")
+    print("writes:")
+    touched_refresh(store, settings, args.samples)
+    imports(store, Path(args.workdir), 500)
+    store.dispose()
+    reads(args.db, args.samples)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""`account360 metrics ...`: the daily job, the history backfill and a full refresh."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from server.cli.context import Context
+
+
+@click.group("metrics")
+def metrics() -> None:
+    """The account-metrics rows: daily history, backfill, refresh."""
+
+
+@metrics.command("daily")
+@click.option("--day", default=None, help="Day (YYYY-MM-DD, default today UTC).")
+@click.pass_obj
+def daily_cmd(ctx: Context, day: str | None) -> None:
+    """Write the day's history row of every account (idempotent; run daily, e.g. from cron).
+
+    Stale history (late data about past days) is rebuilt first; for today every account's
+    current row is refreshed too.
+    """
+    from server.rows.history import daily
+
+    when = date.fromisoformat(day) if day else None
+    with ctx.store.session() as s:
+        n = daily(s, ctx.settings(), when)
+    click.echo(f"history rows of {n} accounts for {when or 'today'}")
+
+
+@metrics.command("backfill")
+@click.option("--days", required=True, type=click.IntRange(1, 3660),
+              help="How many days back from --end (included).")
+@click.option("--end", default=None, help="Last day (YYYY-MM-DD, default today UTC).")
+@click.option("--restart", is_flag=True, help="Start over instead of resuming.")
+@click.pass_obj
+def backfill_cmd(ctx: Context, days: int, end: str | None, restart: bool) -> None:
+    """Rebuild the daily history of every account from the stored records (resumable)."""
+    from tqdm import tqdm
+
+    from server.rows.history import backfill
+
+    bar = tqdm(unit="accounts", desc="backfill", disable=not sys.stderr.isatty())
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        state = backfill(ctx.store, ctx.settings(), days,
+                         date.fromisoformat(end) if end else None, progress, restart)
+    finally:
+        bar.close()
+    click.echo(f"backfill {state['first']}..{state['last']}: {state['rows']} history rows")
+
+
+@metrics.command("refresh")
+@click.pass_obj
+def refresh_cmd(ctx: Context) -> None:
+    """Recompute every account's current row now."""
+    from server.rows.refresh import refresh
+
+    with ctx.store.session() as s:
+        n = refresh(s, None, ctx.settings())
+    click.echo(f"refreshed {n} accounts")

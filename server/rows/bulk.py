@@ -1,0 +1,118 @@
+"""Bulk evaluation: each account's records loaded once, its figures evaluated for many days.
+
+The usage window figures of every day come from sliding windows over the per-day rows,
+equal to what `server.services.facts.usage_stats` computes one day at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import models as m
+from server.metrics import types as t
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+class UsageSeries:
+    """Per-day usage rows of a set of accounts over [first - 60, last]."""
+
+    def __init__(self, session: Session, ids: list[str], first: date, last: date,
+                 first_value_event: str | None) -> None:
+        lo = first - timedelta(days=59)
+        ud, ed, us = m.UsageUserDay, m.UsageEventDay, m.UsageSession
+        self.users: dict[str, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for acc, day, user in session.execute(
+                select(ud.account_id, ud.day, ud.user_id)
+                .where(ud.account_id.in_(ids), ud.day.between(lo, last))):
+            self.users[acc][day].append(user)
+        self.names: dict[str, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for acc, day, name in session.execute(
+                select(ed.account_id, ed.day, ed.name)
+                .where(ed.account_id.in_(ids), ed.day.between(first - timedelta(days=30), last))):
+            self.names[acc][day].append(name)
+        self.sessions: dict[str, dict[date, list[int]]] = defaultdict(dict)
+        for acc, day, n, secs in session.execute(
+                select(us.account_id, us.day, func.count(), func.sum(us.end_ts - us.start_ts))
+                .where(us.account_id.in_(ids), us.day.between(first - timedelta(days=30), last))
+                .group_by(us.account_id, us.day)):
+            self.sessions[acc][day] = [n, int(secs or 0)]
+        self.before = dict(session.execute(
+            select(ud.account_id, func.max(ud.day))
+            .where(ud.account_id.in_(ids), ud.day < lo).group_by(ud.account_id)).all())
+        self.first_value: dict[str, date] = {}
+        if first_value_event:
+            self.first_value = dict(session.execute(
+                select(ed.account_id, func.min(ed.day))
+                .where(ed.account_id.in_(ids), ed.name == first_value_event)
+                .group_by(ed.account_id)).all())
+        self.first, self.last = first, last
+
+    def stats(self, acc: str) -> Iterator[tuple[date, t.UsageStats | None]]:
+        """(day, UsageStats or None) for every day of [first, last], in order."""
+        users, names, sess = self.users.get(acc, {}), self.names.get(acc, {}), \
+            self.sessions.get(acc, {})
+        first = self.first
+        win, prior = Counter(), Counter()
+        feats: Counter = Counter()
+        dau = n_sess = secs = 0
+        last_day = self.before.get(acc)
+        for d in sorted(users):
+            if d < first and (last_day is None or d > last_day):
+                last_day = d
+        # the windows as of the day before `first`: [first-30, first-1] and [first-60, first-31]
+        for d in _days(first - timedelta(days=59), first - timedelta(days=1)):
+            (win if d >= first - timedelta(days=30) else prior).update(users.get(d, ()))
+        for d in _days(first - timedelta(days=30), first - timedelta(days=1)):
+            dau += len(users.get(d, ()))
+            feats.update(names.get(d, ()))
+            n, s = sess.get(d, (0, 0))
+            n_sess, secs = n_sess + n, secs + s
+        fv = self.first_value.get(acc)
+        for d in _days(first, self.last):
+            today_users = users.get(d, ())
+            win.update(today_users)
+            if today_users:
+                last_day = d
+            out_30 = d - timedelta(days=30)
+            moved = users.get(out_30, ())
+            _drop(win, moved)
+            prior.update(moved)
+            _drop(prior, users.get(d - timedelta(days=60), ()))
+            dau += len(today_users) - len(moved)
+            feats.update(names.get(d, ()))
+            _drop(feats, names.get(out_30, ()))
+            n, s = sess.get(d, (0, 0))
+            n0, s0 = sess.get(out_30, (0, 0))
+            n_sess, secs = n_sess + n - n0, secs + s - s0
+            if last_day is None:
+                yield d, None
+                continue
+            yield d, t.UsageStats(
+                active_30d=len(win), active_prior_30d=len(prior), dau_sum_30d=dau,
+                features_used_30d=frozenset(feats), sessions_30d=n_sess,
+                session_seconds_30d=secs, last_event_day=last_day,
+                first_value_day=fv if fv is not None and fv <= d else None,
+                daily_active=tuple((x, len(users.get(x, ())))
+                                   for x in _days(d - timedelta(days=29), d)))
+
+
+def _drop(counter: Counter, items) -> None:
+    for k in items:
+        n = counter[k] - 1
+        if n:
+            counter[k] = n
+        else:
+            del counter[k]
+
+
+def with_usage(facts: t.AccountFacts, stats: t.UsageStats | None) -> t.AccountFacts:
+    return dataclasses.replace(facts, usage=stats)

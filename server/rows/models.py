@@ -1,0 +1,160 @@
+"""Tables of the account-metrics rows (current figures, daily history, ARR timeline)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models import Base, Money
+
+
+def _acct_fk() -> ForeignKey:
+    return ForeignKey("accounts.id", ondelete="CASCADE")
+
+
+class AccountMetrics(Base):
+    """One row of current figures per account, as of `as_of` with settings `settings_version`.
+
+    The `*_key` columns are the sort keys of `GET /api/v1/accounts` (lower-cased name and
+    owner, health with unknown as -1, renewal with none as 9999-12-31), each indexed with the
+    account id so every sort pages on an index. Period columns are the default period
+    (trailing 12 months as of `as_of`); `first_response_hours` and `resolution_hours` list
+    the per-ticket hours of the last 90 days so team medians pool tickets exactly.
+    """
+
+    __tablename__ = "account_metrics"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    settings_version: Mapped[str] = mapped_column(String(16), index=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    name_key: Mapped[str] = mapped_column(String(500))
+    owner_key: Mapped[str | None] = mapped_column(String(320), index=True)
+    segment: Mapped[str | None] = mapped_column(String(100), index=True)
+    # revenue
+    arr: Mapped[Decimal] = mapped_column(Money)
+    mrr: Mapped[Decimal] = mapped_column(Money)
+    had_arr: Mapped[bool] = mapped_column(Boolean)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    start_arr: Mapped[Decimal] = mapped_column(Money)
+    end_arr: Mapped[Decimal] = mapped_column(Money)
+    expansion: Mapped[Decimal] = mapped_column(Money)
+    contraction: Mapped[Decimal] = mapped_column(Money)
+    churn: Mapped[Decimal] = mapped_column(Money)
+    new_arr: Mapped[Decimal] = mapped_column(Money)
+    upsell: Mapped[Decimal] = mapped_column(Money)
+    cross_sell: Mapped[Decimal] = mapped_column(Money)
+    nrr_contribution: Mapped[Decimal | None] = mapped_column(Money)
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    days_to_renewal: Mapped[int | None] = mapped_column(Integer)
+    renewal_key: Mapped[date] = mapped_column(Date)
+    onboarding_start: Mapped[date | None] = mapped_column(Date)
+    # health and signals
+    health_score: Mapped[float | None] = mapped_column(Float)
+    health_key: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(10), index=True)
+    health_components: Mapped[list[Any]] = mapped_column(JSON)
+    health_30d_ago: Mapped[float | None] = mapped_column(Float)
+    health_change_30d: Mapped[float | None] = mapped_column(Float)
+    signals: Mapped[list[Any]] = mapped_column(JSON)
+    signal_count: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(20), index=True)
+    # usage
+    active_users_30d: Mapped[int | None] = mapped_column(Integer)
+    active_users_prior_30d: Mapped[int | None] = mapped_column(Integer)
+    usage_trend: Mapped[float | None] = mapped_column(Float)
+    seat_utilization: Mapped[float | None] = mapped_column(Float)
+    adoption_breadth: Mapped[float | None] = mapped_column(Float)
+    days_since_last_activity: Mapped[int | None] = mapped_column(Integer)
+    time_to_first_value_days: Mapped[int | None] = mapped_column(Integer)
+    # support
+    open_tickets: Mapped[dict[str, Any]] = mapped_column(JSON)
+    open_tickets_total: Mapped[int] = mapped_column(Integer)
+    first_response_hours: Mapped[list[Any]] = mapped_column(JSON)
+    resolution_hours: Mapped[list[Any]] = mapped_column(JSON)
+    # relationship
+    days_since_last_touchpoint: Mapped[int | None] = mapped_column(Integer)
+    touchpoints_90d: Mapped[int] = mapped_column(Integer)
+    nps: Mapped[float | None] = mapped_column(Float)
+    nps_promoters: Mapped[int] = mapped_column(Integer)
+    nps_passives: Mapped[int] = mapped_column(Integer)
+    nps_detractors: Mapped[int] = mapped_column(Integer)
+    ces_mean: Mapped[float | None] = mapped_column(Float)
+    ces_responses: Mapped[int] = mapped_column(Integer)
+    onboarding_mean: Mapped[float | None] = mapped_column(Float)
+    onboarding_responses: Mapped[int] = mapped_column(Integer)
+    advocacy_365d: Mapped[int] = mapped_column(Integer)
+
+
+for _col in ("name_key", "arr", "health_key", "renewal_key", "signal_count"):
+    Index(f"ix_account_metrics_{_col}_id", getattr(AccountMetrics, _col),
+          AccountMetrics.account_id)
+
+
+class AccountDay(Base):
+    """One row per account and day of history (the daily snapshot).
+
+    `signal_runs` maps each firing code to the first day of its unbroken daily run, so the
+    next day's `since` needs only this row. `settings_version` names the settings it was
+    computed with.
+    """
+
+    __tablename__ = "account_days"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(10))
+    components: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    signal_runs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    phase: Mapped[str | None] = mapped_column(String(20))
+    arr: Mapped[Decimal | None] = mapped_column(Money)
+    active_users_30d: Mapped[int | None] = mapped_column(Integer)
+    usage_trend: Mapped[float | None] = mapped_column(Float)
+    days_to_renewal: Mapped[int | None] = mapped_column(Integer)
+    settings_version: Mapped[str | None] = mapped_column(String(16))
+
+
+class ArrChangeRow(Base):
+    """The ARR timeline of an account (metrics.md section 1), rebuilt when its deals change."""
+
+    __tablename__ = "arr_changes"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    deal_id: Mapped[str] = mapped_column(String(200))
+    before: Mapped[Decimal] = mapped_column(Money)
+    after: Mapped[Decimal] = mapped_column(Money)
+    expansion_type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+
+
+class MetricsDirty(Base):
+    """Accounts written since their current row was computed (the job right after a write)."""
+
+    __tablename__ = "metrics_dirty"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MetricsStale(Base):
+    """Accounts whose daily history from `from_day` on no longer matches their records."""
+
+    __tablename__ = "metrics_stale"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    from_day: Mapped[date] = mapped_column(Date)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MetricsJob(Base):
+    """Progress of a long metrics job (the backfill), so an interrupted run resumes."""
+
+    __tablename__ = "metrics_jobs"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

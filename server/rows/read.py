@@ -1,0 +1,130 @@
+"""Reads of the account-metrics rows: the accounts list, the portfolio inputs, history series."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from server import metrics as mx
+from server import models as m
+from server.rows.models import AccountDay, AccountMetrics, ArrChangeRow
+from server.rows.refresh import ensure_fresh, is_fresh, today
+
+am = AccountMetrics
+SORT_KEYS = {"name": am.name_key, "arr": am.arr, "health": am.health_key,
+             "renewal": am.renewal_key}
+
+
+def rows_answer(st, as_of: date) -> bool:
+    """True when the rows can answer as of this day (today): pending accounts refreshed first.
+
+    Any other day is computed from the records.
+    """
+    if as_of != today():
+        return False
+    with st.store.sessions() as s:
+        if is_fresh(s, st.settings, as_of):
+            return True
+    ensure_fresh(st.store, st.settings, as_of)
+    return True
+
+
+def _scoped(stmt, owner: str | None, segment: str | None, phase: str | None,
+            band: str | None = None):
+    if owner:
+        stmt = stmt.where(am.owner_key == owner.strip().lower())
+    if segment:
+        stmt = stmt.where(func.lower(am.segment) == segment.strip().lower())
+    if phase:
+        stmt = stmt.where(am.phase == phase)
+    if band:
+        stmt = stmt.where(am.band == band)
+    return stmt
+
+
+def list_rows(session: Session, q: str | None, owner: str | None, band: str | None,
+              phase: str | None, segment: str | None, sort: str, limit: int,
+              offset: int) -> tuple[list[dict], bool]:
+    """One page of account summaries, filtered and sorted on indexed columns."""
+    a = m.Account
+    stmt = select(am, a.name, a.owner, a.domains, a.segment).join(a, a.id == am.account_id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(am.name_key.like(like), am.account_id.in_(
+            select(m.AccountDomain.account_id).where(m.AccountDomain.domain.like(like)))))
+    stmt = _scoped(stmt, owner, segment, phase, band)
+    key = SORT_KEYS[sort.lstrip("-")]
+    desc = sort.startswith("-")
+    stmt = stmt.order_by(key.desc() if desc else key,
+                         am.account_id.desc() if desc else am.account_id)
+    found = session.execute(stmt.offset(offset).limit(limit + 1)).all()
+    items = [{"id": r.account_id, "name": name, "owner": own, "domains": domains or [],
+              "segment": seg, "arr": r.arr, "health_score": r.health_score, "band": r.band,
+              "phase": r.phase, "renewal_date": r.renewal_date,
+              "days_to_renewal": r.days_to_renewal, "signals": r.signal_count}
+             for r, name, own, domains, seg in found[:limit]]
+    return items, len(found) > limit
+
+
+def portfolio_inputs(session: Session, owner: str | None, segment: str | None,
+                     phase: str | None) -> dict:
+    """Per-account inputs of the team figures, from the rows and the stored ARR timeline."""
+    from server.services.portfolio import Inputs
+
+    stmt = _scoped(select(am.account_id, am.arr, am.band, am.signals,
+                          am.onboarding_start, am.time_to_first_value_days,
+                          am.onboarding_mean, am.onboarding_responses, am.ces_mean,
+                          am.ces_responses, am.touchpoints_90d, am.advocacy_365d,
+                          am.nps_promoters, am.nps_passives, am.nps_detractors,
+                          am.first_response_hours, am.resolution_hours, m.Account.owner)
+                   .join(m.Account, m.Account.id == am.account_id), owner, segment, phase)
+    rows = session.execute(stmt).all()
+    scoped = owner or segment or phase
+    ch = ArrChangeRow
+    cq = select(ch.account_id, ch.date, ch.kind, ch.deal_id, ch.before, ch.after,
+                ch.expansion_type, ch.status).order_by(ch.account_id, ch.seq)
+    if scoped:
+        cq = cq.where(ch.account_id.in_([r.account_id for r in rows]))
+    changes: dict[str, list] = defaultdict(list)
+    for acc, day, kind, deal_id, before, after, etype, status in session.execute(cq):
+        changes[acc].append(mx.ArrChange(date=day, kind=kind, deal_id=deal_id, before=before,
+                                         after=after, expansion_type=etype, status=status))
+    out = {}
+    for r in rows:
+        n = r.nps_promoters + r.nps_passives + r.nps_detractors
+        out[r.account_id] = Inputs(
+            owner=r.owner, arr=r.arr, changes=tuple(changes.get(r.account_id, ())),
+            band=r.band, signals=tuple((s["code"], s["severity"]) for s in r.signals),
+            ttfv=(r.time_to_first_value_days,) if r.onboarding_start is not None else (),
+            onboarding=mx.SurveyScore(mean=r.onboarding_mean, scale=None,
+                                      responses=r.onboarding_responses),
+            ces=mx.SurveyScore(mean=r.ces_mean, scale=None, responses=r.ces_responses),
+            touchpoints_90d=r.touchpoints_90d, advocacy_365d=r.advocacy_365d,
+            nps=mx.Nps(score=None, promoters=r.nps_promoters, passives=r.nps_passives,
+                       detractors=r.nps_detractors, responses=n),
+            response_hours=tuple(r.first_response_hours),
+            resolution_hours=tuple(r.resolution_hours))
+    return out
+
+
+HISTORY_METRICS = {
+    "health": AccountDay.score, "band": AccountDay.band, "phase": AccountDay.phase,
+    "arr": AccountDay.arr, "active_users_30d": AccountDay.active_users_30d,
+    "usage_trend": AccountDay.usage_trend, "days_to_renewal": AccountDay.days_to_renewal,
+    "signals": AccountDay.signals, "components": AccountDay.components,
+    "settings_version": AccountDay.settings_version,
+}
+
+
+def history(session: Session, account_id: str, metrics: list[str], start: date,
+            end: date) -> list[dict]:
+    """The daily series of one account: one point per stored day in [start, end]."""
+    cols = [HISTORY_METRICS[k] for k in metrics]
+    q = (select(AccountDay.day, *cols)
+         .where(AccountDay.account_id == account_id, AccountDay.day.between(start, end))
+         .order_by(AccountDay.day))
+    return [{"date": row[0], **dict(zip(metrics, row[1:], strict=True))}
+            for row in session.execute(q)]

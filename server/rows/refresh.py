@@ -1,0 +1,201 @@
+"""Keeps the account-metrics rows true on every write.
+
+A write path (the Loader behind import and sync, tasks and notes) calls `mark()` with the
+accounts it touched and, per account, the earliest day whose figures the write may change.
+Before the session commits, `_before_commit` refreshes those accounts' current rows (and
+today's history row) in the same transaction. A write touching more than `INLINE_LIMIT`
+accounts records them in `metrics_dirty` instead, in the same transaction, and the job right
+after it (`refresh_dirty`, run by the import and by every reader first) refreshes them, so a
+reader never sees figures older than the last committed write. A write dated before today
+marks the account's history stale from that day (`metrics_stale`); the daily job rebuilds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
+
+from server import metrics as mx
+from server import models as m
+from server.rows import build
+from server.rows.models import (
+    AccountDay,
+    AccountMetrics,
+    ArrChangeRow,
+    MetricsDirty,
+    MetricsStale,
+)
+
+log = logging.getLogger(__name__)
+
+DIRTY_KEY = "account360.metrics_dirty"
+INLINE_LIMIT = 200
+CHUNK = 2000
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def mark(session: Session, account_ids: Iterable[str],
+         earliest: dict[str, date] | None = None) -> None:
+    """Note accounts written in this transaction; earliest[a] = first day the write changes."""
+    dirty = session.info.setdefault(DIRTY_KEY, {})
+    earliest = earliest or {}
+    for a in account_ids:
+        day = earliest.get(a)
+        old = dirty.get(a)
+        dirty[a] = day if old is None else (old if day is None else min(old, day))
+
+
+def _upsert(session: Session, model, rows: list[dict], keys: list[str], **kw) -> None:
+    from server.ingest import upsert
+
+    for i in range(0, len(rows), 1000):
+        upsert(session, model, rows[i:i + 1000], keys, **kw)
+
+
+def _mark_stale(session: Session, days: dict[str, date], now: datetime) -> None:
+    rows = [{"account_id": a, "from_day": d, "marked_at": now} for a, d in days.items()]
+    if not rows:
+        return
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    t = MetricsStale.__table__
+    stmt = insert(t)
+    least = func.least if pg else func.min
+    stmt = stmt.on_conflict_do_update(index_elements=["account_id"], set_={
+        "from_day": least(t.c.from_day, stmt.excluded.from_day),
+        "marked_at": stmt.excluded.marked_at})
+    for i in range(0, len(rows), 1000):
+        session.execute(stmt, rows[i:i + 1000])
+
+
+def settings_of(session: Session):
+    """The workspace settings of the session's store (None when the session has no store)."""
+    store = session.info.get("store")
+    return None if store is None else store.settings
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    dirty = session.info.pop(DIRTY_KEY, None)
+    if not dirty:
+        return
+    settings = settings_of(session)
+    now = datetime.now(timezone.utc)
+    day = today()
+    existing = set(session.scalars(select(m.Account.id).where(m.Account.id.in_(list(dirty)))))
+    _mark_stale(session, {a: max(d, date(1970, 1, 1)) for a, d in dirty.items()
+                          if d is not None and d < day and a in existing}, now)
+    if settings is not None and len(existing) <= INLINE_LIMIT:
+        refresh(session, sorted(existing), settings, day)
+        return
+    _upsert(session, MetricsDirty, [{"account_id": a, "marked_at": now} for a in existing],
+            ["account_id"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(DIRTY_KEY, None)
+
+
+def _previous_days(session: Session, ids: list[str] | None, day: date) -> dict[str, tuple]:
+    q = select(AccountDay.account_id, AccountDay.signals, AccountDay.signal_runs).where(
+        AccountDay.day == day - timedelta(days=1))
+    if ids is not None:
+        q = q.where(AccountDay.account_id.in_(ids))
+    return {a: (set(codes or ()), runs) for a, codes, runs in session.execute(q)}
+
+
+def refresh(session: Session, ids: list[str] | None, settings, as_of: date | None = None) -> int:
+    """Recompute the current rows, today's history row and the ARR timeline of accounts.
+
+    ids=None refreshes every account. Runs inside the caller's transaction.
+    """
+    from server.services.account360 import evaluate, scores_30d_ago, since_from_history
+    from server.services.facts import load_facts
+
+    as_of = as_of or today()
+    cfg = settings.metrics
+    version = build.settings_version(settings)
+    if ids is None:
+        ids = list(session.scalars(select(m.Account.id).order_by(m.Account.id)))
+        everyone = True
+    else:
+        everyone = False
+    done = 0
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        scope = None if everyone and len(ids) <= CHUNK else chunk
+        accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event)
+        before = scores_30d_ago(session, list(accounts), scope is None, as_of, cfg)
+        prev = _previous_days(session, None if scope is None else chunk, as_of)
+        now = datetime.now(timezone.utc)
+        rows, days, timeline = [], [], []
+        for acc_id, f in facts.items():
+            ev = evaluate(f, as_of, cfg, before.get(acc_id))
+            codes, runs_before = prev.get(acc_id, (None, None))
+            runs = build.signal_runs(
+                [s.code for s in ev.signals], codes, runs_before, as_of,
+                walk=lambda a=acc_id: since_from_history(session, a, as_of))
+            rows.append(build.current_row(accounts[acc_id], f, ev, as_of, version, runs, now))
+            days.append(build.day_row(acc_id, ev, as_of, version, runs))
+            timeline += build.timeline_rows(acc_id, mx.arr_changes(f.deals))
+        session.execute(delete(ArrChangeRow).where(ArrChangeRow.account_id.in_(chunk)))
+        _upsert(session, ArrChangeRow, timeline, ["account_id", "seq"])
+        _upsert(session, AccountMetrics, rows, ["account_id"])
+        _upsert(session, AccountDay, days, ["account_id", "day"])
+        session.execute(delete(MetricsDirty).where(MetricsDirty.account_id.in_(chunk)))
+        done += len(rows)
+    return done
+
+
+def pending(session: Session, settings, as_of: date) -> list[str]:
+    """Accounts whose current row is missing, dirty, of another day or other settings."""
+    version = build.settings_version(settings)
+    am = AccountMetrics
+    stale = select(m.Account.id).outerjoin(am, am.account_id == m.Account.id).where(
+        (am.account_id.is_(None)) | (am.as_of != as_of) | (am.settings_version != version))
+    ids = set(session.scalars(stale))
+    ids |= set(session.scalars(select(MetricsDirty.account_id)))
+    return sorted(ids)
+
+
+def ensure_fresh(store, settings, as_of: date | None = None) -> int:
+    """Refresh every pending account (the job right after a large write); returns how many."""
+    as_of = as_of or today()
+    with store.session() as s:
+        ids = pending(s, settings, as_of)
+        if ids:
+            log.info("refreshing the metrics rows of %d accounts", len(ids))
+            refresh(s, ids, settings, as_of)
+    return len(ids)
+
+
+def refresh_dirty(store, settings=None) -> int:
+    """The job right after a large write: refresh the accounts it recorded as dirty."""
+    settings = settings or store.settings
+    with store.session() as s:
+        ids = sorted(s.scalars(select(MetricsDirty.account_id)))
+        if ids:
+            refresh(s, ids, settings)
+    return len(ids)
+
+
+def is_fresh(session: Session, settings, as_of: date) -> bool:
+    """True when every account's current row is as of as_of, with these settings, not dirty."""
+    if session.scalar(select(MetricsDirty.account_id).limit(1)) is not None:
+        return False
+    version = build.settings_version(settings)
+    total = session.scalar(select(func.count()).select_from(m.Account))
+    ready = session.scalar(select(func.count()).select_from(AccountMetrics).where(
+        AccountMetrics.as_of == as_of, AccountMetrics.settings_version == version))
+    return total == ready
