@@ -338,7 +338,7 @@ TIMED = [
     ("server.usage_ingest", "EventWriter", "_merge_implicit_sessions"),
     ("server.usage_ingest", "EventWriter", "flush"),
     ("sqlalchemy.orm", "Session", "commit"),
-    ("server.sync", None, "_save_run"), ("server.sync", None, "_save_state"),
+    ("server.sync.runs", None, "save_run"), ("server.sync.runs", None, "save_state"),
 ]
 
 

@@ -68,7 +68,7 @@ class Runner:
     def schedule_due(self) -> list[str]:
         """Queue a sync of every connected connector whose last run is older than its
         schedule; returns the connectors queued."""
-        from server.sync import SyncRun
+        from server.models import SyncRun
 
         queued = []
         with self.store.sessions() as s:
@@ -178,7 +178,7 @@ class Runner:
     def progress_writer(self, name: str):
         """A run_sync progress callback that records when a stream starts, so the card
         shows it running before its first page lands (pages are recorded by run_sync)."""
-        from server.sync import SyncRun
+        from server.models import SyncRun
 
         def write(event: str, stream: str, counts: dict) -> None:
             if event != "start":

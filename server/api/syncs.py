@@ -7,7 +7,8 @@ from flask import jsonify, request
 from server.api import bp, state
 from server.auth import require_token
 from server.errors import ApiError
-from server.sync import SyncRun, list_runs, run_json, stream_states
+from server.models import SyncRun
+from server.sync import list_runs, run_json, stream_states
 
 STATUSES = ("running", "success", "partial", "failed", "interrupted")
 

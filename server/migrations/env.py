@@ -4,7 +4,6 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import server.rows.models  # noqa: F401  (account metrics rows)
-import server.sync  # noqa: F401  (sync_runs, sync_state)
 from server.models import Base
 
 config = context.config

@@ -12,7 +12,8 @@ from server.services.users import aware
 
 
 def _latest_runs(store) -> dict[str, dict]:
-    from server.sync import SyncRun, run_json
+    from server.models import SyncRun
+    from server.sync import run_json
 
     out: dict[str, dict] = {}
     with store.sessions() as s:

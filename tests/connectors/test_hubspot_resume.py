@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from server import models as m
 from server.db import Store
-from server.sync import SyncRun, load_state, run_sync
+from server.models import SyncRun
+from server.sync import load_state, run_sync
 from tests.connectors.hubspot_portal import ACME, MIN, T0
 
 ROOT = Path(__file__).resolve().parents[2]

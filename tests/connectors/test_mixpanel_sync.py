@@ -297,7 +297,7 @@ def test_kill_9_mid_export_then_rerun_gives_exact_counts(server, store, tmp_path
 
     from sqlalchemy import select
 
-    from server.sync import SyncState
+    from server.models import SyncState
 
     fake = MixpanelFake(server, EVENTS, MALFORMED)   # the CLI runs on the real clock:
     release = threading.Event()                       # windows 2025-05-01.. up to today

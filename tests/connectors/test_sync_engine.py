@@ -11,7 +11,8 @@ from connectors.base import Connector, Page, Stream
 from connectors.errors import AuthError, TransientError
 from connectors.settings import Settings, setting
 from server import models as m
-from server.sync import SyncRun, load_state, run_sync
+from server.models import SyncRun
+from server.sync import load_state, run_sync
 
 
 @dataclass(frozen=True)
