@@ -234,7 +234,9 @@ def make_connector(fmt: str, base: str, store, page_size: int):
             "api_key": "bench", "secret_key": "bench", "base_url": base,
             "start_date": START.date().isoformat(), "window_hours": 24,
             "page_size": page_size}))
-    conn.store = store
+    from server.sync import account_lookup
+
+    conn.bind({}, account_lookup=account_lookup(store))  # run_sync binds it again
     conn.started_at = NOW
     return conn
 

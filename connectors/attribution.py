@@ -13,7 +13,9 @@ user's email address. :class:`AccountIndex` resolves such keys to the store's ac
 ``auto`` tries them in that order. A key that matches nothing, or a domain shared by several
 accounts, is *unmapped*: the caller counts it by the key it carried, never drops it silently.
 
-Shared by the four usage/support connector packages.
+The index is handed over by the sync engine (``Connector.bind(links, account_lookup=...)``):
+a callable that reads the store's accounts fresh for each stream run. Connectors never
+open the store themselves. Shared by the four usage/support connector packages.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from server.records import normalise_domain
-from server.settings import DEFAULT_FREEMAIL
+from connectors.common import DEFAULT_FREEMAIL, normalise_domain
+from connectors.errors import ConfigError
 
 MATCH_MODES = ("auto", "id", "crm", "domain")
 NO_KEY = "(no account key)"
@@ -36,29 +38,6 @@ class AccountIndex:
     domains: dict[str, list[str]] = field(default_factory=dict)
     crm: dict[str, list[str]] = field(default_factory=dict)
     freemail: frozenset[str] = frozenset(DEFAULT_FREEMAIL)
-
-    @classmethod
-    def load(cls, session, freemail=None) -> AccountIndex:
-        """Read account ids, account domains and CRM links from a SQLAlchemy session."""
-        from sqlalchemy import select
-
-        from server import models as m
-
-        index = cls(freemail=frozenset(freemail) if freemail else frozenset(DEFAULT_FREEMAIL))
-        index.ids = set(session.scalars(select(m.Account.id)))
-        for dom, acc in session.execute(select(m.AccountDomain.domain,
-                                               m.AccountDomain.account_id)):
-            index.domains.setdefault(dom, []).append(acc)
-        for rid, acc in session.execute(select(m.CrmLink.record_id, m.CrmLink.account_id)):
-            index.crm.setdefault(rid, []).append(acc)
-        for accs in (*index.domains.values(), *index.crm.values()):
-            accs.sort()
-        return index
-
-    @classmethod
-    def from_store(cls, store, freemail=None) -> AccountIndex:
-        with store.sessions() as session:
-            return cls.load(session, freemail)
 
     # -- single lookups ------------------------------------------------------
     def by_domain(self, raw: str) -> list[str]:
@@ -179,25 +158,15 @@ class Attributor:
 def account_index(connector) -> AccountIndex:
     """The store's accounts for a connector's attribution, read fresh for each stream run.
 
-    The sync engine hands connectors no store; a connector uses the store attached as
-    `connector.store` (tests, embedding code) or else the service's configured database
-    (ACCOUNT360_DATABASE_URL / DATA_DIR), the same one `account360 sync` lands data in.
+    The sync engine binds `connector.account_lookup` (a callable returning an AccountIndex);
+    a connector run without one, or against a store without accounts, stops with a
+    ConfigError before any cursor moves.
     """
-    from connectors.errors import ConfigError
-
-    freemail = getattr(getattr(connector, "workspace", None), "freemail_domains", None)
-    store = getattr(connector, "store", None)
-    if store is not None:
-        index = AccountIndex.from_store(store, freemail)
-    else:
-        from server.config import load_config
-        from server.db import Store
-
-        own = Store(load_config()["DATABASE_URL"], migrate=False)
-        try:
-            index = AccountIndex.from_store(own, freemail)
-        finally:
-            own.dispose()
+    lookup = getattr(connector, "account_lookup", None)
+    if lookup is None:
+        raise ConfigError("no account index was handed to this connector: run it through the "
+                          "sync engine (account360 sync)", connector=connector.name)
+    index = lookup()
     if not index.ids:
         # Everything would be unmapped and the cursor would move past it: refuse instead.
         raise ConfigError("the store has no accounts yet: sync the CRM (or import accounts) "

@@ -2,7 +2,8 @@
 
 A Page carries records ALREADY normalised to the import format, the stream's resumable
 state after the page, deletions seen at the vendor, and the vendor records it had to skip.
-The sync engine (server.sync) lands each page and its state in one transaction.
+The engine that runs a connector (server.sync) hands it what it needs through `bind()`:
+the store's id links and an account-index callable. A connector never imports the server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime, timezone
 
 import requests
 
+from connectors.common import Mappings
 from connectors.errors import ConfigError
 from connectors.settings import Settings
 
@@ -90,16 +92,14 @@ class Connector(ABC):
                  workspace: t.Any = None) -> None:
         self.settings = settings
         self.session = session
-        if workspace is None:
-            from server.settings import WorkspaceSettings
-
-            workspace = WorkspaceSettings()
-        #: The workspace settings (deal kind mapping, free-mail domains...).
-        self.workspace = workspace
+        #: The workspace mappings (deal kinds, free-mail domains): see connectors.common.
+        self.workspace = Mappings() if workspace is None else workspace
         #: When this connector object was made: incremental streams stop at this instant.
         self.started_at = datetime.now(timezone.utc)
         #: Store view handed over by the sync engine: {object_type: {crm id: local id}}.
         self.links: dict[str, dict[str, str]] = {}
+        #: Reads the store's accounts as an attribution.AccountIndex (bound by the engine).
+        self.account_lookup: t.Callable[[], t.Any] | None = None
         self.log = logging.getLogger(f"connectors.{self.name}")
 
     # -- construction -------------------------------------------------------
@@ -139,9 +139,13 @@ class Connector(ABC):
         raise ConfigError(f"unknown stream '{name}'; streams are: "
                           f"{', '.join(self.stream_names())}", connector=self.name)
 
-    def bind(self, links: dict[str, dict[str, str]]) -> None:
-        """Receive the store's existing id links before a sync (see server.sync)."""
+    def bind(self, links: dict[str, dict[str, str]],
+             account_lookup: t.Callable[[], t.Any] | None = None) -> None:
+        """Receive what the engine knows before a sync: the store's id links and a callable
+        returning the store's accounts (an attribution.AccountIndex) for attribution."""
         self.links = links
+        if account_lookup is not None:
+            self.account_lookup = account_lookup
 
     def close(self) -> None:
         """Release connections."""
@@ -154,8 +158,6 @@ class HttpConnector(Connector):
 
     #: Sleep used between retries (tests replace it).
     sleep = staticmethod(time.sleep)
-    #: Store used for account attribution; the sync engine sets it (None = the configured one).
-    store = None
     #: (connect, read) timeout of the vendor API.
     http_timeout: tuple[float, float] = (5, 60)
 

@@ -1,11 +1,64 @@
-"""Helpers shared by the CRM connectors: normalisation outcomes and the modified-time cursor."""
+"""Pure helpers shared by the connectors and the server (which imports them from here).
+
+Domains and the workspace mappings a connector reads (free-mail domains, CRM deal type ->
+kind), then the CRM connectors' normalisation outcomes, values and modified-time cursor.
+Nothing here touches the network or the store.
+"""
 
 from __future__ import annotations
 
 import re
 import typing as t
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+
+DEFAULT_FREEMAIL = (
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com",
+    "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me",
+    "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "yandex.ru", "mail.ru",
+    "zoho.com", "fastmail.com", "hey.com", "qq.com", "163.com",
+)
+
+#: CRM deal type -> import-format kind. Keys are compared case-insensitively.
+DEFAULT_DEAL_KINDS = {
+    "hubspot": {"newbusiness": "new", "existingbusiness": "expansion", "renewal": "renewal",
+                "upsell": "expansion", "cross_sell": "expansion", "downsell": "contraction",
+                "contraction": "contraction", "churn": "churn"},
+    "salesforce": {"new business": "new", "new customer": "new",
+                   "existing business": "expansion", "existing customer - upgrade": "expansion",
+                   "upsell": "expansion", "cross-sell": "expansion", "renewal": "renewal",
+                   "existing customer - replacement": "renewal", "downgrade": "contraction",
+                   "existing customer - downgrade": "contraction", "churn": "churn"},
+}
+KINDS = ("new", "expansion", "renewal", "contraction", "churn")
+
+
+def normalise_domain(raw: str) -> str:
+    """Lower-case a domain and strip scheme, path, port and a leading www."""
+    dom = raw.strip().lower()
+    for prefix in ("https://", "http://"):
+        if dom.startswith(prefix):
+            dom = dom[len(prefix):]
+    dom = dom.split("/")[0].split(":")[0].strip(".")
+    if dom.startswith("www."):
+        dom = dom[4:]
+    return dom
+
+
+@dataclass(frozen=True)
+class Mappings:
+    """What a connector reads of the workspace settings (server.settings extends it)."""
+
+    freemail_domains: frozenset[str] = frozenset(DEFAULT_FREEMAIL)
+    deal_kinds: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DEAL_KINDS.items()})
+
+    def deal_kind(self, system: str, crm_type: str | None) -> str | None:
+        """Map a CRM deal type to a kind; None when unmapped."""
+        if not crm_type:
+            return None
+        return self.deal_kinds.get(system, {}).get(crm_type.strip().lower())
 
 
 class Skip(Exception):

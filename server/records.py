@@ -9,6 +9,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors.common import normalise_domain
+
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 ENUMS = {
@@ -167,18 +169,6 @@ def domain_list(rec: dict, field: str = "domains") -> list[str]:
         if dom not in out:
             out.append(dom)
     return out
-
-
-def normalise_domain(raw: str) -> str:
-    """Lower-case a domain and strip scheme, path, port and a leading www."""
-    dom = raw.strip().lower()
-    for prefix in ("https://", "http://"):
-        if dom.startswith(prefix):
-            dom = dom[len(prefix):]
-    dom = dom.split("/")[0].split(":")[0].strip(".")
-    if dom.startswith("www."):
-        dom = dom[4:]
-    return dom
 
 
 def extras(rec: dict, known: set[str]) -> dict:

@@ -13,27 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from connectors.common import DEFAULT_DEAL_KINDS, KINDS, Mappings
 from server.metrics import config as mc
-
-DEFAULT_FREEMAIL = (
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com",
-    "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me",
-    "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "yandex.ru", "mail.ru",
-    "zoho.com", "fastmail.com", "hey.com", "qq.com", "163.com",
-)
-
-#: CRM deal type -> import-format kind. Keys are compared case-insensitively.
-DEFAULT_DEAL_KINDS = {
-    "hubspot": {"newbusiness": "new", "existingbusiness": "expansion", "renewal": "renewal",
-                "upsell": "expansion", "cross_sell": "expansion", "downsell": "contraction",
-                "contraction": "contraction", "churn": "churn"},
-    "salesforce": {"new business": "new", "new customer": "new",
-                   "existing business": "expansion", "existing customer - upgrade": "expansion",
-                   "upsell": "expansion", "cross-sell": "expansion", "renewal": "renewal",
-                   "existing customer - replacement": "renewal", "downgrade": "contraction",
-                   "existing customer - downgrade": "contraction", "churn": "churn"},
-}
-KINDS = ("new", "expansion", "renewal", "contraction", "churn")
 
 
 class SettingsError(ValueError):
@@ -41,24 +22,15 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class WorkspaceSettings:
-    """The loaded workspace settings."""
+class WorkspaceSettings(Mappings):
+    """The loaded workspace settings (free-mail domains and deal kinds: see Mappings)."""
 
     metrics: mc.MetricsConfig = field(default_factory=mc.MetricsConfig)
-    freemail_domains: frozenset[str] = frozenset(DEFAULT_FREEMAIL)
-    deal_kinds: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DEAL_KINDS.items()})
     source: str | None = None
 
     @property
     def currency(self) -> str:
         return self.metrics.currency
-
-    def deal_kind(self, system: str, crm_type: str | None) -> str | None:
-        """Map a CRM deal type to a kind; None when unmapped."""
-        if not crm_type:
-            return None
-        return self.deal_kinds.get(system, {}).get(crm_type.strip().lower())
 
 
 def _fail(key: str, msg: str) -> SettingsError:

@@ -9,8 +9,16 @@ from __future__ import annotations
 import typing as t
 from decimal import Decimal
 
-from connectors.common import Skip, Unmapped, day, iso, number, strip_html, when
-from server.records import normalise_domain
+from connectors.common import (
+    Skip,
+    Unmapped,
+    day,
+    iso,
+    normalise_domain,
+    number,
+    strip_html,
+    when,
+)
 
 __all__ = ["Skip", "Unmapped", "to18", "when", "account", "contact", "opportunity", "case",
            "task", "touchpoint"]

@@ -102,7 +102,7 @@ def sync_cmd(ctx: Context, connector: str | None, streams: tuple[str, ...], full
 
 
 def _writeback(store: t.Any, conn: t.Any) -> bool:
-    from connectors.writeback import run_writeback
+    from server.services.writeback import run_writeback
 
     result = run_writeback(store, conn)
     if result["attempted"]:

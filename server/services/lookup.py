@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.common import normalise_domain
 from server import models as m
 from server.errors import ApiError
-from server.records import normalise_domain
 
 
 @dataclass

@@ -16,14 +16,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from server import models as m
 from server.db import Store
 from server.ingest import Loader
 from server.records import RecordError
 from server.sync import runs
+from server.sync.lookups import account_lookup, store_links
 from server.sync.prefetch import Prefetch
 
 log = logging.getLogger(__name__)
@@ -32,19 +30,6 @@ MAX_SAMPLES = 50
 TOP_UNMAPPED = 20
 
 Progress = Callable[[str, str, dict], None]
-
-
-def store_links(session: Session, system: str) -> dict[str, dict[str, str]]:
-    """{object_type: {crm id: local id}} for a CRM: linked accounts and written-back tasks."""
-    links: dict[str, dict[str, str]] = {}
-    for rid, otype, account_id in session.execute(
-            select(m.CrmLink.record_id, m.CrmLink.object_type, m.CrmLink.account_id)
-            .where(m.CrmLink.system == system, m.CrmLink.object_type == "account")):
-        links.setdefault(otype, {})[rid] = account_id
-    links["task"] = dict(session.execute(
-        select(m.Task.crm_id, m.Task.id).where(m.Task.crm_system == system,
-                                                m.Task.crm_id.is_not(None))).all())
-    return links
 
 
 def _vendor_id(rec: Any) -> str | None:
@@ -158,10 +143,9 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
          progress: Progress | None, run_id: int) -> dict:
     from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimitError
 
-    if getattr(connector, "store", None) is None:
-        connector.store = store      # usage connectors read account domains for attribution
     with store.sessions() as s:
-        connector.bind(store_links(s, connector.name))
+        links = store_links(s, connector.name)
+    connector.bind(links, account_lookup=account_lookup(store, connector.workspace))
     report: dict[str, dict] = {name: runs.new_counts() for name in names}
     status, run_error = "success", None
     notify = progress or (lambda *_: None)

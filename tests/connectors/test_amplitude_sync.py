@@ -115,7 +115,6 @@ def connector(server, store, now="2025-07-10T12:00:00Z", sleeps=None, **override
     cfg = {"api_key": "k", "secret_key": "s3cret", "base_url": server.url,
            "start_date": "2025-05-15", "window_hours": 72, **overrides}
     conn = AmplitudeConnector(AmplitudeSettings.from_dict(cfg))
-    conn.store = store
     conn.sleep = H.no_sleep(sleeps)
     conn.started_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
     return conn

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from connectors.writeback import run_writeback
 from server import models as m
+from server.services.writeback import run_writeback
 from server.sync import run_sync
 from tests.connectors.hubspot_portal import ACME, seed
 

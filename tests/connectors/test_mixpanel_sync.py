@@ -97,7 +97,6 @@ def connector(server, store, now="2025-07-10T12:00:00Z", sleeps=None, **override
     cfg = {"api_secret": "s3cret", "base_url": server.url, "start_date": "2025-05-01",
            "window_days": 7, **overrides}
     conn = MixpanelConnector(MixpanelSettings.from_dict(cfg))
-    conn.store = store
     conn.sleep = H.no_sleep(sleeps)
     conn.started_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
     return conn

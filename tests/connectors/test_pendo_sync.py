@@ -102,7 +102,6 @@ def connector(server, store, now="2025-07-10T12:00:00Z", sleeps=None, **override
            "features": "feat-export=Report Exported", "pages": '{"page-dash": "Dashboard Viewed"}',
            **overrides}
     conn = PendoConnector(PendoSettings.from_dict(cfg))
-    conn.store = store
     conn.sleep = H.no_sleep(sleeps)
     conn.started_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
     return conn

@@ -251,7 +251,7 @@ def test_settings_are_checked_at_once():
 
 def test_write_back_creates_a_task_on_the_account_and_retries_failures(org, salesforce, app,
                                                                       client, auth):
-    from connectors.writeback import run_writeback
+    from server.services.writeback import run_writeback
 
     store = app.extensions["account360"].store
     run_sync(store, salesforce())

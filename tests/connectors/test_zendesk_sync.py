@@ -96,7 +96,6 @@ def connector(server, store, now="2025-07-10T12:00:00Z", sleeps=None, **override
     cfg = {"base_url": server.url, "email": "agent@acme-support.com", "api_token": "tok",
            "start_date": "2025-01-01", **overrides}
     conn = ZendeskConnector(ZendeskSettings.from_dict(cfg))
-    conn.store = store
     conn.sleep = H.no_sleep(sleeps)
     conn.started_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
     return conn

@@ -1,5 +1,9 @@
 """Task write-back: tasks created in account360 become tasks in the CRM of their account.
 
+A server service: it reads and updates `Task` rows and calls the connector's
+`create_task(task, crm_account_id)` (the CRM client's one write), which knows nothing
+of the store.
+
 A task made through the API (`source="api"`) on an account linked to a CRM record is
 created there (HubSpot: a task associated to the company; Salesforce: a Task with
 `WhatId`). Its CRM id is stored on the row (`crm_sync_status="synced"`). A failure is
