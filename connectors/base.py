@@ -48,13 +48,8 @@ class Stream(ABC):
     """One vendor object, declared by class attributes; `pages()` does the work."""
 
     name: t.ClassVar[str]
-    primary_key: t.ClassVar[str] = "id"
     #: Vendor field the state advances on; None means a full refresh every run.
     cursor_field: t.ClassVar[str | None] = None
-    #: True when pages arrive in cursor order, so a crash mid-stream resumes exactly.
-    sorted_by_cursor: t.ClassVar[bool] = False
-    #: Import-format record types the stream yields (documentation and reports).
-    record_types: t.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, connector: Connector) -> None:
         self.connector = connector

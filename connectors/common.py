@@ -77,6 +77,16 @@ class Unmapped(Exception):
         self.key = key
 
 
+def dig(obj: t.Any, path: str | tuple[str, ...]) -> t.Any:
+    """Follow a dotted path ("paging.next.after") through nested dicts; None if absent."""
+    keys = path.split(".") if isinstance(path, str) else path
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
 def number(value: t.Any) -> Decimal | None:
     if value is None or str(value).strip() == "":
         return None

@@ -8,6 +8,7 @@ Nothing here logs tokens, Authorization headers or record bodies.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import logging
@@ -30,6 +31,11 @@ from connectors.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def basic(user: str, password: str) -> str:
+    """An HTTP Basic Authorization header value."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 T = t.TypeVar("T")
 

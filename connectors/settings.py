@@ -11,7 +11,9 @@ import json
 import os
 import typing as t
 from collections.abc import Mapping
+from datetime import date
 
+from connectors.attribution import MATCH_MODES
 from connectors.errors import ConfigError
 
 _MISSING = dataclasses.MISSING
@@ -156,3 +158,49 @@ class Settings:
         return f"{type(self).__name__}({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+# -- checks shared by the usage and support connectors (Mixpanel, Amplitude, Pendo, Zendesk)
+def optional_day(value: str, name: str) -> date | None:
+    """A YYYY-MM-DD setting, None when empty; ConfigError naming `name` otherwise."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
+
+
+def check_common(prefix: str, s: t.Any, hosts: Mapping | None = None,
+                 max_page_size: int | None = None) -> list[str]:
+    """Checks shared by the usage and support settings; returns the problems found.
+
+    REGION (when `hosts` is given), ACCOUNT_MATCH, BACKFILL_DAYS, PAGE_SIZE, START_DATE, and
+    WINDOW_DAYS / LOOKBACK_DAYS for the settings that have them.
+    """
+    problems = []
+    if hosts is not None and s.region not in hosts:
+        problems.append(f"{prefix}REGION must be one of {', '.join(hosts)}")
+    if s.account_match not in MATCH_MODES:
+        problems.append(f"{prefix}ACCOUNT_MATCH must be one of {', '.join(MATCH_MODES)}")
+    if s.backfill_days < 1:
+        problems.append(f"{prefix}BACKFILL_DAYS must be at least 1")
+    if max_page_size is not None and not 1 <= s.page_size <= max_page_size:
+        problems.append(f"{prefix}PAGE_SIZE must be between 1 and {max_page_size}")
+    elif s.page_size < 1:
+        problems.append(f"{prefix}PAGE_SIZE must be at least 1")
+    if getattr(s, "window_days", 1) < 1:
+        problems.append(f"{prefix}WINDOW_DAYS must be at least 1")
+    if getattr(s, "lookback_days", 0) < 0:
+        problems.append(f"{prefix}LOOKBACK_DAYS must be 0 or more")
+    try:
+        optional_day(s.start_date, f"{prefix}START_DATE")
+    except ConfigError as exc:
+        problems.append(exc.message)
+    return problems
+
+
+def raise_problems(problems: list[str], connector: str) -> None:
+    """One ConfigError naming every problem, if there is any."""
+    if problems:
+        raise ConfigError("; ".join(problems), connector=connector)

@@ -4,7 +4,8 @@
 * :func:`iter_json_array` yields the items of one top-level JSON array (Pendo's
   ``{"results": [...]}``) from byte chunks, one item at a time;
 * :class:`PageBuffer` groups normalised records into bounded pages with their skipped
-  items and unmapped counts, so a connector's memory stays flat whatever the export size.
+  items and unmapped counts, so a connector's memory stays flat whatever the export size;
+* :func:`windows` cuts a day range into export windows; epoch times become ISO 8601.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 CHUNK = 1 << 16
 MAX_SKIPPED_PER_PAGE = 200
@@ -198,6 +199,15 @@ class PageBuffer:
 
 
 # -- time helpers --------------------------------------------------------------------
+def windows(start: date, end: date, size: int) -> Iterator[tuple[date, date]]:
+    """Consecutive [from, to] day windows (both inclusive) of `size` days covering start..end."""
+    d = start
+    while d <= end:
+        hi = min(end, d + timedelta(days=size - 1))
+        yield d, hi
+        d = hi + timedelta(days=1)
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

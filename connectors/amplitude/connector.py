@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 
-import requests
-
 from connectors.amplitude.export import EXPORT_PATH, HOSTS, TooLarge, export_pages
-from connectors.attribution import Attributor, account_index
-from connectors.base import HttpConnector, Page, Stream
-from connectors.errors import ConfigError, ConnectorError, ResponseError, TransientError
-from connectors.mixpanel.connector import basic, check_common, optional_day
+from connectors.base import HttpConnector, Page
+from connectors.errors import ConnectorError, ResponseError, TransientError
+from connectors.http import basic
 from connectors.registry import register
-from connectors.settings import Settings, setting
+from connectors.rest import RestStream
+from connectors.settings import Settings, check_common, raise_problems, setting
 
 
 @dataclass(frozen=True)
@@ -50,12 +48,7 @@ class AmplitudeSettings(Settings):
             problems.append(f"{prefix}WINDOW_HOURS must be between 1 and 8760")
         if self.delay_hours < 0:
             problems.append(f"{prefix}DELAY_HOURS must be 0 or more")
-        try:
-            optional_day(self.start_date, f"{prefix}START_DATE")
-        except ConfigError as exc:
-            problems.append(exc.message)
-        if problems:
-            raise ConfigError("; ".join(problems), connector="amplitude")
+        raise_problems(problems, "amplitude")
 
 
 def _too_large(exc: Exception) -> bool:
@@ -66,40 +59,28 @@ def _empty(exc: Exception) -> bool:
     return isinstance(exc, ConnectorError) and exc.status == 404
 
 
-class EventsStream(Stream):
+class EventsStream(RestStream):
     """Events from hourly export archives, file by file, line by line."""
 
     name = "events"
-    primary_key = "account_id,user_id,name,time"
     cursor_field = "server_upload_time"
-    record_types = ("event",)
+    broke_off = "the export download broke off ({kind}); the next run downloads the window again"
+    errors = (
+        (TooLarge, ResponseError, "one hour of events is larger than the Export API serves "
+         "(4 GB); use Amplitude's bulk export instead ({exc})", {"status": 400}),
+        (zipfile.BadZipFile, TransientError, "the export archive is damaged or truncated "
+         "({exc}); the next run downloads the window again", {}),
+    )
 
-    def pages(self, state: dict | None):
-        conn: AmplitudeConnector = self.connector
-        s = conn.settings
-        now = conn.started_at
+    def read(self, state: dict | None):
+        s = self.settings
         plan = SimpleNamespace(
-            start_date=optional_day(s.start_date, "AMPLITUDE_START_DATE")
-            or now.date() - timedelta(days=s.backfill_days),
+            start_date=self.start_day(),
             window_hours=s.window_hours, delay_hours=s.delay_hours,
             group_type=s.group_type or None, account_property=s.account_property or None,
             email_property=s.email_property or None)
-        attributor = Attributor(account_index(conn), s.account_match)
-        try:
-            yield from export_pages(conn.http, plan, state, attributor, Page, now,
-                                    _too_large, _empty, s.page_size)
-        except TooLarge as exc:
-            raise ResponseError("one hour of events is larger than the Export API serves "
-                                f"(4 GB); use Amplitude's bulk export instead ({exc})",
-                                connector=conn.name, stream=self.name, status=400) from None
-        except zipfile.BadZipFile as exc:
-            raise TransientError(f"the export archive is damaged or truncated ({exc}); the "
-                                 "next run downloads the window again", connector=conn.name,
-                                 stream=self.name) from exc
-        except requests.RequestException as exc:
-            raise TransientError(f"the export download broke off ({type(exc).__name__}); the "
-                                 "next run downloads the window again", connector=conn.name,
-                                 stream=self.name) from exc
+        yield from export_pages(self.http, plan, state, self.attributor(), Page,
+                                self.connector.started_at, _too_large, _empty, s.page_size)
 
 
 @register

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 from connectors.attribution import Attributor
+from connectors.common import dig
 from connectors.streaming import CHUNK, PageBuffer
 
 HOSTS = {"us": "https://amplitude.com", "eu": "https://analytics.eu.amplitude.com"}
@@ -49,14 +50,6 @@ def amplitude_time(value) -> str | None:
     if last == "Z" or (len(value) > 19 and ("+" in value[19:] or "-" in value[19:])):
         return value
     return value + "Z"
-
-
-def dig(obj, path: tuple[str, ...]):
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
 
 
 class EventNormaliser:

@@ -35,7 +35,7 @@ from connectors.errors import ConfigError, ResponseError, TransientError
 from connectors.http import Retrier, classify, safe_url
 from connectors.hubspot.auth import HubSpotAuth, TokenSet
 from connectors.hubspot.settings import HubSpotSettings
-from connectors.pagination import CursorPaginator
+from connectors.pagination import CursorPaginator, paginate
 
 log = logging.getLogger(__name__)
 
@@ -144,18 +144,17 @@ class HubSpotClient:
                       stream: str | None = None, after: str | None = None
                       ) -> Iterator[tuple[dict, str | None]]:
         """Pages of archived objects (GET /crm/v3/objects/{type}?archived=true), with the cursor."""
-        paginator = CursorPaginator("paging.next.after", start=after, connector="hubspot",
-                                    stream=stream)
-        while paginator.has_more():
+        def fetch(token: str | None) -> dict:
             kwargs: dict[str, t.Any] = {"limit": 100, "archived": True}
-            if paginator.token:
-                kwargs["after"] = paginator.token
+            if token:
+                kwargs["after"] = token
             if properties:
                 kwargs["properties"] = properties
-            page = self.call(f"list archived {object_type}", "basic", "get_page", object_type,
+            return self.call(f"list archived {object_type}", "basic", "get_page", object_type,
                              stream=stream, **kwargs)
-            paginator.advance(page)
-            yield page, (paginator.token if paginator.has_more() else None)
+
+        yield from paginate(fetch, CursorPaginator("paging.next.after", start=after,
+                                                   connector="hubspot", stream=stream))
 
     def associations(self, from_type: str, to_type: str, ids: list[str],
                      stream: str | None = None) -> dict[str, list[dict]]:
@@ -179,15 +178,15 @@ class HubSpotClient:
         """Every owner, active and archived (id -> email for CSM attribution)."""
         owners: list[dict] = []
         for archived in (False, True):
-            paginator = CursorPaginator("paging.next.after", connector="hubspot",
-                                        stream="owners")
-            while paginator.has_more():
+            def fetch(token: str | None, archived: bool = archived) -> dict:
                 kwargs: dict[str, t.Any] = {"limit": 500, "archived": archived}
-                if paginator.token:
-                    kwargs["after"] = paginator.token
-                page = self.call("list owners", "owners", "get_page", **kwargs) or {}
+                if token:
+                    kwargs["after"] = token
+                return self.call("list owners", "owners", "get_page", **kwargs) or {}
+
+            for page, _ in paginate(fetch, CursorPaginator("paging.next.after",
+                                                           connector="hubspot", stream="owners")):
                 owners.extend(page.get("results") or [])
-                paginator.advance(page)
         return owners
 
     def pipelines(self, object_type: str) -> list[dict]:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from connectors.base import Page, Stream
 from connectors.common import ModifiedCursor
 from connectors.hubspot import normalise as n
-from connectors.pagination import CursorPaginator
+from connectors.pagination import CursorPaginator, paginate
 
 #: Archived times are compared with our clock; an hour of overlap absorbs clock skew
 #: (deleting something twice is harmless).
@@ -33,7 +33,6 @@ class SearchStream(Stream):
     record_type: t.ClassVar[str]
     properties: t.ClassVar[tuple[str, ...]] = ()
     cursor_field = "hs_lastmodifieddate"
-    sorted_by_cursor = True
     #: Attribute each object to an account through its company association.
     by_company: t.ClassVar[bool] = True
 
@@ -77,19 +76,20 @@ class SearchStream(Stream):
         while True:
             filters, sort = self._query(st)
             since_at_start = st.since
-            paginator = CursorPaginator("paging.next.after", connector="hubspot",
-                                        stream=self.name)
             fetched = 0
             restart = False
-            while paginator.has_more():
-                data = self.client.search(self.object_type, filters, sort,
-                                          self.wanted_properties(), after=paginator.token,
+
+            def fetch(after: str | None, filters=filters, sort=sort) -> dict:
+                return self.client.search(self.object_type, filters, sort,
+                                          self.wanted_properties(), after=after,
                                           limit=cfg.page_size, stream=self.name) or {}
+
+            for data, after in paginate(fetch, CursorPaginator(
+                    "paging.next.after", connector="hubspot", stream=self.name)):
                 results = data.get("results") or []
                 fetched += len(results)
                 yield self._page(results, st)
-                paginator.advance(data)
-                if paginator.has_more() and fetched + cfg.page_size > cfg.search_limit:
+                if after is not None and fetched + cfg.page_size > cfg.search_limit:
                     restart = True
                     break
             if restart:
@@ -174,7 +174,6 @@ class CompaniesStream(SearchStream):
     name = "companies"
     object_type = "companies"
     record_type = "account"
-    record_types = ("account",)
     by_company = False
     properties = ("name", "domain", "hs_additional_domains", "hubspot_owner_id", "createdate")
 
@@ -197,7 +196,6 @@ class ContactsStream(SearchStream):
     name = "contacts"
     object_type = "contacts"
     record_type = "contact"
-    record_types = ("contact",)
     cursor_field = "lastmodifieddate"
     properties = ("email", "firstname", "lastname", "jobtitle", "createdate")
 
@@ -213,7 +211,6 @@ class DealsStream(SearchStream):
     name = "deals"
     object_type = "deals"
     record_type = "deal"
-    record_types = ("deal",)
     properties = ("dealname", "amount", "dealstage", "closedate", "pipeline", "dealtype",
                   "createdate")
 
@@ -235,7 +232,6 @@ class TicketsStream(SearchStream):
     name = "tickets"
     object_type = "tickets"
     record_type = "ticket"
-    record_types = ("ticket",)
     properties = ("subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
                   "createdate", "closed_date", "first_agent_reply_date")
 
@@ -249,7 +245,6 @@ class TasksStream(SearchStream):
     name = "tasks"
     object_type = "tasks"
     record_type = "task"
-    record_types = ("task",)
     properties = ("hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_priority",
                   "hs_task_type", "hs_timestamp", "hubspot_owner_id", "hs_createdate")
 
@@ -264,7 +259,6 @@ class TasksStream(SearchStream):
 
 class _TouchpointStream(SearchStream):
     record_type = "touchpoint"
-    record_types = ("touchpoint",)
 
     def local_id(self, vendor_id: str) -> str:
         return n.local_id(vendor_id, n.TOUCHPOINT_KIND[self.object_type])

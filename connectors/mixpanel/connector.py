@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
-import requests
-
-from connectors.attribution import MATCH_MODES, Attributor, account_index
-from connectors.base import HttpConnector, Page, Stream
-from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.http import HttpClient
+from connectors.base import HttpConnector, Page
+from connectors.errors import ResponseError
+from connectors.http import HttpClient, basic
 from connectors.mixpanel.export import EXPORT_PATH, HOSTS, export_pages
 from connectors.mixpanel.profiles import QUERY_HOSTS, profile_table
 from connectors.registry import register
-from connectors.settings import Settings, setting
-
-
-def optional_day(value: str, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
-
-
-def check_common(prefix: str, s, hosts: dict) -> list[str]:
-    """Checks shared by the usage connectors' settings; returns the problems found."""
-    problems = []
-    if s.region not in hosts:
-        problems.append(f"{prefix}REGION must be one of {', '.join(hosts)}")
-    if s.account_match not in MATCH_MODES:
-        problems.append(f"{prefix}ACCOUNT_MATCH must be one of {', '.join(MATCH_MODES)}")
-    if s.backfill_days < 1:
-        problems.append(f"{prefix}BACKFILL_DAYS must be at least 1")
-    if s.page_size < 1:
-        problems.append(f"{prefix}PAGE_SIZE must be at least 1")
-    return problems
+from connectors.rest import RestStream
+from connectors.settings import Settings, check_common, raise_problems, setting
 
 
 @dataclass(frozen=True)
@@ -89,54 +63,32 @@ class MixpanelSettings(Settings):
         if not sa and not self.api_secret:
             problems.append(f"missing {prefix}SERVICE_ACCOUNT_USERNAME/"
                             f"{prefix}SERVICE_ACCOUNT_SECRET or {prefix}API_SECRET")
-        if self.window_days < 1:
-            problems.append(f"{prefix}WINDOW_DAYS must be at least 1")
-        if self.lookback_days < 0:
-            problems.append(f"{prefix}LOOKBACK_DAYS must be 0 or more")
-        try:
-            optional_day(self.start_date, f"{prefix}START_DATE")
-        except ConfigError as exc:
-            problems.append(exc.message)
-        if problems:
-            raise ConfigError("; ".join(problems), connector="mixpanel")
+        raise_problems(problems, "mixpanel")
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-class EventsStream(Stream):
+class EventsStream(RestStream):
     """Raw events, exported in day windows and streamed line by line."""
 
     name = "events"
-    primary_key = "account_id,user_id,name,time"
     cursor_field = "time"
-    sorted_by_cursor = False
-    record_types = ("event",)
+    broke_off = "the export stream broke off ({kind}); the next run re-exports the window"
 
-    def pages(self, state: dict | None):
+    def read(self, state: dict | None):
         conn: MixpanelConnector = self.connector
         s = conn.settings
-        today = conn.started_at.date()
         plan = SimpleNamespace(
-            start_date=optional_day(s.start_date, "MIXPANEL_START_DATE")
-            or today - timedelta(days=s.backfill_days),
+            start_date=self.start_day(),
             lookback_days=s.lookback_days, window_days=s.window_days,
             account_property=s.account_property or None,
             email_property=s.email_property or None,
             session_property=s.session_property or None,
             project_id=s.project_id or None, events=list(s.events))
-        attributor = Attributor(account_index(conn), s.account_match)
+        attributor = self.attributor()
         if s.user_property:
             plan.profile_keys, plan.profile_emails = profile_table(
                 conn.query_http, s.project_id or None, s.user_property, s.email_property or None)
-        try:
-            yield from export_pages(conn.http, plan, state, attributor, Page, today,
-                                    s.page_size)
-        except requests.RequestException as exc:
-            raise TransientError(f"the export stream broke off ({type(exc).__name__}); the "
-                                 "next run re-exports the window", connector=conn.name,
-                                 stream=self.name) from exc
+        yield from export_pages(conn.http, plan, state, attributor, Page,
+                                conn.started_at.date(), s.page_size)
 
 
 @register

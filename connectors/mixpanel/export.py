@@ -19,20 +19,11 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from connectors.attribution import Attributor
-from connectors.streaming import CHUNK, EpochFormatter, PageBuffer, iter_lines
+from connectors.streaming import CHUNK, EpochFormatter, PageBuffer, iter_lines, windows
 
 HOSTS = {"us": "https://data.mixpanel.com", "eu": "https://data-eu.mixpanel.com",
          "in": "https://data-in.mixpanel.com"}
 EXPORT_PATH = "/api/2.0/export"
-
-
-def windows(start: date, end: date, size: int) -> Iterator[tuple[date, date]]:
-    """Consecutive [from, to] day windows (both inclusive) covering start..end."""
-    d = start
-    while d <= end:
-        hi = min(end, d + timedelta(days=size - 1))
-        yield d, hi
-        d = hi + timedelta(days=1)
 
 
 class EventNormaliser:

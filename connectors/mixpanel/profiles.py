@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from connectors.pagination import Paginator, paginate
+
 QUERY_HOSTS = {"us": "https://mixpanel.com", "eu": "https://eu.mixpanel.com",
                "in": "https://in.mixpanel.com"}
 ENGAGE_PATH = "/api/query/engage"
@@ -22,13 +24,28 @@ def profile_table(http, project_id: str | None, prop: str, email_prop: str | Non
     emails: dict[str, str] = {}
     wanted = [prop] + ([email_prop] if email_prop else [])
     params = {"project_id": project_id} if project_id else None
-    form: dict[str, object] = {"output_properties": json.dumps(wanted)}
-    page = 0
-    seen_pages = 0
-    while True:
+    fetched = 0
+
+    def fetch(token: tuple[str, int] | None) -> dict:
+        nonlocal fetched
+        form: dict[str, object] = {"output_properties": json.dumps(wanted)}
+        if token is not None:
+            form["session_id"], form["page"] = token
         data = http.post_json(ENGAGE_PATH, params=params, data=form)
-        results = data.get("results") or [] if isinstance(data, dict) else []
-        for row in results:
+        fetched += 1
+        return data
+
+    def next_token(data: dict) -> tuple[str, int] | None:
+        size = data.get("page_size") or 1000
+        total = data.get("total")
+        if len(_results(data)) < size or not data.get("session_id") or (
+                isinstance(total, int) and fetched * size >= total):
+            return None
+        return data["session_id"], fetched
+
+    for data, _ in paginate(fetch, Paginator(next_token, connector="mixpanel",
+                                             stream="profiles")):
+        for row in _results(data):
             if not isinstance(row, dict):
                 continue
             did = row.get("$distinct_id")
@@ -42,12 +59,8 @@ def profile_table(http, project_id: str | None, prop: str, email_prop: str | Non
             email = props.get(email_prop) if email_prop else None
             if isinstance(email, str) and "@" in email:
                 emails[did] = email
-        seen_pages += 1
-        size = data.get("page_size") or 1000
-        total = data.get("total")
-        if len(results) < size or not data.get("session_id") or (
-                isinstance(total, int) and seen_pages * size >= total):
-            return keys, emails
-        page += 1
-        form = {"output_properties": json.dumps(wanted), "session_id": data["session_id"],
-                "page": page}
+    return keys, emails
+
+
+def _results(data) -> list:
+    return data.get("results") or [] if isinstance(data, dict) else []

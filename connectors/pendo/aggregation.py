@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
 from connectors.attribution import Attributor
-from connectors.streaming import CHUNK, PageBuffer, iter_json_array
+from connectors.common import dig
+from connectors.streaming import CHUNK, PageBuffer, iter_json_array, windows
 
 HOSTS = {"us": "https://app.pendo.io", "eu": "https://app.eu.pendo.io",
          "us1": "https://us1.app.pendo.io", "jpn": "https://app.jpn.pendo.io",
@@ -60,14 +61,6 @@ def post_rows(http, payload: dict) -> Iterator:
         yield from iter_json_array(resp.iter_content(CHUNK), "results")
     finally:
         resp.close()
-
-
-def dig(obj, path: tuple[str, ...]):
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
 
 
 def account_keys(http, field: str) -> dict[str, object]:
@@ -137,14 +130,6 @@ class RowNormaliser:
             for t in times:
                 buf.records.append({"type": "event", "account_id": acc, "user_id": visitor,
                                     "name": event, "time": t, "session_id": session})
-
-
-def windows(start: date, end: date, size: int) -> Iterator[tuple[date, date]]:
-    d = start
-    while d <= end:
-        hi = min(end, d + timedelta(days=size - 1))
-        yield d, hi
-        d = hi + timedelta(days=1)
 
 
 def aggregation_pages(http, settings, state: dict | None, attributor: Attributor, make_page,

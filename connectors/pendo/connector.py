@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from types import SimpleNamespace
 
-import requests
-
-from connectors.attribution import Attributor, account_index
-from connectors.base import HttpConnector, Page, Stream
-from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.mixpanel.connector import check_common, optional_day
+from connectors.base import HttpConnector, Page
+from connectors.errors import ConfigError, ResponseError
 from connectors.pendo.aggregation import AGG_PATH, HOSTS, aggregation_pages, body
 from connectors.registry import register
-from connectors.settings import Settings, setting
+from connectors.rest import RestStream
+from connectors.settings import Settings, check_common, raise_problems, setting
 
 
 def id_map(raw, name: str) -> dict[str, str]:
@@ -64,21 +60,12 @@ class PendoSettings(Settings):
 
     def validate(self, prefix: str = "") -> None:
         problems = check_common(prefix, self, HOSTS)
-        if self.window_days < 1:
-            problems.append(f"{prefix}WINDOW_DAYS must be at least 1")
-        if self.lookback_days < 0:
-            problems.append(f"{prefix}LOOKBACK_DAYS must be 0 or more")
         for field in ("features", "pages"):
             try:
                 id_map(_json_or_text(getattr(self, field)), f"{prefix}{field.upper()}")
             except ConfigError as exc:
                 problems.append(exc.message)
-        try:
-            optional_day(self.start_date, f"{prefix}START_DATE")
-        except ConfigError as exc:
-            problems.append(exc.message)
-        if problems:
-            raise ConfigError("; ".join(problems), connector="pendo")
+        raise_problems(problems, "pendo")
 
 
 def _json_or_text(raw: str):
@@ -93,37 +80,27 @@ def _json_or_text(raw: str):
     return text
 
 
-class EventsStream(Stream):
+class EventsStream(RestStream):
     """Daily activity, feature and page usage per visitor and account."""
 
     name = "events"
-    primary_key = "account_id,user_id,name,time"
     cursor_field = "day"
-    record_types = ("event",)
+    broke_off = ("the aggregation answer broke off ({kind}); the next run reads the window "
+                 "again")
+    errors = ((ValueError, ResponseError, "the aggregation answer is not the documented JSON "
+               "({exc})", {}),)
 
-    def pages(self, state: dict | None):
-        conn: PendoConnector = self.connector
-        s = conn.settings
-        today = conn.started_at.date()
+    def read(self, state: dict | None):
+        s = self.settings
         plan = SimpleNamespace(
-            start_date=optional_day(s.start_date, "PENDO_START_DATE")
-            or today - timedelta(days=s.backfill_days),
+            start_date=self.start_day(),
             window_days=s.window_days, lookback_days=s.lookback_days,
             account_field=s.account_field, visitor_emails=s.visitor_emails,
             activity_event=s.activity_event,
             features=id_map(_json_or_text(s.features), "PENDO_FEATURES"),
             pages=id_map(_json_or_text(s.pages), "PENDO_PAGES"))
-        attributor = Attributor(account_index(conn), s.account_match)
-        try:
-            yield from aggregation_pages(conn.http, plan, state, attributor, Page, today,
-                                         s.page_size)
-        except ValueError as exc:
-            raise ResponseError(f"the aggregation answer is not the documented JSON ({exc})",
-                                connector=conn.name, stream=self.name) from None
-        except requests.RequestException as exc:
-            raise TransientError(f"the aggregation answer broke off ({type(exc).__name__}); "
-                                 "the next run reads the window again", connector=conn.name,
-                                 stream=self.name) from exc
+        yield from aggregation_pages(self.http, plan, state, self.attributor(), Page,
+                                     self.connector.started_at.date(), s.page_size)
 
 
 @register

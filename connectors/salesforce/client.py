@@ -20,7 +20,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 
 from connectors.errors import AuthError, ResponseError, TransientError
 from connectors.http import HttpClient, Retrier, classify, safe_url
-from connectors.pagination import NextUrlPaginator
+from connectors.pagination import NextUrlPaginator, paginate
 from connectors.salesforce.settings import SalesforceSettings
 
 log = logging.getLogger(__name__)
@@ -146,20 +146,19 @@ class SalesforceClient:
                     ) -> Iterator[dict]:
         """Each page of a SOQL query (`records`, `done`, `nextRecordsUrl`), in order."""
         headers = {"Sforce-Query-Options": f"batchSize={self.settings.batch_size}"}
-        page = self.call("query", lambda sf: sf.query(
-            soql, include_deleted=include_deleted, headers=headers, timeout=self.timeout),
-            stream=stream)
-        paginator = NextUrlPaginator("nextRecordsUrl", done_path="done", connector="salesforce",
-                                     stream=stream)
-        while True:
-            yield page
-            paginator.advance(page)
-            if not paginator.has_more():
-                return
-            url = paginator.token
-            page = self.call("query more", lambda sf: sf.query_more(
+
+        def fetch(url: str | None) -> dict:
+            if url is None:
+                return self.call("query", lambda sf: sf.query(
+                    soql, include_deleted=include_deleted, headers=headers,
+                    timeout=self.timeout), stream=stream)
+            return self.call("query more", lambda sf: sf.query_more(
                 url, identifier_is_url=True, headers=headers, timeout=self.timeout),
                 stream=stream)
+
+        for page, _ in paginate(fetch, NextUrlPaginator("nextRecordsUrl", done_path="done",
+                                                        connector="salesforce", stream=stream)):
+            yield page
 
     def query_all(self, soql: str, stream: str | None = None) -> list[dict]:
         return [r for page in self.query_pages(soql, stream=stream) for r in page["records"]]

@@ -32,7 +32,6 @@ class SoqlStream(Stream):
     sobject: t.ClassVar[str]
     fields: t.ClassVar[tuple[str, ...]]
     cursor_field = "SystemModstamp"
-    sorted_by_cursor = True
 
     @property
     def client(self) -> t.Any:
@@ -104,7 +103,6 @@ class SoqlStream(Stream):
 class AccountsStream(SoqlStream):
     name = "accounts"
     sobject = "Account"
-    record_types = ("account",)
     fields = ("Name", "Website", "OwnerId")
 
     def select_fields(self) -> list[str]:
@@ -124,7 +122,6 @@ class AccountsStream(SoqlStream):
 class ContactsStream(SoqlStream):
     name = "contacts"
     sobject = "Contact"
-    record_types = ("contact",)
     fields = ("AccountId", "Email", "FirstName", "LastName", "Title")
 
     def normalise(self, row: dict, sfid: str) -> dict:
@@ -143,7 +140,6 @@ class ContactsStream(SoqlStream):
 class OpportunitiesStream(SoqlStream):
     name = "opportunities"
     sobject = "Opportunity"
-    record_types = ("deal",)
     fields = ("Name", "AccountId", "Amount", "StageName", "CloseDate", "IsClosed", "IsWon",
               "Type", "OwnerId")
 
@@ -166,7 +162,6 @@ class OpportunitiesStream(SoqlStream):
 class CasesStream(SoqlStream):
     name = "cases"
     sobject = "Case"
-    record_types = ("ticket",)
     fields = ("CaseNumber", "AccountId", "Subject", "Status", "Priority", "IsClosed",
               "CreatedDate", "ClosedDate")
 
@@ -182,7 +177,6 @@ class TasksStream(SoqlStream):
 
     name = "tasks"
     sobject = "Task"
-    record_types = ("task", "touchpoint")
     fields = ("Subject", "Status", "Priority", "ActivityDate", "WhatId", "AccountId",
               "IsClosed", "OwnerId", "TaskSubtype", "Description", "CreatedDate")
     TOUCH = {"call": "call", "email": "email", "listemail": "email"}
@@ -209,7 +203,6 @@ class EventsStream(SoqlStream):
 
     name = "events"
     sobject = "Event"
-    record_types = ("touchpoint",)
     fields = ("Subject", "ActivityDate", "StartDateTime", "WhatId", "AccountId", "OwnerId")
 
     def normalise(self, row: dict, sfid: str) -> dict:

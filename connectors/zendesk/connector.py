@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from connectors.attribution import MATCH_MODES, Attributor, account_index
-from connectors.base import HttpConnector, Page, Stream
-from connectors.errors import AuthError, ConfigError
-from connectors.http import HttpClient
-from connectors.mixpanel.connector import basic, optional_day
+from connectors.base import HttpConnector
+from connectors.errors import AuthError
+from connectors.http import HttpClient, basic
 from connectors.registry import register
-from connectors.settings import Settings, setting
-from connectors.zendesk.tickets import ticket_pages
+from connectors.settings import Settings, check_common, raise_problems, setting
+from connectors.zendesk.tickets import TicketsStream
 
 TOKEN_PATH = "/oauth/tokens"
 
@@ -47,36 +44,7 @@ class ZendeskSettings(Settings):
         if self.refresh_token and not (self.client_id and self.client_secret):
             problems.append(f"{prefix}REFRESH_TOKEN needs {prefix}CLIENT_ID and "
                             f"{prefix}CLIENT_SECRET")
-        if self.account_match not in MATCH_MODES:
-            problems.append(f"{prefix}ACCOUNT_MATCH must be one of {', '.join(MATCH_MODES)}")
-        if not 1 <= self.page_size <= 1000:
-            problems.append(f"{prefix}PAGE_SIZE must be between 1 and 1000")
-        try:
-            optional_day(self.start_date, f"{prefix}START_DATE")
-        except ConfigError as exc:
-            problems.append(exc.message)
-        if problems:
-            raise ConfigError("; ".join(problems), connector="zendesk")
-
-
-class TicketsStream(Stream):
-    """Tickets changed since the cursor, with first reply and resolution times."""
-
-    name = "tickets"
-    cursor_field = "updated_at"
-    sorted_by_cursor = True
-    record_types = ("ticket",)
-
-    def pages(self, state: dict | None):
-        conn: ZendeskConnector = self.connector
-        s = conn.settings
-        now = conn.started_at
-        plan = type("Plan", (), {})()
-        plan.start_date = optional_day(s.start_date, "ZENDESK_START_DATE") or (
-            now.date() - timedelta(days=s.backfill_days))
-        plan.page_size = s.page_size
-        attributor = Attributor(account_index(conn), s.account_match)
-        yield from ticket_pages(conn.http, plan, state, attributor, Page, now)
+        raise_problems(problems + check_common(prefix, self, max_page_size=1000), "zendesk")
 
 
 @register

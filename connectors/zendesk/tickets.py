@@ -19,11 +19,13 @@ Normalisation: status ``new``/``open``/``hold`` -> ``open``, ``pending`` -> ``pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from connectors.attribution import NO_KEY, Attributor
+from connectors.base import Page
 from connectors.errors import ResponseError
+from connectors.pagination import Paginator, paginate
+from connectors.rest import RestStream
 from connectors.streaming import PageBuffer
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -31,6 +33,7 @@ ORGS_PATH = "/api/v2/organizations.json"
 STATUS = {"new": "open", "open": "open", "hold": "open", "pending": "pending",
           "solved": "solved", "closed": "closed"}
 PRIORITIES = ("low", "normal", "high", "urgent")
+INCLUDE = "metric_sets,users"
 
 
 def ticket_id(zid) -> str:
@@ -86,21 +89,21 @@ class OrgMap:
         self.accounts[oid] = acc
 
     def load(self, http) -> None:
-        params: dict | None = {"page[size]": 100}
-        path = ORGS_PATH
-        seen: set[str] = set()
-        while True:
-            data = http.get_json(path, params=params)
+        """Every organization, following the listing's next links."""
+        def fetch(link):
+            return http.get_json(link or ORGS_PATH, params=None if link else {"page[size]": 100})
+
+        for data, _ in paginate(fetch, Paginator(_next_orgs, connector="zendesk",
+                                                 stream="tickets")):
             for org in data.get("organizations") or ():
                 if isinstance(org, dict):
                     self.add(org)
-            meta, links = data.get("meta") or {}, data.get("links") or {}
-            nxt = links.get("next") or data.get("next_page")
-            has_more = meta.get("has_more", bool(data.get("next_page")))
-            if not has_more or not nxt or nxt in seen:
-                return
-            seen.add(nxt)
-            path, params = nxt, None
+
+
+def _next_orgs(data: dict) -> str | None:
+    meta, links = data.get("meta") or {}, data.get("links") or {}
+    nxt = links.get("next") or data.get("next_page")
+    return nxt if meta.get("has_more", bool(data.get("next_page"))) else None
 
 
 class TicketNormaliser:
@@ -160,49 +163,58 @@ class TicketNormaliser:
         buf.records.append(rec)
 
 
-def start_params(settings, now: datetime) -> dict:
-    start = datetime(settings.start_date.year, settings.start_date.month,
-                     settings.start_date.day, tzinfo=timezone.utc)
+def start_params(start_date: date, now: datetime) -> dict:
+    start = datetime(start_date.year, start_date.month, start_date.day, tzinfo=timezone.utc)
     latest = now - timedelta(minutes=1)  # the export refuses start times in the last minute
     return {"start_time": int(min(start, latest).timestamp())}
 
 
-def ticket_pages(http, settings, state: dict | None, attributor: Attributor, make_page,
-                 now: datetime | None = None) -> Iterator:
-    """Every page of a Zendesk ticket run from `state` (``{"cursor": after_cursor}``)."""
-    now = now or datetime.now(timezone.utc)
-    orgs = OrgMap(attributor)
-    orgs.load(http)
-    norm = TicketNormaliser(orgs, attributor)
-    include = "metric_sets,users"
-    if state and state.get("cursor"):
-        params = {"cursor": state["cursor"]}
-    else:
-        params = start_params(settings, now)
-    params.update({"include": include, "per_page": settings.page_size})
-    seen: set[str] = set()
-    while True:
-        data = http.get_json(EXPORT_PATH, params=params)
+class TicketsStream(RestStream):
+    """Tickets changed since the cursor, with first reply and resolution times.
+
+    State: ``{"cursor": after_cursor}`` of the last page landed.
+    """
+
+    name = "tickets"
+    cursor_field = "updated_at"
+    path = EXPORT_PATH
+
+    def prepare(self) -> None:
+        attributor = self.attributor()
+        self.orgs = OrgMap(attributor)
+        self.orgs.load(self.http)
+        self.norm = TicketNormaliser(self.orgs, attributor)
+
+    def fetch(self, params: dict):
+        data = super().fetch(params)
         if not isinstance(data, dict) or not isinstance(data.get("tickets", []), list):
             raise ResponseError("the ticket export answered without a 'tickets' list",
                                 connector="zendesk", stream="tickets")
+        return data
+
+    def first_params(self, state: dict | None) -> dict:
+        if state and state.get("cursor"):
+            return self.next_params(state["cursor"])
+        return {**start_params(self.start_day(), self.connector.started_at),
+                "include": INCLUDE, "per_page": self.settings.page_size}
+
+    def next_params(self, token) -> dict:
+        return {"cursor": token, "include": INCLUDE, "per_page": self.settings.page_size}
+
+    def next_token(self, data: dict):
+        return None if data.get("end_of_stream", True) else data.get("after_cursor")
+
+    def bookmark(self, data: dict, state: dict | None) -> dict | None:
+        cursor = data.get("after_cursor") or (state or {}).get("cursor")
+        return {"cursor": cursor} if cursor else state
+
+    def page(self, data: dict, state: dict | None) -> Page:
         metrics = {m.get("ticket_id"): m for m in data.get("metric_sets") or ()
                    if isinstance(m, dict)}
         emails = {u.get("id"): u.get("email") for u in data.get("users") or ()
                   if isinstance(u, dict) and isinstance(u.get("email"), str)}
-        buf = PageBuffer(make_page, 10**9)
+        buf = PageBuffer(Page, 10**9)
         deletions: list = []
         for t in data.get("tickets") or ():
-            norm.handle(t, metrics, emails, buf, deletions)
-        cursor = data.get("after_cursor") or (state or {}).get("cursor")
-        new_state = {"cursor": cursor} if cursor else state
-        yield buf.take(new_state, deletions)
-        if data.get("end_of_stream", True) or not data.get("after_cursor"):
-            return
-        if data["after_cursor"] in seen:
-            raise ResponseError("Zendesk returned the same cursor twice", connector="zendesk",
-                                stream="tickets")
-        seen.add(data["after_cursor"])
-        state = new_state
-        params = {"cursor": data["after_cursor"], "include": include,
-                  "per_page": settings.page_size}
+            self.norm.handle(t, metrics, emails, buf, deletions)
+        return buf.take(state, deletions)

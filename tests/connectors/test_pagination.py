@@ -1,19 +1,14 @@
-"""Paginators and their loop detection."""
+"""The paging loop, its paginators and their loop detection; day windows."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from connectors.errors import ResponseError
-from connectors.pagination import (
-    CursorPaginator,
-    DateWindowPaginator,
-    NextUrlPaginator,
-    OffsetPaginator,
-    PageNumberPaginator,
-)
+from connectors.pagination import CursorPaginator, NextUrlPaginator, Paginator, paginate
+from connectors.streaming import windows
 
 
 def test_cursor_paginator_follows_hubspot_after_until_paging_is_absent():
@@ -58,26 +53,33 @@ def test_cursor_paginator_end_of_stream_and_has_more():
     assert not q.has_more()
 
 
-def test_offset_and_page_number_stop_on_a_short_page():
-    o = OffsetPaginator(2, records_path="results")
-    o.advance({"results": [1, 2]})
-    assert o.token == 2
-    o.advance({"results": [3]})
-    assert not o.has_more()
-    p = PageNumberPaginator(2)
-    p.advance([1, 2])
-    assert p.token == 2
-    p.advance([])
-    assert not p.has_more()
+def test_paginate_fetches_from_the_start_token_until_the_last_page():
+    pages = {None: {"items": [1], "next": "b"}, "b": {"items": [2], "next": "c"},
+             "c": {"items": [3]}}
+    fetched = []
+
+    def fetch(token):
+        fetched.append(token)
+        return pages[token]
+
+    out = list(paginate(fetch, CursorPaginator("next")))
+    assert fetched == [None, "b", "c"]
+    assert [(p["items"], nxt) for p, nxt in out] == [([1], "b"), ([2], "c"), ([3], None)]
 
 
-def test_date_windows_cover_the_range_exactly_once():
-    p = DateWindowPaginator(date(2025, 1, 1), date(2025, 1, 4), timedelta(days=1))
-    windows = []
-    while p.has_more():
-        windows.append(p.token)
-        p.advance(None)
-    assert windows == [(date(2025, 1, 1), date(2025, 1, 2)), (date(2025, 1, 2), date(2025, 1, 3)),
-                       (date(2025, 1, 3), date(2025, 1, 4))]
-    assert not DateWindowPaginator(date(2025, 1, 4), date(2025, 1, 4),
-                                   timedelta(days=1)).has_more()
+def test_paginate_hands_over_the_pages_before_a_loop():
+    pages = {None: {"n": 1, "next": "b"}, "b": {"n": 2, "next": "c"}, "c": {"n": 3, "next": "b"}}
+    got = []
+    with pytest.raises(ResponseError, match="pagination loop") as info:
+        for page, _ in paginate(pages.__getitem__,
+                                Paginator(lambda p: p.get("next"), stream="tickets")):
+            got.append(page["n"])
+    assert got == [1, 2, 3]
+    assert info.value.stream == "tickets"
+
+
+def test_day_windows_cover_the_range_exactly_once():
+    assert list(windows(date(2025, 1, 1), date(2025, 1, 8), 3)) == [
+        (date(2025, 1, 1), date(2025, 1, 3)), (date(2025, 1, 4), date(2025, 1, 6)),
+        (date(2025, 1, 7), date(2025, 1, 8))]
+    assert list(windows(date(2025, 1, 4), date(2025, 1, 3), 1)) == []

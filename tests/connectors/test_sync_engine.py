@@ -27,7 +27,6 @@ class Boom(Exception):
 class AccountsStream(Stream):
     name = "accounts"
     cursor_field = "n"
-    sorted_by_cursor = True
 
     def pages(self, state):
         start = (state or {}).get("next", 0)
