@@ -9,30 +9,13 @@ and the extension hand-off). Every form carries a CSRF token; sessions are signe
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass
 
 from flask import Flask
 
 from server.admin.connections import Credentials, option
 from server.admin.runner import Runner
+from server.admin.state import Admin, admin_state
 from server.secrets import Vault
-
-
-@dataclass
-class Admin:
-    """What the admin app keeps for the app's lifetime."""
-
-    cfg: dict
-    vault: Vault
-    credentials: Credentials
-    runner: Runner
-    autostart: bool
-
-
-def admin_state(app: Flask | None = None) -> Admin:
-    from flask import current_app
-
-    return (app or current_app).extensions["account360_admin"]
 
 
 def init_app(app: Flask) -> None:

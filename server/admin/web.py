@@ -20,10 +20,10 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from server.admin import admin_state
 from server.admin import connections as c
 from server.admin.models import User
 from server.admin.security import check_csrf, csrf_token
+from server.admin.state import admin_state
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -12,9 +12,9 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from server.admin import admin_state
 from server.admin.connections import option
 from server.admin.runner import enqueue
+from server.admin.state import admin_state
 from server.errors import ApiError
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 
-from server.api import as_of_param, bp, state
+from server.api.common import as_of_param, bp, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.services import account360, lookup, search

@@ -8,7 +8,7 @@ import logging
 
 from flask import jsonify
 
-from server.api import bp, json_body, state
+from server.api.common import bp, json_body, state
 from server.errors import ApiError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import jsonify, request
 
-from server.api import as_of_param, bp, date_param, state
+from server.api.common import as_of_param, bp, date_param, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.metrics import add_years

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from server.api import bp, state
+from server.api.common import bp, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.models import SyncRun

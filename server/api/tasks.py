@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from flask import g, jsonify
 
 from server import models as m
-from server.api import bp, json_body, state
+from server.api.common import bp, json_body, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.services import actor

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from server.admin import admin_state, forms
 from server.admin import connections as c
+from server.admin import forms
 from server.admin.runner import enqueue
+from server.admin.state import admin_state
 from server.admin.views.connectors import back, known
 from server.admin.web import admin_required, store
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
-from server.admin import admin_state
 from server.admin import connections as c
 from server.admin.runner import enqueue
+from server.admin.state import admin_state
 from server.admin.web import admin_required, json_view, store
 from server.services import connector_cards as svc
 

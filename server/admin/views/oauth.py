@@ -6,8 +6,8 @@ import secrets
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 
-from server.admin import admin_state
 from server.admin import connections as c
+from server.admin.state import admin_state
 from server.admin.views.connectors import back, known
 from server.admin.web import admin_required, store
 from server.services import oauth_connect as svc

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from server.admin import admin_state, pairing
+from server.admin import pairing
+from server.admin.state import admin_state
 from server.admin.views.pairing import extension_id
 from server.admin.web import login_required, server_url, store
 from server.services import tokens as svc
