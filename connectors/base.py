@@ -161,10 +161,13 @@ class HttpConnector(Connector):
         super().__init__(settings, session=session, workspace=workspace)
         self._clients: dict[str, t.Any] = {}
 
+    #: REGION -> API host, for the settings that have REGION and a BASE_URL override.
+    hosts: t.ClassVar[dict[str, str]] = {}
+
     @property
     def base_url(self) -> str:
-        """The vendor API's base URL."""
-        raise NotImplementedError
+        """The vendor API's base URL: BASE_URL when set, else the host of REGION."""
+        return self.settings.base_url or self.hosts[self.settings.region]
 
     def _auth(self, headers: dict) -> None:
         """Add the credentials to a request's headers."""

@@ -107,6 +107,46 @@ def strip_html(value: t.Any) -> str | None:
     return text.strip() or None
 
 
+def deal_kind(workspace: Mappings, system: str, crm_type: str | None, default: str,
+              what: str) -> str:
+    """The import-format kind of a CRM deal type through the workspace mappings.
+
+    No type: `default`. A type the mappings do not know: Skip, naming `what` and the
+    settings-file table to add it to.
+    """
+    crm_type = (crm_type or "").strip()
+    if not crm_type:
+        return default
+    kind = workspace.deal_kind(system, crm_type)
+    if kind is None:
+        raise Skip(f"{what} {crm_type!r} is not mapped to a kind (add it under "
+                   f"[deal_kinds.{system}] in the settings file)")
+    return kind
+
+
+def crm_account(account_id: str, name: str, domains: list[str], link: dict, owner: str | None,
+                values: t.Mapping, fields: t.Mapping[str, str | None]) -> dict:
+    """An account record from a CRM account; `fields` names the CRM fields read from `values`
+    for seats, renewal_date, onboarding_start, segment and arr (None or "": not mapped)."""
+    rec: dict[str, t.Any] = {"type": "account", "id": account_id, "name": name[:500],
+                             "domains": domains, "crm": link}
+    if owner:
+        rec["owner"] = owner
+    if fields.get("seats"):
+        seats = number(values.get(fields["seats"]))
+        if seats is not None and seats >= 0:
+            rec["seats"] = int(seats)
+    for key in ("renewal_date", "onboarding_start"):
+        if fields.get(key) and day(values.get(fields[key])):
+            rec[key] = day(values.get(fields[key]))
+    segment = fields.get("segment")
+    if segment and values.get(segment):
+        rec["segment"] = str(values[segment])[:100]
+    if fields.get("arr") and number(values.get(fields["arr"])) is not None:
+        rec["crm_arr"] = str(number(values.get(fields["arr"])))
+    return rec
+
+
 class ModifiedCursor:
     """A resumable position in a stream ordered by last-modified time.
 

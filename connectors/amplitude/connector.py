@@ -89,11 +89,8 @@ class AmplitudeConnector(HttpConnector):
     title = "Amplitude"
     settings_class = AmplitudeSettings
     streams = (EventsStream,)
+    hosts = HOSTS
     http_timeout = (10, 600)
-
-    @property
-    def base_url(self) -> str:
-        return self.settings.base_url or HOSTS[self.settings.region]
 
     def _auth(self, headers: dict) -> None:
         headers["Authorization"] = basic(self.settings.api_key, self.settings.secret_key)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from connectors.common import (
     Skip,
     Unmapped,
+    crm_account,
     day,
     iso,
     normalise_domain,
@@ -63,23 +64,10 @@ def company(obj: dict, account_id: str, owner: str | None, cfg: t.Any) -> dict:
     name = (p.get("name") or "").strip() or (domains[0] if domains else "")
     if not name:
         raise Skip("company has neither a name nor a domain")
-    rec: dict[str, t.Any] = {"type": "account", "id": account_id, "name": name[:500],
-                             "domains": domains, "crm": crm(obj)}
-    if owner:
-        rec["owner"] = owner
-    if cfg.seats_property:
-        seats = number(p.get(cfg.seats_property))
-        if seats is not None and seats >= 0:
-            rec["seats"] = int(seats)
-    if cfg.renewal_date_property and day(p.get(cfg.renewal_date_property)):
-        rec["renewal_date"] = day(p.get(cfg.renewal_date_property))
-    if cfg.onboarding_start_property and day(p.get(cfg.onboarding_start_property)):
-        rec["onboarding_start"] = day(p.get(cfg.onboarding_start_property))
-    if cfg.segment_property and p.get(cfg.segment_property):
-        rec["segment"] = str(p[cfg.segment_property])[:100]
-    if cfg.arr_property and number(p.get(cfg.arr_property)) is not None:
-        rec["crm_arr"] = str(number(p.get(cfg.arr_property)))
-    return rec
+    return crm_account(account_id, name, domains, crm(obj), owner, p, {
+        "seats": cfg.seats_property, "renewal_date": cfg.renewal_date_property,
+        "onboarding_start": cfg.onboarding_start_property, "segment": cfg.segment_property,
+        "arr": cfg.arr_property})
 
 
 def contact(obj: dict, account_id: str) -> dict:

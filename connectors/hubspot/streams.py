@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from connectors.base import Page, Stream
-from connectors.common import ModifiedCursor
+from connectors.common import ModifiedCursor, deal_kind
 from connectors.hubspot import normalise as n
 from connectors.pagination import CursorPaginator, paginate
 
@@ -216,14 +216,8 @@ class DealsStream(SearchStream):
 
     def normalise(self, obj: dict, account_id: str) -> dict:
         p = n.props(obj)
-        dealtype = (p.get("dealtype") or "").strip()
-        if dealtype:
-            kind = self.connector.workspace.deal_kind("hubspot", dealtype)
-            if kind is None:
-                raise n.Skip(f"deal type {dealtype!r} is not mapped to a kind (add it under "
-                             "[deal_kinds.hubspot] in the settings file)")
-        else:
-            kind = self.connector.settings.default_deal_kind
+        kind = deal_kind(self.connector.workspace, "hubspot", p.get("dealtype"),
+                         self.connector.settings.default_deal_kind, "deal type")
         stage, status, pipeline = self.connector.deal_stage(p.get("pipeline"), p.get("dealstage"))
         return n.deal(obj, account_id, kind, status, stage, pipeline)
 

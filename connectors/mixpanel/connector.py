@@ -97,11 +97,8 @@ class MixpanelConnector(HttpConnector):
     title = "Mixpanel"
     settings_class = MixpanelSettings
     streams = (EventsStream,)
+    hosts = HOSTS
     http_timeout = (10, 300)
-
-    @property
-    def base_url(self) -> str:
-        return self.settings.base_url or HOSTS[self.settings.region]
 
     @property
     def query_base_url(self) -> str:

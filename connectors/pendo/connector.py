@@ -109,16 +109,15 @@ class PendoConnector(HttpConnector):
     title = "Pendo"
     settings_class = PendoSettings
     streams = (EventsStream,)
+    hosts = HOSTS
     http_timeout = (10, 300)
 
     @property
     def base_url(self) -> str:
         s = self.settings
-        if s.base_url:
-            return s.base_url
-        if s.region == "us" and s.integration_key.endswith(".eu"):
+        if not s.base_url and s.region == "us" and s.integration_key.endswith(".eu"):
             return HOSTS["eu"]
-        return HOSTS[s.region]
+        return super().base_url
 
     def _auth(self, headers: dict) -> None:
         headers["x-pendo-integration-key"] = self.settings.integration_key

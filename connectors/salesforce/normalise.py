@@ -12,6 +12,7 @@ from decimal import Decimal
 from connectors.common import (
     Skip,
     Unmapped,
+    crm_account,
     day,
     iso,
     normalise_domain,
@@ -59,23 +60,10 @@ def account(rec: dict, account_id: str, owner: str | None, cfg: t.Any) -> dict:
     name = (rec.get("Name") or "").strip() or (domains[0] if domains else "")
     if not name:
         raise Skip("account has no name")
-    out: dict[str, t.Any] = {"type": "account", "id": account_id, "name": name[:500],
-                             "domains": domains, "crm": crm(rec)}
-    if owner:
-        out["owner"] = owner
-    if cfg.seats_field:
-        seats = number(rec.get(cfg.seats_field))
-        if seats is not None and seats >= 0:
-            out["seats"] = int(seats)
-    for field, key in ((cfg.renewal_date_field, "renewal_date"),
-                       (cfg.onboarding_start_field, "onboarding_start")):
-        if field and day(rec.get(field)):
-            out[key] = day(rec.get(field))
-    if cfg.segment_field and rec.get(cfg.segment_field):
-        out["segment"] = str(rec[cfg.segment_field])[:100]
-    if cfg.arr_field and number(rec.get(cfg.arr_field)) is not None:
-        out["crm_arr"] = str(number(rec.get(cfg.arr_field)))
-    return out
+    return crm_account(account_id, name, domains, crm(rec), owner, rec, {
+        "seats": cfg.seats_field, "renewal_date": cfg.renewal_date_field,
+        "onboarding_start": cfg.onboarding_start_field, "segment": cfg.segment_field,
+        "arr": cfg.arr_field})
 
 
 def contact(rec: dict, account_id: str) -> dict:

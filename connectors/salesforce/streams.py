@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from connectors.base import Page, Stream
-from connectors.common import ModifiedCursor
+from connectors.common import ModifiedCursor, deal_kind
 from connectors.salesforce import normalise as n
 
 SOQL_TIME = "%Y-%m-%dT%H:%M:%SZ"
@@ -145,14 +145,8 @@ class OpportunitiesStream(SoqlStream):
 
     def normalise(self, row: dict, sfid: str) -> dict:
         account_id = self.account_of(row)
-        opp_type = (row.get("Type") or "").strip()
-        if opp_type:
-            kind = self.connector.workspace.deal_kind("salesforce", opp_type)
-            if kind is None:
-                raise n.Skip(f"opportunity Type {opp_type!r} is not mapped to a kind (add it "
-                             "under [deal_kinds.salesforce] in the settings file)")
-        else:
-            kind = self.connector.settings.default_deal_kind
+        kind = deal_kind(self.connector.workspace, "salesforce", row.get("Type"),
+                         self.connector.settings.default_deal_kind, "opportunity Type")
         return n.opportunity(row, account_id, kind)
 
     def deletion(self, row: dict, sfid: str) -> tuple[str, str]:
