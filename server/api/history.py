@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import jsonify, request
 
 from server import models as m
-from server.api import bp, date_param, state
+from server.api.common import bp, date_param, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.rows.read import HISTORY_METRICS, history
