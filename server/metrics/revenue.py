@@ -116,13 +116,12 @@ class Movement(Output):
     cross_sell: Decimal = ZERO
 
 
-def _split_expansion(expansion: Decimal, changes: list[ArrChange]) -> tuple[Decimal, Decimal]:
-    """Split net expansion into (upsell, cross_sell) in proportion to the period's ARR increases."""
+def _split_expansion(expansion: Decimal, cross: Decimal, total: Decimal
+                     ) -> tuple[Decimal, Decimal]:
+    """Split net expansion into (upsell, cross_sell) in proportion to the period's ARR increases
+    (total: all increases, cross: those of cross-sell expansions)."""
     if expansion <= 0:
         return ZERO, ZERO
-    cross = sum((c.delta for c in changes if c.delta > 0 and c.expansion_type == "cross_sell"),
-                ZERO)
-    total = sum((c.delta for c in changes if c.delta > 0), ZERO)
     if cross <= 0 or total <= 0:
         return expansion, ZERO
     cross_part = expansion if cross == total else expansion * cross / total
@@ -140,8 +139,17 @@ def movement_of(timeline: Iterable[ArrChange], t0: date, t1: date) -> Movement:
     start_day = t0 - timedelta(days=1)
     s = next((c.after for c in reversed(changes) if c.date <= start_day), ZERO)
     e = changes[-1].after if changes else ZERO
+    ups = [c for c in changes if c.date >= t0 and c.delta > 0]
+    return movement_from(t0, t1, s, e, sum((c.delta for c in ups), ZERO),
+                         sum((c.delta for c in ups if c.expansion_type == "cross_sell"), ZERO))
+
+
+def movement_from(t0: date, t1: date, s: Decimal, e: Decimal, increases: Decimal = ZERO,
+                  cross_increases: Decimal = ZERO) -> Movement:
+    """Movements from S = ARR(t0 - 1 day), E = ARR(t1) and the sums of the ARR increases inside
+    the period (all, and those of cross-sell expansions)."""
     expansion = max(ZERO, e - s) if s > 0 else ZERO
-    upsell, cross_sell = _split_expansion(expansion, [c for c in changes if c.date >= t0])
+    upsell, cross_sell = _split_expansion(expansion, cross_increases, increases)
     return Movement(
         start=t0, end=t1, start_arr=s, end_arr=e,
         expansion=expansion,

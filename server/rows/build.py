@@ -131,3 +131,15 @@ def timeline_rows(account_id: str, changes) -> list[dict]:
              "deal_id": c.deal_id, "before": money(c.before), "after": money(c.after),
              "expansion_type": c.expansion_type, "status": c.status}
             for i, c in enumerate(changes)]
+
+
+def child_rows(row: dict, owner: str | None) -> tuple[list[dict], list[dict]]:
+    """The account_signals and ticket_hours rows of one current row."""
+    acc = row["account_id"]
+    signals = [{"account_id": acc, "code": s["code"], "severity": s["severity"], "owner": owner}
+               for s in row["signals"]]
+    hours = [{"account_id": acc, "kind": kind, "seq": i, "hours": h, "owner": owner}
+             for kind, values in (("response", row["first_response_hours"]),
+                                  ("resolution", row["resolution_hours"]))
+             for i, h in enumerate(values)]
+    return signals, hours

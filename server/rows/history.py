@@ -13,27 +13,20 @@ from server import metrics as mx
 from server import models as m
 from server.rows import build
 from server.rows.bulk import UsageSeries, with_usage
-from server.rows.models import (
-    AccountDay,
-    AccountMetrics,
-    ArrChangeRow,
-    MetricsDirty,
-    MetricsJob,
-    MetricsStale,
-)
-from server.rows.refresh import _upsert, refresh, today
+from server.rows.models import AccountDay, MetricsJob, MetricsStale
+from server.rows.refresh import _upsert, refresh, today, write_current
 
 log = logging.getLogger(__name__)
 CHUNK = 250
 
 
 def evaluate_days(session: Session, settings, ids: list[str], first: date, last: date,
-                  write_current: bool = False) -> int:
+                  with_current: bool = False) -> int:
     """Rebuild the history rows of accounts for every day of [first, last] in one pass.
 
     Each account's records are loaded once; usage windows slide day by day. The health of
     30 days before comes from this run, or from the stored row of that day. With
-    write_current (last = today) the current rows are written from the same evaluation.
+    with_current (last = today) the current rows are written from the same evaluation.
     """
     from server.services.account360 import evaluate, since_from_history
     from server.services.facts import load_facts
@@ -72,16 +65,13 @@ def evaluate_days(session: Session, settings, ids: list[str], first: date, last:
                                      walk=lambda a=acc_id, d=day: since_from_history(session, a, d))
             codes = set(fired)
             days_out.append(build.day_row(acc_id, ev, day, version, runs))
-            if write_current and day == last:
+            if with_current and day == last:
                 current.append(build.current_row(accounts[acc_id], f, ev, day, version, runs, now))
                 timeline += build.timeline_rows(acc_id, mx.arr_changes(base.deals))
             runs = {c: d.isoformat() for c, d in runs.items()}
     _upsert(session, AccountDay, days_out, ["account_id", "day"])
     if current:
-        session.execute(delete(MetricsDirty).where(MetricsDirty.account_id.in_(ids)))
-        session.execute(delete(ArrChangeRow).where(ArrChangeRow.account_id.in_(ids)))
-        _upsert(session, ArrChangeRow, timeline, ["account_id", "seq"])
-        _upsert(session, AccountMetrics, current, ["account_id"])
+        write_current(session, ids, current, timeline, accounts)
     return len(days_out)
 
 
@@ -163,7 +153,7 @@ def backfill(store, settings, days: int, end: date | None = None,
         chunk = ids[i:i + CHUNK]
         with store.session() as s:
             state["rows"] += evaluate_days(s, settings, chunk, first, end,
-                                           write_current=end == today())
+                                           with_current=end == today())
             state["after"] = chunk[-1]
             _save(s, state)
         done += len(chunk)

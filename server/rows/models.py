@@ -158,3 +158,32 @@ class MetricsJob(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountSignal(Base):
+    """One firing signal of an account's current row (indexed: who has signal X, counts)."""
+
+    __tablename__ = "account_signals"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    owner: Mapped[str | None] = mapped_column(String(320))
+
+
+Index("ix_account_signals_code_owner", AccountSignal.code, AccountSignal.owner)
+
+
+class TicketHours(Base):
+    """Hours to first response / to resolution of an account's last-90-day tickets, so team
+    medians pool tickets with indexed SQL (kind: "response" or "resolution")."""
+
+    __tablename__ = "ticket_hours"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hours: Mapped[float] = mapped_column(Float)
+    owner: Mapped[str | None] = mapped_column(String(320))
+
+
+Index("ix_ticket_hours_kind_hours", TicketHours.kind, TicketHours.hours)
+Index("ix_ticket_hours_kind_owner_hours", TicketHours.kind, TicketHours.owner, TicketHours.hours)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
@@ -25,9 +25,11 @@ from server.rows import build
 from server.rows.models import (
     AccountDay,
     AccountMetrics,
+    AccountSignal,
     ArrChangeRow,
     MetricsDirty,
     MetricsStale,
+    TicketHours,
 )
 
 log = logging.getLogger(__name__)
@@ -149,13 +151,27 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
             rows.append(build.current_row(accounts[acc_id], f, ev, as_of, version, runs, now))
             days.append(build.day_row(acc_id, ev, as_of, version, runs))
             timeline += build.timeline_rows(acc_id, mx.arr_changes(f.deals))
-        session.execute(delete(ArrChangeRow).where(ArrChangeRow.account_id.in_(chunk)))
-        _upsert(session, ArrChangeRow, timeline, ["account_id", "seq"])
-        _upsert(session, AccountMetrics, rows, ["account_id"])
+        write_current(session, chunk, rows, timeline, accounts)
         _upsert(session, AccountDay, days, ["account_id", "day"])
-        session.execute(delete(MetricsDirty).where(MetricsDirty.account_id.in_(chunk)))
         done += len(rows)
     return done
+
+
+def write_current(session: Session, ids: list[str], rows: list[dict], timeline: list[dict],
+                  accounts: dict) -> None:
+    """Replace the current rows of accounts, with their ARR timeline, signals and hours."""
+    signals, hours = [], []
+    for row in rows:
+        sig, hrs = build.child_rows(row, accounts[row["account_id"]].owner)
+        signals += sig
+        hours += hrs
+    # replaced, not upserted: one delete per table and plain multi-row inserts
+    for model in (ArrChangeRow, AccountSignal, TicketHours, AccountMetrics, MetricsDirty):
+        session.execute(delete(model).where(model.account_id.in_(ids)))
+    for model, batch in ((ArrChangeRow, timeline), (AccountSignal, signals),
+                         (TicketHours, hours), (AccountMetrics, rows)):
+        if batch:
+            session.execute(insert(model.__table__), batch)
 
 
 def pending(session: Session, settings, as_of: date) -> list[str]:

@@ -68,10 +68,30 @@ def _weighted_survey(scores) -> dict:
     return {"mean": mean, "responses": total}
 
 
-def figures(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> dict:
-    """Every section 8 figure for one group of accounts (inputs and period movement each)."""
+@dataclass(frozen=True)
+class Totals:
+    """The folded inputs of one group of accounts, from which every figure is rendered."""
+
+    accounts: int
+    loaded_arr: object
+    retention: mx.Retention
+    expansion_by_quarter: list
+    ttfv: dict
+    onboarding: dict
+    ces: dict
+    touchpoints_90d: int
+    advocacy_365d: int
+    nps: mx.Nps
+    response: tuple  # (median hours, tickets)
+    resolution: tuple
+    bands: dict
+    warnings: dict
+    by_severity: dict
+
+
+def totals(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> Totals:
+    """Fold the per-account inputs (and period movements) of a group."""
     items = [x for x, _ in group]
-    ret = mx.retention([mv for _, mv in group])
     responses = [h for x in items for h in x.response_hours]
     resolutions = [h for x in items for h in x.resolution_hours]
     warnings: dict[str, int] = defaultdict(int)
@@ -80,11 +100,29 @@ def figures(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> 
         for code, severity in x.signals:
             warnings[code] += 1
             by_sev[severity] += 1
-    ttfv = mx.team_time_to_first_value([v for x in items for v in x.ttfv])
-    nps = mx.team_nps(x.nps for x in items)
+    return Totals(
+        accounts=len(items), loaded_arr=mx.loaded_arr(x.arr for x in items),
+        retention=mx.retention([mv for _, mv in group]),
+        expansion_by_quarter=mx.quarterly_expansion(
+            (c for x in items for c in x.changes), start, end),
+        ttfv=mx.team_time_to_first_value([v for x in items for v in x.ttfv]),
+        onboarding=_weighted_survey([x.onboarding for x in items]),
+        ces=_weighted_survey([x.ces for x in items]),
+        touchpoints_90d=sum(x.touchpoints_90d for x in items),
+        advocacy_365d=sum(x.advocacy_365d for x in items),
+        nps=mx.team_nps(x.nps for x in items),
+        response=(mx.median(responses), len(responses)),
+        resolution=(mx.median(resolutions), len(resolutions)),
+        bands=mx.band_counts(x.band for x in items), warnings=dict(warnings),
+        by_severity=dict(by_sev))
+
+
+def render(t: Totals) -> dict:
+    """Every section 8 figure of one group, labelled leading or lagging, with its inputs."""
+    ret, ttfv, nps = t.retention, t.ttfv, t.nps
     return {
-        "accounts": len(items),
-        "loaded_arr": _fig(mx.loaded_arr(x.arr for x in items), LAGGING),
+        "accounts": t.accounts,
+        "loaded_arr": _fig(t.loaded_arr, LAGGING),
         "nrr": _fig(ret.nrr, LAGGING, start_arr=ret.start_arr, end_arr=ret.end_arr,
                     expansion=ret.expansion, contraction=ret.contraction, churn=ret.churn,
                     cohort_size=ret.cohort_size),
@@ -95,31 +133,29 @@ def figures(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> 
         "revenue_churn_rate": _fig(ret.revenue_churn_rate, LAGGING, churn=ret.churn,
                                    start_arr=ret.start_arr),
         "arr_growth_existing": _fig(ret.growth["total"], LAGGING, **ret.growth),
-        "expansion_by_quarter": _fig(
-            mx.quarterly_expansion((c for x in items for c in x.changes), start, end), LAGGING),
+        "expansion_by_quarter": _fig(t.expansion_by_quarter, LAGGING),
         "time_to_first_value": _fig(ttfv["mean_days"], LEADING, reached=ttfv["reached"],
                                     not_reached=ttfv["not_reached"]),
-        "onboarding_rating": _fig(**_survey_fig([x.onboarding for x in items])),
-        "ces": _fig(**_survey_fig([x.ces for x in items])),
-        "engagement_activity": _fig(sum(x.touchpoints_90d for x in items), LEADING,
-                                    window_days=90),
-        "advocacy_activity": _fig(sum(x.advocacy_365d for x in items), LEADING,
-                                  window_days=365),
+        "onboarding_rating": _fig(t.onboarding["mean"], LEADING,
+                                  responses=t.onboarding["responses"]),
+        "ces": _fig(t.ces["mean"], LEADING, responses=t.ces["responses"]),
+        "engagement_activity": _fig(t.touchpoints_90d, LEADING, window_days=90),
+        "advocacy_activity": _fig(t.advocacy_365d, LEADING, window_days=365),
         "nps": _fig(nps.score, LEADING,
                     **{k: v for k, v in nps.to_dict().items() if k != "score"}),
-        "first_response_hours_median": _fig(mx.median(responses), LEADING,
-                                            tickets=len(responses), window_days=90),
-        "resolution_hours_median": _fig(mx.median(resolutions), LEADING,
-                                        tickets=len(resolutions), window_days=90),
-        "accounts_by_band": _fig(mx.band_counts(x.band for x in items), LEADING),
-        "open_warnings": _fig(sum(warnings.values()), LEADING, by_code=dict(warnings),
-                              by_severity=dict(by_sev)),
+        "first_response_hours_median": _fig(t.response[0], LEADING, tickets=t.response[1],
+                                            window_days=90),
+        "resolution_hours_median": _fig(t.resolution[0], LEADING, tickets=t.resolution[1],
+                                        window_days=90),
+        "accounts_by_band": _fig(t.bands, LEADING),
+        "open_warnings": _fig(sum(t.warnings.values()), LEADING, by_code=t.warnings,
+                              by_severity=t.by_severity),
     }
 
 
-def _survey_fig(scores) -> dict:
-    pooled = _weighted_survey(scores)
-    return {"value": pooled["mean"], "kind": LEADING, "responses": pooled["responses"]}
+def figures(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> dict:
+    """Every section 8 figure for one group of accounts (inputs and period movement each)."""
+    return render(totals(group, start, end))
 
 
 def from_records(session: Session, settings, as_of: date, owner: str | None,
@@ -137,21 +173,20 @@ def portfolio(session: Session, settings, start: date, end: date, as_of: date,
               owner: str | None, segment: str | None = None, phase: str | None = None,
               rows: bool = False) -> dict:
     """Team figures and one block per CSM for the period [start, end]."""
+    head = {"period": {"start": start, "end": end}, "as_of": as_of, "owner": owner,
+            "currency": settings.currency}
     if rows:
-        from server.rows.read import portfolio_inputs
+        from server.rows.team import team_totals
 
-        items = portfolio_inputs(session, owner, segment, phase)
-    else:
-        items = from_records(session, settings, as_of, owner, segment, phase)
+        team, by_owner = team_totals(session, start, end, owner, segment, phase)
+        return {**head, "team": render(team),
+                "by_csm": [{"owner": o, **render(t)} for o, t in sorted(by_owner.items())]}
+    items = from_records(session, settings, as_of, owner, segment, phase)
     ids = sorted(items)
     pairs = [(items[i], mx.movement_of(items[i].changes, start, end)) for i in ids]
-    by_owner: dict[str, list] = defaultdict(list)
+    groups: dict[str, list] = defaultdict(list)
     for pair in pairs:
-        by_owner[pair[0].owner or "(unassigned)"].append(pair)
-    return {
-        "period": {"start": start, "end": end}, "as_of": as_of, "owner": owner,
-        "currency": settings.currency,
-        "team": figures(pairs, start, end),
-        "by_csm": [{"owner": o, **figures(group, start, end)}
-                   for o, group in sorted(by_owner.items())],
-    }
+        groups[pair[0].owner or "(unassigned)"].append(pair)
+    return {**head, "team": figures(pairs, start, end),
+            "by_csm": [{"owner": o, **figures(group, start, end)}
+                       for o, group in sorted(groups.items())]}

@@ -17,12 +17,34 @@ def _plain(value):
     return json.loads(json.dumps(value, default=JSONProvider.default))
 
 
+def _children(session, model, cols) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for r in session.scalars(select(model)):
+        out.setdefault(r.account_id, []).append(_plain([getattr(r, c) for c in cols]))
+    return {k: sorted(v, key=str) for k, v in out.items()}
+
+
+SIGNAL_COLS = ("code", "severity", "owner")
+HOURS_COLS = ("kind", "seq", "hours", "owner")
+TIMELINE_COLS = ("seq", "date", "kind", "deal_id", "before", "after", "expansion_type",
+                 "status")
+
+
 def stored_rows(session) -> dict[str, dict]:
+    """Every account's stored current row with its signals, ticket hours and ARR timeline."""
+    from server.rows.models import AccountSignal, ArrChangeRow, TicketHours
+
+    sig = _children(session, AccountSignal, SIGNAL_COLS)
+    hrs = _children(session, TicketHours, HOURS_COLS)
+    tl = _children(session, ArrChangeRow, TIMELINE_COLS)
     out = {}
     for r in session.scalars(select(AccountMetrics)):
-        out[r.account_id] = _plain({c.name: getattr(r, c.name)
-                                    for c in AccountMetrics.__table__.columns
-                                    if c.name not in VOLATILE})
+        out[r.account_id] = {**_plain({c.name: getattr(r, c.name)
+                                       for c in AccountMetrics.__table__.columns
+                                       if c.name not in VOLATILE}),
+                             "_signals": sig.get(r.account_id, []),
+                             "_hours": hrs.get(r.account_id, []),
+                             "_timeline": tl.get(r.account_id, [])}
     return out
 
 
@@ -37,6 +59,7 @@ def stored_days(session, first: date | None = None) -> dict[tuple, dict]:
 
 def fresh_rows(session, settings, as_of: date) -> dict[str, dict]:
     """Every account's current row computed now from the records, without writing it."""
+    from server import metrics as mx
     from server.rows import build
     from server.services.account360 import evaluate_many, since_from_history
     from server.services.facts import load_facts
@@ -50,7 +73,13 @@ def fresh_rows(session, settings, as_of: date) -> dict[str, dict]:
         runs = {s.code: runs.get(s.code, as_of) for s in ev.signals}
         row = build.current_row(accounts[i], facts[i], ev, as_of, version, runs, None)
         row.pop("computed_at")
-        out[i] = _plain(row)
+        sig, hrs = build.child_rows(row, accounts[i].owner)
+        tl = build.timeline_rows(i, mx.arr_changes(facts[i].deals))
+        out[i] = {**_plain(row),
+                  "_signals": sorted((_plain([x[c] for c in SIGNAL_COLS]) for x in sig), key=str),
+                  "_hours": sorted((_plain([x[c] for c in HOURS_COLS]) for x in hrs), key=str),
+                  "_timeline": sorted((_plain([x[c] for c in TIMELINE_COLS]) for x in tl),
+                                      key=str)}
     return out
 
 

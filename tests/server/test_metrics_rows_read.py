@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from server.rows.refresh import today
-from tests.server.rows_helpers import stored_days
+from tests.server.rows_helpers import fresh_rows, stored_days, stored_rows
 
 T = today()
 
@@ -127,6 +127,8 @@ def test_backfill_equals_single_day_evaluations_and_resumes(app, demo, monkeypat
     for key in single:
         assert bulk[key] == single[key], key
     assert any(v["signals"] for v in bulk.values())
+    with demo.store.sessions() as s:            # the backfill wrote today's current rows too
+        assert stored_rows(s) == fresh_rows(s, demo.settings, T)
 
 
 def test_history_series_endpoint(app, client, auth, load):

@@ -1,0 +1,165 @@
+"""Team and per-CSM totals from the account-metrics rows with grouped, indexed SQL.
+
+Sums, counts and pooled means are SQL aggregates grouped by owner; ticket medians are read
+at their offset on the (kind, owner, hours) index; retention folds one (S, E) pair per
+cohort account, read from the stored ARR timeline for any period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from server import metrics as mx
+from server import models as m
+from server.rows.build import money
+from server.rows.models import AccountMetrics, AccountSignal, ArrChangeRow, TicketHours
+
+am, a, ch, th, sig = AccountMetrics, m.Account, ArrChangeRow, TicketHours, AccountSignal
+UNASSIGNED = "(unassigned)"
+ZERO = Decimal("0")
+
+
+def _scope(stmt, owner, segment, phase, account_col):
+    if not (owner or segment or phase):
+        return stmt
+    stmt = stmt.join(am, am.account_id == account_col) if account_col is not am.account_id \
+        else stmt
+    if owner:
+        stmt = stmt.where(am.owner_key == owner.strip().lower())
+    if segment:
+        stmt = stmt.where(func.lower(am.segment) == segment.strip().lower())
+    if phase:
+        stmt = stmt.where(am.phase == phase)
+    return stmt
+
+
+def _key(owner: str | None) -> str:
+    return owner or UNASSIGNED
+
+
+def _arr_on(day: date):
+    return func.coalesce(
+        select(ch.after).where(ch.account_id == am.account_id, ch.date <= day)
+        .order_by(ch.seq.desc()).limit(1).scalar_subquery(), 0)
+
+
+def _increases(start: date, end: date, cross: bool):
+    cond = [ch.account_id == am.account_id, ch.date.between(start, end), ch.after > ch.before]
+    if cross:
+        cond.append(ch.expansion_type == "cross_sell")
+    return func.coalesce(select(func.sum(ch.after - ch.before)).where(*cond)
+                         .scalar_subquery(), 0)
+
+
+def _median(session: Session, base, n: int):
+    if not n:
+        return None
+    vals = list(session.scalars(base.order_by(th.hours).offset((n - 1) // 2)
+                                .limit(1 if n % 2 else 2)))
+    return vals[0] if n % 2 else (vals[0] + vals[1]) / 2
+
+
+def _medians(session: Session, kind: str, owner, segment, phase) -> tuple[tuple, dict]:
+    base = _scope(select(th.hours).where(th.kind == kind), owner, segment, phase, th.account_id)
+    counts = dict(session.execute(_scope(
+        select(th.owner, func.count()).where(th.kind == kind).group_by(th.owner),
+        owner, segment, phase, th.account_id)).all())
+    total = sum(counts.values())
+    team = (_median(session, base, total), total)
+    per = {}
+    for o, n in counts.items():
+        cond = th.owner.is_(None) if o is None else th.owner == o
+        per[_key(o)] = (_median(session, base.where(cond), n), n)
+    return team, per
+
+
+def team_totals(session: Session, start: date, end: date, owner: str | None,
+                segment: str | None, phase: str | None):
+    """(team Totals, {owner: Totals}) of the accounts in scope for the period [start, end]."""
+    from server.services.portfolio import Totals
+
+    def scoped(stmt):
+        return _scope(stmt.select_from(am).join(a, a.id == am.account_id), owner, segment, phase,
+                      am.account_id)
+
+    reached = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.isnot(None))
+    waiting = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.is_(None))
+    has_onb, has_ces = am.onboarding_mean.isnot(None), am.ces_mean.isnot(None)
+    agg = session.execute(scoped(select(
+        a.owner, func.count(), func.sum(am.arr), func.sum(am.touchpoints_90d),
+        func.sum(am.advocacy_365d), func.sum(am.nps_promoters), func.sum(am.nps_passives),
+        func.sum(am.nps_detractors),
+        func.sum(case((has_onb, am.onboarding_mean * am.onboarding_responses))),
+        func.sum(case((has_onb, am.onboarding_responses), else_=0)),
+        func.sum(case((has_ces, am.ces_mean * am.ces_responses))),
+        func.sum(case((has_ces, am.ces_responses), else_=0)),
+        func.sum(case((reached, am.time_to_first_value_days))),
+        func.count(case((reached, 1))), func.count(case((waiting, 1))),
+    )).group_by(a.owner)).all()
+    groups = {_key(r[0]): list(r[1:]) for r in agg}
+    bands: dict[str, dict] = defaultdict(lambda: mx.band_counts(()))
+    for o, band, n in session.execute(scoped(select(a.owner, am.band, func.count()))
+                                      .group_by(a.owner, am.band)):
+        bands[_key(o)][band] = n
+    warn: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    sev: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for o, code, severity, n in session.execute(_scope(
+            select(sig.owner, sig.code, sig.severity, func.count())
+            .group_by(sig.owner, sig.code, sig.severity), owner, segment, phase, sig.account_id)):
+        warn[_key(o)][code] += n
+        sev[_key(o)][severity] += n
+    s_arr, e_arr = _arr_on(start - timedelta(days=1)), _arr_on(end)
+    cohort = scoped(select(a.owner, s_arr.label("s"), e_arr.label("e"),
+                           _increases(start, end, False), _increases(start, end, True))).subquery()
+    moves: dict[str, list] = defaultdict(list)
+    for o, s, e, inc, cross in session.execute(select(cohort).where(cohort.c.s > 0)):
+        moves[_key(o)].append(mx.movement_from(start, end, money(Decimal(s)), money(Decimal(e)),
+                                               money(Decimal(inc)), money(Decimal(cross))))
+    exp: dict[str, list] = defaultdict(list)
+    for o, day, etype, before, after in session.execute(scoped(
+            select(a.owner, ch.date, ch.expansion_type, ch.before, ch.after))
+            .join(ch, ch.account_id == am.account_id)
+            .where(ch.date.between(start, end), ch.before > 0, ch.after > ch.before)):
+        exp[_key(o)].append(mx.ArrChange(date=day, kind="expansion", deal_id="", before=before,
+                                         after=after, expansion_type=etype))
+    resp_team, resp = _medians(session, "response", owner, segment, phase)
+    res_team, res = _medians(session, "resolution", owner, segment, phase)
+
+    def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: list,
+             rp: tuple, rs: tuple) -> Totals:
+        n, arr, tps, adv, p, pa, d, onb_s, onb_n, ces_s, ces_n, ttfv_s, ttfv_n, ttfv_w = v
+        return Totals(
+            accounts=n, loaded_arr=money(Decimal(arr or 0)), retention=mx.retention(mv),
+            expansion_by_quarter=mx.quarterly_expansion(ex, start, end),
+            ttfv={"mean_days": ttfv_s / ttfv_n if ttfv_n else None, "reached": ttfv_n,
+                  "not_reached": ttfv_w},
+            onboarding={"mean": onb_s / onb_n if onb_n else None, "responses": onb_n},
+            ces={"mean": ces_s / ces_n if ces_n else None, "responses": ces_n},
+            touchpoints_90d=tps or 0, advocacy_365d=adv or 0,
+            nps=mx.team_nps([mx.Nps(score=None, promoters=p or 0, passives=pa or 0,
+                                    detractors=d or 0, responses=0)]),
+            response=rp, resolution=rs, bands=dict(band), warnings=dict(w),
+            by_severity=dict(sv))
+
+    per = {o: make(o, v, bands[o], warn[o], sev[o], moves[o], exp[o],
+                   resp.get(o, (None, 0)), res.get(o, (None, 0))) for o, v in groups.items()}
+    total = [sum((v[i] or 0) for v in groups.values()) for i in range(14)]
+    team_band = mx.band_counts(())
+    for b in bands.values():
+        for k, n in b.items():
+            team_band[k] += n
+    team_warn, team_sev = defaultdict(int), defaultdict(int)
+    for o in warn:
+        for k, n in warn[o].items():
+            team_warn[k] += n
+        for k, n in sev[o].items():
+            team_sev[k] += n
+    team = make(None, total, team_band, team_warn, team_sev,
+                [x for v in moves.values() for x in v], [x for v in exp.values() for x in v],
+                resp_team, res_team)
+    return team, per
