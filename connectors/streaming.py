@@ -208,6 +208,35 @@ def windows(start: date, end: date, size: int) -> Iterator[tuple[date, date]]:
         d = hi + timedelta(days=1)
 
 
+class DayWindows:
+    """The bookmark of a day-window export (Mixpanel, Pendo): ``{"through": "YYYY-MM-DD"}``.
+
+    The first run starts at `start`; a later one the day after `through`, less
+    `lookback_days` (never before `start`). `state` is the bookmark to save with a page
+    read inside a window; `finish(hi)` moves it past a finished window (never beyond
+    yesterday, never backwards) and returns it.
+    """
+
+    def __init__(self, state: dict | None, start: date, today: date, size: int,
+                 lookback_days: int) -> None:
+        raw = state.get("through") if state else None
+        self.through = date.fromisoformat(raw) if raw else None
+        if self.through is not None:
+            start = max(start, self.through + timedelta(days=1 - lookback_days))
+        self.start, self.today, self.size = start, today, size
+        self.state = dict(state) if state else None
+
+    def __iter__(self) -> Iterator[tuple[date, date]]:
+        return windows(self.start, self.today, self.size)
+
+    def finish(self, hi: date) -> dict:
+        final = min(hi, self.today - timedelta(days=1))
+        if self.through is None or final > self.through:
+            self.through = final
+        self.state = {"through": self.through.isoformat()}
+        return self.state
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from connectors.attribution import Attributor
-from connectors.streaming import CHUNK, EpochFormatter, PageBuffer, iter_lines, windows
+from connectors.streaming import CHUNK, DayWindows, EpochFormatter, PageBuffer, iter_lines
 
 HOSTS = {"us": "https://data.mixpanel.com", "eu": "https://data-eu.mixpanel.com",
          "in": "https://data-in.mixpanel.com"}
@@ -134,25 +134,18 @@ def export_window(http, params: dict, normaliser: EventNormaliser, buf: PageBuff
 def export_pages(http, settings, state: dict | None, attributor: Attributor, make_page,
                  today: date, page_size: int = 5000) -> Iterator:
     """Every page of a Mixpanel export run from `state` (``{"through": "YYYY-MM-DD"}``)."""
-    through = date.fromisoformat(state["through"]) if state and state.get("through") else None
-    start = settings.start_date
-    if through is not None:
-        start = max(start, through + timedelta(days=1 - settings.lookback_days))
     normaliser = EventNormaliser(attributor, settings.account_property,
                                  settings.email_property, settings.session_property,
                                  getattr(settings, "profile_keys", None),
                                  getattr(settings, "profile_emails", None))
     buf = PageBuffer(make_page, page_size)
-    current = dict(state) if state else None
-    for lo, hi in windows(start, today, settings.window_days):
+    bookmark = DayWindows(state, settings.start_date, today, settings.window_days,
+                          settings.lookback_days)
+    for lo, hi in bookmark:
         params = {"from_date": lo.isoformat(), "to_date": hi.isoformat(), "time_in_ms": "true"}
         if settings.project_id:
             params["project_id"] = settings.project_id
         if settings.events:
             params["event"] = json.dumps(settings.events)
-        yield from export_window(http, params, normaliser, buf, current)
-        final = min(hi, today - timedelta(days=1))
-        if through is None or final > through:
-            through = final
-        current = {"through": through.isoformat()}
-        yield buf.take(current)
+        yield from export_window(http, params, normaliser, buf, bookmark.state)
+        yield buf.take(bookmark.finish(hi))

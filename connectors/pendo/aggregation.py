@@ -23,11 +23,11 @@ extends that day's session.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from connectors.attribution import Attributor
 from connectors.common import dig
-from connectors.streaming import CHUNK, PageBuffer, iter_json_array, windows
+from connectors.streaming import CHUNK, DayWindows, PageBuffer, iter_json_array
 
 HOSTS = {"us": "https://app.pendo.io", "eu": "https://app.eu.pendo.io",
          "us1": "https://us1.app.pendo.io", "jpn": "https://app.jpn.pendo.io",
@@ -135,18 +135,15 @@ class RowNormaliser:
 def aggregation_pages(http, settings, state: dict | None, attributor: Attributor, make_page,
                       today: date, page_size: int = 5000) -> Iterator:
     """Every page of a Pendo events run from `state` (``{"through": "YYYY-MM-DD"}``)."""
-    through = date.fromisoformat(state["through"]) if state and state.get("through") else None
-    start = settings.start_date
-    if through is not None:
-        start = max(start, through + timedelta(days=1 - settings.lookback_days))
     account_map = None
     if settings.account_field and settings.account_field != "accountId":
         account_map = account_keys(http, settings.account_field)
     emails = visitor_emails(http) if settings.visitor_emails else None
     norm = RowNormaliser(attributor, settings.activity_event, account_map, emails)
     buf = PageBuffer(make_page, page_size)
-    current = dict(state) if state else None
-    for lo, hi in windows(start, today, settings.window_days):
+    bookmark = DayWindows(state, settings.start_date, today, settings.window_days,
+                          settings.lookback_days)
+    for lo, hi in bookmark:
         days = (hi - lo).days + 1
         sources: list[tuple[dict, str | None, str]] = [({"events": None}, None, "events")]
         sources += [({"featureEvents": {"featureId": fid}}, name, f"feature {fid}")
@@ -159,9 +156,5 @@ def aggregation_pages(http, settings, state: dict | None, attributor: Attributor
             for row in post_rows(http, payload):
                 norm.records(row, name, buf, label)
                 if buf.full():
-                    yield buf.take(current)
-        final = min(hi, today - timedelta(days=1))
-        if through is None or final > through:
-            through = final
-        current = {"through": through.isoformat()}
-        yield buf.take(current)
+                    yield buf.take(bookmark.state)
+        yield buf.take(bookmark.finish(hi))

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures_usage import payloads as P  # noqa: E402
 
 from connectors.attribution import NO_KEY, AccountIndex, Attributor  # noqa: E402
-from connectors.mixpanel.export import EventNormaliser, windows  # noqa: E402
-from connectors.streaming import PageBuffer, iter_json_array, iter_lines  # noqa: E402
+from connectors.mixpanel.export import EventNormaliser  # noqa: E402
+from connectors.streaming import PageBuffer, iter_json_array, iter_lines, windows  # noqa: E402
 
 
 def make_page(records, state, skipped, unmapped, deletions):

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.errors import ResponseError
 from connectors.pagination import CursorPaginator, NextUrlPaginator, Paginator, paginate
-from connectors.streaming import windows
+from connectors.streaming import DayWindows, windows
 
 
 def test_cursor_paginator_follows_hubspot_after_until_paging_is_absent():
@@ -83,3 +83,16 @@ def test_day_windows_cover_the_range_exactly_once():
         (date(2025, 1, 1), date(2025, 1, 3)), (date(2025, 1, 4), date(2025, 1, 6)),
         (date(2025, 1, 7), date(2025, 1, 8))]
     assert list(windows(date(2025, 1, 4), date(2025, 1, 3), 1)) == []
+
+
+def test_day_windows_resume_after_the_bookmark_less_the_lookback_and_never_move_back():
+    first = DayWindows(None, date(2025, 1, 1), date(2025, 1, 10), 7, 2)
+    assert list(first) == [(date(2025, 1, 1), date(2025, 1, 7)),
+                           (date(2025, 1, 8), date(2025, 1, 10))]
+    assert first.state is None
+    assert first.finish(date(2025, 1, 7)) == {"through": "2025-01-07"}
+    assert first.finish(date(2025, 1, 10)) == {"through": "2025-01-09"}   # not past yesterday
+    later = DayWindows({"through": "2025-01-09"}, date(2025, 1, 1), date(2025, 1, 12), 7, 2)
+    assert list(later) == [(date(2025, 1, 8), date(2025, 1, 12))]
+    assert later.state == {"through": "2025-01-09"}
+    assert later.finish(date(2025, 1, 8)) == {"through": "2025-01-09"}    # never backwards
