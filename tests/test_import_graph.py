@@ -9,6 +9,8 @@ module of the project, else at `pkg`.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,6 +130,20 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 # -- the project ---------------------------------------------------------------------
 def test_connectors_import_nothing_of_the_server():
     assert layer_violations(import_graph()) == []
+
+
+def test_every_connector_module_imports_with_the_server_unavailable():
+    code = ("import importlib, pkgutil, sys\n"
+            "sys.modules['server'] = None  # any import of server now fails\n"
+            "import connectors\n"
+            "names = [m.name for m in pkgutil.walk_packages(connectors.__path__, 'connectors.')]\n"
+            "for name in names:\n"
+            "    importlib.import_module(name)\n"
+            "print(len(names))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == len([n for n in modules(ROOT, ("connectors",)) if "." in n])
 
 
 def test_the_graph_sees_module_and_function_level_imports():
