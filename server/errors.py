@@ -39,6 +39,10 @@ def init_app(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         return envelope(exc.code or 500, code, exc.description or exc.name)
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):
+        return envelope(400, "invalid_body", "The request is nested too deeply to be read.")
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")

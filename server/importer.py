@@ -1,4 +1,10 @@
-"""Streaming JSON Lines import: constant memory, per-line errors, batch commits."""
+"""Streaming JSON Lines import: constant memory, per-line errors, batch commits.
+
+The contract: every bad line is reported with its number and reason and every good line
+is loaded, whatever the error. Validation rejects what it can; when a batch still fails
+to be written, it is rolled back and written again in halves inside savepoints until
+only the lines the database refuses are left out.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from server.db import Store
 from server.ingest import Loader
@@ -40,6 +49,94 @@ class ImportReport:
                 "errors_truncated": self.rejected > len(self.errors)}
 
 
+def _parse(raw: bytes | str) -> tuple[object, str | None]:
+    """The decoded line, or the reason it is not a JSON value."""
+    try:
+        return json.loads(raw), None
+    except RecursionError:
+        return None, "not valid JSON: nested too deeply"
+    except ValueError as exc:   # includes UnicodeDecodeError
+        return None, f"not valid JSON: {exc}"
+
+
+def _add(loader: Loader, rec: object) -> str | None:
+    """Buffer one record; the reason it was rejected, or None."""
+    try:
+        loader.add(rec)
+        return None
+    except RecordError as exc:
+        reason = exc.reason
+    except (RecursionError, Exception) as exc:   # a validator's surprise still names the line
+        log.debug("record rejected by an unexpected error", exc_info=True)
+        reason = f"invalid record ({exc.__class__.__name__})"
+    return f"{_kind(rec)}: {reason}"
+
+
+def _kind(rec: object) -> str:
+    rtype = rec.get("type") if isinstance(rec, dict) else None
+    return rtype if isinstance(rtype, str) and rtype else "record"
+
+
+def _write_error(exc: Exception) -> str:
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = (str(orig).strip().splitlines() or [orig.__class__.__name__])[0]
+    return f"could not be stored: {first[:200]}"
+
+
+class _Batch:
+    """The lines buffered since the last commit, kept to write them again on failure."""
+
+    def __init__(self, session: Session, loader: Loader, report: ImportReport) -> None:
+        self.session, self.loader, self.report = session, loader, report
+        self.lines: list[tuple[int, object]] = []
+        self.point = loader.checkpoint()
+
+    def add(self, line_no: int, rec: object) -> None:
+        reason = _add(self.loader, rec)
+        if reason is None:
+            self.lines.append((line_no, rec))
+        else:
+            self.report.reject(line_no, reason)
+
+    def commit(self) -> None:
+        try:
+            self.loader.flush()
+            self.session.commit()
+        except Exception as exc:  # noqa: BLE001 - any write failure: find the lines behind it
+            self.session.rollback()
+            self.loader.rollback_to(self.point)
+            log.warning("a batch of %d lines failed to be written (%s); writing it in parts",
+                        len(self.lines), _write_error(exc))
+            self._replay(self.lines)
+            self.session.commit()
+        self.lines = []
+        self.point = self.loader.checkpoint()
+
+    def _replay(self, lines: list[tuple[int, object]]) -> None:
+        point = self.loader.checkpoint()
+        kept = []
+        savepoint = self.session.begin_nested()
+        try:
+            for line_no, rec in lines:
+                reason = _add(self.loader, rec)
+                if reason is None:
+                    kept.append((line_no, rec))
+                else:
+                    self.report.reject(line_no, reason)
+            self.loader.flush()
+            savepoint.commit()
+        except Exception as exc:  # noqa: BLE001
+            savepoint.rollback()
+            self.loader.rollback_to(point)
+            if len(kept) == 1:
+                line_no, rec = kept[0]
+                self.report.reject(line_no, f"{_kind(rec)}: {_write_error(exc)}")
+                return
+            half = len(kept) // 2
+            self._replay(kept[:half])
+            self._replay(kept[half:])
+
+
 def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "import",
                  batch_size: int = 20000, progress: Callable[[int], None] | None = None
                  ) -> ImportReport:
@@ -47,39 +144,29 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
     report = ImportReport()
     with store.sessions() as session:
         loader = Loader(session, source=source, batch_size=10**12)
-        line_no = 0
-        try:
-            for line_no, raw in enumerate(lines, start=1):
-                if progress is not None:
-                    progress(len(raw))
-                if len(raw) > MAX_LINE_BYTES:
-                    report.reject(line_no, f"line longer than {MAX_LINE_BYTES} bytes")
-                    continue
-                if not raw or raw.isspace():
-                    continue
-                try:
-                    rec = json.loads(raw)
-                except ValueError as exc:
-                    report.reject(line_no, f"not valid JSON: {exc}")
-                    continue
-                try:
-                    loader.add(rec)
-                except RecordError as exc:
-                    rtype = rec.get("type") if isinstance(rec, dict) else None
-                    report.reject(line_no, f"{rtype or 'record'}: {exc.reason}")
-                    continue
-                if loader.pending >= batch_size:
-                    loader.flush()
-                    session.commit()
-            loader.finish()
-            session.commit()
-        except Exception:
-            session.rollback()
-            log.exception("import failed at line %d; batches before it were committed", line_no)
-            raise
+        batch = _Batch(session, loader, report)
+        for line_no, raw in enumerate(lines, start=1):
+            if progress is not None:
+                progress(len(raw))
+            if len(raw) > MAX_LINE_BYTES:
+                report.reject(line_no, f"line longer than {MAX_LINE_BYTES} bytes")
+                continue
+            if not raw or raw.isspace():
+                continue
+            rec, reason = _parse(raw)
+            if reason is not None:
+                report.reject(line_no, reason)
+                continue
+            batch.add(line_no, rec)
+            if loader.pending >= batch_size:
+                batch.commit()
+        batch.commit()
+        loader.finish()
+        session.commit()
     refresh_dirty(store)  # the accounts of batches too large to refresh inline
     report.by_type = dict(loader.loaded)
     report.loaded = sum(v for k, v in loader.loaded.items() if not k.endswith("_deleted"))
     report.new_events = loader.new_events
     report.touched_accounts = loader.touched_accounts
+    report.errors.sort(key=lambda e: e["line"])
     return report

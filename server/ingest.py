@@ -61,6 +61,17 @@ class Loader:
         """Events stored by this loader that were not stored before."""
         return self._events.new_events
 
+    def checkpoint(self) -> tuple:
+        """Counters to return to when the writes since now are rolled back (rollback_to)."""
+        return (dict(self.loaded), self._events.new_events, set(self.touched_accounts))
+
+    def rollback_to(self, point: tuple) -> None:
+        """Forget buffered records and counts since `point` (the caller rolled back the writes)."""
+        loaded, self._events.new_events, touched = point
+        self.loaded, self.touched_accounts = defaultdict(int, loaded), set(touched)
+        self._rows, self._touched, self._known, self.pending = defaultdict(dict), set(), None, 0
+        self._events.events, self._events.first_days, self._gone = {}, {}, {}
+
     # -- validation -------------------------------------------------------
     def known_accounts(self) -> set[str]:
         if self._known is None:
@@ -98,14 +109,15 @@ class Loader:
         if crm is None:
             return
         items = crm if isinstance(crm, list) else [crm]
-        for item in items:
+        links = {}
+        for item in items:   # all checked before any is buffered: a bad record leaves nothing
             if not isinstance(item, dict):
                 raise RecordError("'crm' must be an object {system, id}", "crm")
             system = r.enum(item, "crm", "system")
             rid = r.text(item, "id", required=True, max_len=100)
-            self._rows["crm"][(system, rid)] = {
-                "system": system, "record_id": rid, "object_type": object_type,
-                "account_id": account_id}
+            links[(system, rid)] = {"system": system, "record_id": rid,
+                                    "object_type": object_type, "account_id": account_id}
+        self._rows["crm"].update(links)
 
     def _add_account(self, rec: dict) -> None:
         known = {"type", "id", "name", "domains", "owner", "seats", "renewal_date",
@@ -224,7 +236,7 @@ class Loader:
                      "comment": r.text(rec, "comment")})
 
     def _add_survey(self, rec: dict) -> None:
-        scale = r.number(rec, "scale", required=True, lo=1)
+        scale = r.number(rec, "scale", required=True, lo=1, hi=1_000_000)
         score = r.number(rec, "score", required=True, lo=0, hi=float(scale))
         self._dated(rec, "survey", {"kind", "score", "scale"},
                     ("account_id", "kind", "score", "scale", "date"),
@@ -250,7 +262,7 @@ class Loader:
             when = _fromiso(raw_time) if type(raw_time) is str and raw_time[4:5] == "-" else None
         except ValueError:
             when = None
-        if when is None or when.tzinfo is None:   # not the common shape: full checks
+        if when is None or when.tzinfo is None or not 1900 < when.year < 2999:  # full checks
             when = r.instant(rec, "time", required=True)
         session_id = rec.get("session_id")
         if session_id is not None and type(session_id) is not str:

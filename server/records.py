@@ -13,6 +13,14 @@ from connectors.common import normalise_domain
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+#: Dates and times outside these bounds are rejected: date arithmetic on them overflows.
+MIN_DAY, MAX_DAY = date(1900, 1, 1), date(2999, 12, 31)
+#: Numeric(18, 2) money and 32-bit integer columns.
+MAX_MONEY = Decimal("9999999999999999.99")
+MAX_INT = 2**31 - 1
+#: Extra fields are kept as JSON attributes up to this nesting depth.
+MAX_DEPTH = 32
+
 ENUMS = {
     "deal.kind": ("new", "expansion", "renewal", "contraction", "churn"),
     "deal.status": ("open", "won", "lost"),
@@ -53,6 +61,8 @@ def text(rec: dict, field: str, required: bool = False, max_len: int = 10_000) -
     value = str(value)
     if len(value) > max_len:
         raise RecordError(f"'{field}' is longer than {max_len} characters", field)
+    if "\x00" in value:
+        raise RecordError(f"'{field}' contains a NUL character", field)
     return value
 
 
@@ -75,9 +85,13 @@ def day(rec: dict, field: str, required: bool = False) -> date | None:
     if not isinstance(value, str) or not DATE_RE.match(value):
         raise RecordError(f"'{field}' must be a date YYYY-MM-DD; got {value!r}", field)
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise RecordError(f"'{field}' is not a valid date: {value!r}", field) from exc
+    if not MIN_DAY <= parsed <= MAX_DAY:
+        raise RecordError(f"'{field}' must be between {MIN_DAY} and {MAX_DAY}; got {value!r}",
+                          field)
+    return parsed
 
 
 def instant(rec: dict, field: str, required: bool = False) -> datetime | None:
@@ -98,7 +112,14 @@ def parse_instant(value: Any, field: str = "time") -> datetime:
         raise RecordError(f"'{field}' is not a valid ISO 8601 time: {value!r}", field) from exc
     if parsed.tzinfo is None:
         raise RecordError(f"'{field}' has no time zone (add Z or an offset): {value!r}", field)
-    return parsed.astimezone(timezone.utc)
+    try:
+        parsed = parsed.astimezone(timezone.utc)
+    except OverflowError:
+        parsed = None
+    if parsed is None or not MIN_DAY <= parsed.date() <= MAX_DAY:
+        raise RecordError(f"'{field}' must be between {MIN_DAY} and {MAX_DAY} (UTC); "
+                          f"got {value!r}", field)
+    return parsed
 
 
 def money(rec: dict, field: str) -> Decimal:
@@ -110,8 +131,9 @@ def money(rec: dict, field: str) -> Decimal:
         amount = Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise RecordError(f"'{field}' is not a number: {value!r}", field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise RecordError(f"'{field}' must be a finite amount >= 0; got {value!r}", field)
+    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
+        raise RecordError(f"'{field}' must be an amount between 0 and {MAX_MONEY}; "
+                          f"got {value!r}", field)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -131,7 +153,9 @@ def number(rec: dict, field: str, required: bool = False, lo: float | None = Non
         raise RecordError(f"'{field}' must be finite", field)
     if integer and num != num.to_integral_value():
         raise RecordError(f"'{field}' must be a whole number; got {value!r}", field)
-    if (lo is not None and num < lo) or (hi is not None and num > hi):
+    if hi is None:
+        hi = MAX_INT
+    if (lo is not None and num < lo) or num > hi:
         raise RecordError(f"'{field}' must be between {lo} and {hi}; got {value!r}", field)
     return int(num) if integer else num
 
@@ -172,8 +196,16 @@ def domain_list(rec: dict, field: str = "domains") -> list[str]:
 
 
 def extras(rec: dict, known: set[str]) -> dict:
-    """Unknown extra fields, kept as attributes."""
-    return {k: v for k, v in rec.items() if k not in known}
+    """Unknown extra fields, kept as attributes (nested at most MAX_DEPTH levels)."""
+    out = {k: v for k, v in rec.items() if k not in known}
+    todo = [(v, 1) for v in out.values() if isinstance(v, (dict, list))]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise RecordError(f"extra fields are nested deeper than {MAX_DEPTH} levels")
+        items = value.values() if isinstance(value, dict) else value
+        todo.extend((v, depth + 1) for v in items if isinstance(v, (dict, list)))
+    return out
 
 
 def content_id(rtype: str, rec: dict, fields: tuple[str, ...]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from server.errors import ApiError
+from server.records import MAX_DAY, MIN_DAY
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -30,13 +31,20 @@ def as_of_param() -> date:
 
 
 def date_param(name: str, raw: str) -> date:
+    """A YYYY-MM-DD query parameter between MIN_DAY and MAX_DAY (figures around the ends of
+    the calendar would overflow)."""
     try:
         if len(raw) != 10:
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, "invalid_parameter", f"'{name}' must be a date YYYY-MM-DD",
                        {name: f"not a date: {raw!r}"}) from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise ApiError(400, "invalid_parameter",
+                       f"'{name}' must be between {MIN_DAY} and {MAX_DAY}",
+                       {name: f"out of range: {raw}"})
+    return day
 
 
 def json_body(fields: dict[str, Any], required: tuple[str, ...] = ()) -> dict:
@@ -47,7 +55,10 @@ def json_body(fields: dict[str, Any], required: tuple[str, ...] = ()) -> dict:
     raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise ApiError(400, "body_too_large", f"The body is larger than {limit} bytes")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "invalid_body", "The JSON body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "Send a JSON object with Content-Type: application/json")
     errors: dict[str, str] = {}

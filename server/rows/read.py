@@ -45,6 +45,11 @@ def _scoped(stmt, owner: str | None, segment: str | None, phase: str | None,
     return stmt
 
 
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_rows(session: Session, q: str | None, owner: str | None, band: str | None,
               phase: str | None, segment: str | None, sort: str, limit: int,
               offset: int) -> tuple[list[dict], bool]:
@@ -52,9 +57,10 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
     a = m.Account
     stmt = select(am, a.name, a.owner, a.domains, a.segment).join(a, a.id == am.account_id)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(am.name_key.like(like), am.account_id.in_(
-            select(m.AccountDomain.account_id).where(m.AccountDomain.domain.like(like)))))
+        like = f"%{escape_like(q.strip().lower())}%"
+        stmt = stmt.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
+            select(m.AccountDomain.account_id).where(
+                m.AccountDomain.domain.like(like, escape="\\")))))
     stmt = _scoped(stmt, owner, segment, phase, band)
     key = SORT_KEYS[sort.lstrip("-")]
     desc = sort.startswith("-")

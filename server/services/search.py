@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server.errors import ApiError
-from server.rows.read import list_rows, rows_answer
+from server.rows.read import escape_like, list_rows, rows_answer
 from server.services.account360 import evaluate_many
 
 SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renewal")
 BANDS = ("good", "watch", "at_risk", "unknown")
+MAX_OFFSET = 10**9
 PHASES = ("onboarding", "adoption", "value_realization", "renewal", "advocacy", "churned")
 
 
@@ -23,10 +24,13 @@ def _cursor_offset(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
-        return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["o"])
-    except (ValueError, KeyError, TypeError):
+        offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))["o"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        offset = None
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
         raise ApiError(400, "invalid_parameter", "'cursor' is not valid",
-                       {"cursor": "use next_cursor from a previous page"}) from None
+                       {"cursor": "use next_cursor from a previous page"})
+    return offset
 
 
 def _cursor(offset: int) -> str:
@@ -72,9 +76,10 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
         return {"items": items, "next_cursor": _cursor(offset + limit) if more else None}
     stmt = select(m.Account.id)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(m.Account.name).like(like), m.Account.id.in_(
-            select(m.AccountDomain.account_id).where(m.AccountDomain.domain.like(like)))))
+        like = f"%{escape_like(q.strip().lower())}%"
+        stmt = stmt.where(or_(func.lower(m.Account.name).like(like, escape="\\"),
+                              m.Account.id.in_(select(m.AccountDomain.account_id).where(
+                                  m.AccountDomain.domain.like(like, escape="\\")))))
     if owner:
         stmt = stmt.where(func.lower(m.Account.owner) == owner.strip().lower())
     if segment:
