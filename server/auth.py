@@ -1,15 +1,22 @@
-"""API tokens: created by the CLI, stored as SHA-256 hashes, revocable."""
+"""API tokens: created by the CLI or the admin app, stored as SHA-256 hashes, revocable,
+scoped and optionally expiring.
+
+Scopes (docs/setup.md "API token scopes"): `read` (GET routes), `write` (tasks and notes),
+`import` (POST /api/v1/import), `admin` (everything). A personal token of a CSM can never
+do more than read and write, whatever it was created with.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import wraps
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from server import models as m
@@ -18,34 +25,76 @@ from server.errors import ApiError
 
 TOKEN_PREFIX = "a360_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+SCOPES = ("read", "write", "import", "admin")
+#: What a token may do at most, by the role of the user it belongs to.
+ROLE_SCOPES = {"csm": frozenset({"read", "write"}), "admin": frozenset(SCOPES)}
+DEFAULT_SCOPES = {"csm": ("read", "write"), "admin": SCOPES}
+_BY_METHOD = object()
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_token(session: Session, name: str) -> tuple[str, m.ApiToken]:
-    """Add a new token row to `session` (flushed: its id is known); the plaintext is returned
-    once and never stored. The caller's transaction decides whether it exists."""
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
+
+
+def parse_scopes(raw: str | tuple | list | None) -> tuple[str, ...]:
+    """Scopes from 'read,write' / 'read write' / a sequence; ValueError names a bad one."""
+    items = raw.replace(",", " ").split() if isinstance(raw, str) else list(raw or ())
+    bad = [s for s in items if s not in SCOPES]
+    if bad or not items:
+        raise ValueError(f"scopes must be among {', '.join(SCOPES)}; got {', '.join(bad) or 'none'}")
+    return tuple(s for s in SCOPES if s in items)
+
+
+def parse_expiry(raw: str | None, now: datetime | None = None) -> datetime | None:
+    """`90d`, `12h` or `YYYY-MM-DD` (UTC midnight) as an aware time; None for no expiry."""
+    if not raw:
+        return None
+    now = now or datetime.now(timezone.utc)
+    raw = raw.strip().lower()
+    units = {"d": "days", "h": "hours"}
+    if raw[-1:] in units and raw[:-1].isdigit() and 0 < int(raw[:-1]) <= 36500:
+        return now + timedelta(**{units[raw[-1]]: int(raw[:-1])})
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError(f"--expires must look like 90d, 12h or YYYY-MM-DD; got {raw!r}") from None
+    if day <= now:
+        raise ValueError(f"--expires {raw} is in the past")
+    return day
+
+
+def add_token(session: Session, name: str, scopes: tuple[str, ...] | str | None = None,
+              expires_at: datetime | None = None) -> tuple[str, m.ApiToken]:
+    """Add a new token row to `session` (flushed: its id is known; default scope: admin);
+    the plaintext is returned once and never stored. The caller's transaction decides
+    whether it exists."""
+    chosen = parse_scopes(scopes) if scopes else ("admin",)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = m.ApiToken(name=name, token_hash=_hash(token), prefix=token[:12],
-                     created_at=datetime.now(timezone.utc))
+                     created_at=datetime.now(timezone.utc), scopes=" ".join(chosen),
+                     expires_at=expires_at)
     session.add(row)
     session.flush()
     return token, row
 
 
-def create_token(store: Store, name: str) -> str:
-    """Create a token; the plaintext is returned once and never stored."""
+def create_token(store: Store, name: str, scopes: tuple[str, ...] | str | None = None,
+                 expires_at: datetime | None = None) -> str:
+    """Create a token (default scope: admin); the plaintext is returned once, never stored."""
     with store.session() as s:
-        token, _ = add_token(s, name)
+        token, _ = add_token(s, name, scopes, expires_at)
     return token
 
 
 def list_tokens(store: Store) -> list[dict]:
     with store.session() as s:
         return [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
-                 "last_used_at": t.last_used_at, "revoked": t.revoked_at is not None}
+                 "last_used_at": t.last_used_at, "revoked": t.revoked_at is not None,
+                 "scopes": (t.scopes or "admin").split(), "expires_at": _aware(t.expires_at)}
                 for t in s.scalars(select(m.ApiToken).order_by(m.ApiToken.id))]
 
 
@@ -58,38 +107,80 @@ def revoke_token(store: Store, token_id: int) -> bool:
         return True
 
 
-def verify(store: Store, token: str) -> m.ApiToken | None:
-    """The live token matching `token`, with its last use recorded (minute resolution)."""
+@dataclass(frozen=True)
+class Caller:
+    """The verified token of a request: what it may do and whose it is."""
+
+    id: int
+    name: str
+    scopes: frozenset[str]
+    user_email: str | None = None
+    user_role: str | None = None
+
+    def allows(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+
+def _owner(session, token_id: int) -> tuple[str | None, str | None]:
+    from server.admin.models import User, UserToken
+
+    row = session.execute(select(User.email, User.role).join(
+        UserToken, UserToken.user_id == User.id).where(UserToken.token_id == token_id)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def verify(store: Store, token: str) -> Caller | None:
+    """The live, unexpired token matching `token`, with its last use recorded (at most one
+    write a minute per token, atomic across processes)."""
     digest = _hash(token)
+    now = datetime.now(timezone.utc)
     with store.session() as s:
         tok = s.scalar(select(m.ApiToken).where(m.ApiToken.token_hash == digest))
         if tok is None or tok.revoked_at is not None:
             return None
         if not hmac.compare_digest(tok.token_hash, digest):
             return None
-        now = datetime.now(timezone.utc)
-        last = tok.last_used_at
-        if last is not None and last.tzinfo is None:
-            last = last.replace(tzinfo=timezone.utc)
-        if last is None or now - last > LAST_USED_RESOLUTION:
-            tok.last_used_at = now
-        s.expunge(tok)
-        return tok
+        if tok.expires_at is not None and _aware(tok.expires_at) <= now:
+            return None
+        last = _aware(tok.last_used_at)
+        if last is None or now - last >= LAST_USED_RESOLUTION:
+            cutoff = now - LAST_USED_RESOLUTION
+            s.execute(update(m.ApiToken).where(
+                m.ApiToken.id == tok.id,
+                or_(m.ApiToken.last_used_at.is_(None), m.ApiToken.last_used_at <= cutoff))
+                .values(last_used_at=now).execution_options(synchronize_session=False))
+        email, role = _owner(s, tok.id)
+        scopes = frozenset((tok.scopes or "admin").split())
+        if role is not None:
+            scopes &= ROLE_SCOPES.get(role, frozenset())
+        return Caller(id=tok.id, name=tok.name, scopes=scopes, user_email=email, user_role=role)
 
 
-def require_token(view):
-    """Reject requests without a valid `Authorization: Bearer <token>` header."""
+def require_token(view=None, *, scope=_BY_METHOD):
+    """Reject requests without a valid `Authorization: Bearer <token>` header, or whose token
+    lacks `scope` (default: `read` for GET and HEAD, `write` otherwise; None: any token)."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>")
-        tok = verify(current_app.extensions["account360"].store, token.strip())
-        if tok is None:
-            raise ApiError(401, "unauthorized", "The API token is invalid or revoked")
-        g.token = tok
-        return view(*args, **kwargs)
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "unauthorized",
+                               "Send an API token: Authorization: Bearer <token>")
+            caller = verify(current_app.extensions["account360"].store, token.strip())
+            if caller is None:
+                raise ApiError(401, "unauthorized", "The API token is invalid, expired or revoked")
+            needed = scope
+            if needed is _BY_METHOD:
+                needed = "read" if request.method in ("GET", "HEAD") else "write"
+            if needed is not None and not caller.allows(needed):
+                raise ApiError(403, "insufficient_scope",
+                               f"This token lacks the '{needed}' scope",
+                               {"required_scope": needed, "token_scopes": sorted(caller.scopes)})
+            g.token = caller
+            return fn(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

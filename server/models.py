@@ -257,6 +257,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: space-separated scopes (server.auth.SCOPES); tokens made before scopes existed: admin
+    scopes: Mapped[str] = mapped_column(String(100), default="admin", server_default="admin")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SyncRun(Base):

@@ -24,7 +24,7 @@
     try {
       u = new URL(String(text || "").trim());
     } catch (_) {
-      return { error: "Enter the server URL, e.g. http://127.0.0.1:5000." };
+      return { error: "Enter the server URL, e.g. http://127.0.0.1:8360." };
     }
     if (u.protocol !== "http:" && u.protocol !== "https:") return { error: "The server URL must start with http:// or https://." };
     const local = u.hostname === "127.0.0.1" || u.hostname === "localhost";

@@ -16,6 +16,7 @@ from server.admin.connections import option
 from server.admin.runner import enqueue
 from server.admin.state import admin_state
 from server.errors import ApiError
+from server.receipts import first_seen
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,22 @@ def called_uri() -> str:
     return request.url
 
 
+def _fresh(store, signature: str, events: list[dict]) -> list[dict] | None:
+    """The events of this delivery not received before, or None when the delivery itself
+    (its signature) was: a replay within the signature's 5 minutes changes nothing. Events
+    are known by HubSpot's eventId, so a redelivery under a new signature is dropped too."""
+    def key(kind: str, value) -> str:
+        return hashlib.sha256(f"hubspot:{kind}:{value}".encode()).hexdigest()
+
+    ids = {key("event", ev["eventId"]): ev for ev in events if ev.get("eventId") is not None}
+    with store.session() as s:
+        fresh = first_seen(s, [key("signature", signature), *ids])
+    if key("signature", signature) not in fresh:
+        return None
+    return [ev for ev in events if ev.get("eventId") is None
+            or key("event", ev["eventId"]) in fresh]
+
+
 @bp.post("/hubspot")
 def hubspot():
     cfg = admin_state().cfg
@@ -70,23 +87,25 @@ def hubspot():
         raise ApiError(401, "invalid_signature", "The webhook signature is invalid or stale")
     try:
         events = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "invalid_body", "Send a JSON array of events") from None
     if isinstance(events, dict):
         events = [events]
     if not isinstance(events, list):
         raise ApiError(400, "invalid_body", "Send a JSON array of events")
+    store = current_app.extensions["account360"].store
+    events = _fresh(store, sig, [ev for ev in events if isinstance(ev, dict)])
+    if events is None:
+        log.warning("hubspot webhook refused: a delivery already received (replay)")
+        return jsonify({"queued": None, "duplicate": True}), 200
     touched: dict[str, set[str]] = {}
     for ev in events:
-        if not isinstance(ev, dict):
-            continue
         kind = str(ev.get("subscriptionType") or "").split(".", 1)[0]
         stream = STREAMS.get(kind)
         if stream and ev.get("objectId") is not None:
             touched.setdefault(stream, set()).add(str(ev["objectId"]))
     if not touched:
         return jsonify({"queued": None}), 200
-    store = current_app.extensions["account360"].store
     if not admin_state().credentials.get("hubspot"):
         return jsonify({"queued": None, "reason": "hubspot is not connected"}), 200
     rid = enqueue(store, "hubspot", "webhook", streams=sorted(touched),

@@ -13,10 +13,11 @@ from server.services.account360 import freshness
 
 
 @bp.get("/me")
-@require_token
+@require_token(scope=None)
 def me():
     """The token's name (used by the extension's Test connection)."""
-    return jsonify({"token_name": g.token.name, "currency": state().settings.currency})
+    return jsonify({"token_name": g.token.name, "currency": state().settings.currency,
+                    "scopes": sorted(g.token.scopes), "user": g.token.user_email})
 
 
 @bp.get("/freshness")
@@ -28,7 +29,7 @@ def get_freshness():
 
 
 @bp.post("/import")
-@require_token
+@require_token(scope="import")
 def import_records():
     """Load a JSON Lines body (application/x-ndjson); 200 if all loaded, 422 if some rejected."""
     ctype = (request.mimetype or "").lower()

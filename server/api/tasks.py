@@ -9,6 +9,7 @@ from flask import g, jsonify
 
 from server import models as m
 from server.api.common import bp, json_body, state
+from server.api.idempotency import idempotent
 from server.auth import require_token
 from server.errors import ApiError
 from server.services import actor
@@ -66,6 +67,18 @@ def _account(session, account_id: str) -> m.Account:
     return acc
 
 
+def _check_may_change(task: m.Task) -> None:
+    """A CSM's token changes only the CSM's own tasks (owned by, or created with, that user)."""
+    caller = g.token
+    if caller.user_role != "csm":
+        return
+    created_by = (task.attributes or {}).get("created_by")
+    if caller.user_email in (task.owner, created_by):
+        return
+    raise ApiError(403, "not_your_task", "A CSM's token can only change the CSM's own tasks",
+                   {"task_id": task.id, "owner": task.owner})
+
+
 @bp.get("/accounts/<account_id>/tasks")
 @require_token
 def list_tasks(account_id: str):
@@ -77,6 +90,7 @@ def list_tasks(account_id: str):
 
 @bp.post("/accounts/<account_id>/tasks")
 @require_token
+@idempotent
 def create_task(account_id: str):
     """Add a task to the account (queued for CRM write-back when the account is linked).
     Without an owner, the task belongs to the signed-in user the token was issued to."""
@@ -109,6 +123,7 @@ def update_task(task_id: str):
         task = s.get(m.Task, task_id)
         if task is None:
             raise ApiError(404, "not_found", f"No task with id {task_id}", {"task_id": task_id})
+        _check_may_change(task)
         for key, value in body.items():
             setattr(task, key, value)
         task.updated_at = datetime.now(timezone.utc)
@@ -129,6 +144,7 @@ def list_notes(account_id: str):
 
 @bp.post("/accounts/<account_id>/notes")
 @require_token
+@idempotent
 def create_note(account_id: str):
     """Add a note to the account, signed by the token's user (else the token's name)."""
     body = json_body({"body": _text(10_000)}, required=("body",))

@@ -73,26 +73,43 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--name", required=True, help="Who or what uses the token.")
+@click.option("--scope", "scopes", multiple=True, show_default=True, default=("admin",),
+              help="read, write (tasks and notes), import or admin (everything); repeat or "
+                   "comma-separate for several.")
+@click.option("--expires", default=None,
+              help="When the token stops working: a number of days (90d), hours (12h) or a "
+                   "date (YYYY-MM-DD, UTC). Default: never.")
 @click.pass_obj
-def token_create(ctx: Context, name: str) -> None:
+def token_create(ctx: Context, name: str, scopes: tuple[str, ...], expires: str | None) -> None:
     """Create a token and print it once (only its hash is stored)."""
-    from server.auth import create_token
+    from server.auth import create_token, parse_expiry, parse_scopes
 
-    store = ctx.store
-    click.echo(f"token '{name}' created; it is shown only once:", err=True)
-    click.echo(create_token(store, name))
+    try:
+        chosen = parse_scopes(" ".join(scopes))
+        until = parse_expiry(expires)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    tok = create_token(ctx.store, name, scopes=chosen, expires_at=until)
+    click.echo(f"token '{name}' created (scopes: {' '.join(chosen)}"
+               + (f"; expires {until:%Y-%m-%d %H:%M} UTC" if until else "")
+               + "); it is shown only once:", err=True)
+    click.echo(tok)
 
 
 @token.command("list")
 @click.pass_obj
 def token_list(ctx: Context) -> None:
-    """List tokens with their last use."""
+    """List tokens with their scopes and last use."""
+    from datetime import datetime, timezone
+
     from server.auth import list_tokens
 
     for t in list_tokens(ctx.store):
         state = "revoked" if t["revoked"] else "active"
+        if state == "active" and t["expires_at"] and t["expires_at"] <= datetime.now(timezone.utc):
+            state = "expired"
         click.echo(f"{t['id']}\t{t['name']}\t{t['prefix']}...\t{state}\t"
-                   f"last used {t['last_used_at'] or 'never'}")
+                   f"{','.join(t['scopes'])}\tlast used {t['last_used_at'] or 'never'}")
 
 
 @token.command("revoke")

@@ -9,7 +9,7 @@ from sqlalchemy import desc, select
 
 from server import models as m
 from server.admin.models import User, UserToken
-from server.auth import add_token
+from server.auth import DEFAULT_SCOPES, add_token
 from server.services.users import aware
 
 
@@ -20,7 +20,9 @@ class NotYours(Exception):
 def issue(store, user_id: int, name: str, purpose: str = "personal") -> str:
     """A new token of this user: the token and its owner link commit together or not at all."""
     with store.session() as s:
-        token, row = add_token(s, name)
+        user = s.get(User, user_id)
+        role = user.role if user is not None else "csm"
+        token, row = add_token(s, name, scopes=DEFAULT_SCOPES.get(role, ("read",)))
         s.add(UserToken(token_id=row.id, user_id=user_id, purpose=purpose))
     return token
 
@@ -37,7 +39,8 @@ def tokens_of(store, user_id: int | None) -> list[dict]:
         return [{"id": t.id, "name": t.name, "prefix": t.prefix,
                  "purpose": ut.purpose if ut else "command line",
                  "owner": u.email if u else None, "created_at": aware(t.created_at),
-                 "last_used_at": aware(t.last_used_at), "revoked": t.revoked_at is not None}
+                 "last_used_at": aware(t.last_used_at), "revoked": t.revoked_at is not None,
+                 "scopes": (t.scopes or "admin").split(), "expires_at": aware(t.expires_at)}
                 for t, ut, u in s.execute(q.order_by(desc(m.ApiToken.id)))]
 
 
