@@ -46,7 +46,13 @@ class RateLimitError(ConnectorError):
 
 
 class TransientError(ConnectorError):
-    """5xx, timeouts and connection errors; retried with backoff."""
+    """5xx, timeouts and connection errors; retried with backoff. `unsent` is True when the
+    request provably never reached the vendor (no connection): only then is a request that
+    is not idempotent (a create) sent again."""
+
+    def __init__(self, message: str, *, unsent: bool = False, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.unsent = unsent
 
 
 class ResponseError(ConnectorError):

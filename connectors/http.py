@@ -44,6 +44,8 @@ SECRET_PARAMS = re.compile(
     r"(token|key|secret|password|passwd|signature|sig|code|auth|session|hapikey)", re.I)
 #: Vendor error codes meaning "quota exhausted: stop, do not retry".
 QUOTA_CODES = {"REQUEST_LIMIT_EXCEEDED"}
+#: Methods that may be sent twice with the effect of once (RFC 9110 section 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_MESSAGE = 300
 
 
@@ -160,8 +162,13 @@ class Retrier:
         return min(self.backoff_max, self.backoff_base * (2 ** attempt)) * (0.5 + self.jitter() / 2)
 
     def call(self, attempt: Callable[[], T], stream: str | None = None,
-             what: str = "request") -> T:
-        """Run `attempt` (which raises typed errors) until it succeeds or may not be retried."""
+             what: str = "request", idempotent: bool = True) -> T:
+        """Run `attempt` (which raises typed errors) until it succeeds or may not be retried.
+
+        A request that is not `idempotent` (a create) is sent again after a transient error
+        only when it provably never reached the vendor (`TransientError.unsent`): after a
+        timeout or a 5xx it may have been carried out, and a second send would duplicate it.
+        A 429 is a refusal, so it is retried either way."""
         tries = 0
         refreshed = False
         while True:
@@ -190,7 +197,7 @@ class Retrier:
                 self.sleep(wait)
             except TransientError as exc:
                 _tag(exc, stream)
-                if tries >= self.max_retries:
+                if tries >= self.max_retries or not (idempotent or exc.unsent):
                     raise
                 wait = self.backoff(tries)
                 tries += 1
@@ -198,6 +205,26 @@ class Retrier:
                 log.warning("%s: %s failed (%s); retrying in %.1fs (retry %d/%d)",
                             self.connector, what, exc.message, wait, tries, self.max_retries)
                 self.sleep(wait)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when a `requests`/urllib3 error proves the request never reached the server: the
+    connection could not be made (refused, no route, name not resolved, connect timeout)."""
+    import urllib3.exceptions as u3
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        cur = todo.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, (requests.exceptions.ConnectTimeout, u3.ConnectTimeoutError,
+                            u3.NewConnectionError)):
+            return True
+        todo += [getattr(cur, "reason", None), cur.__cause__, cur.__context__,
+                 *[a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)]]
+    return False
 
 
 def _tag(exc: ConnectorError, stream: str | None) -> None:
@@ -230,8 +257,13 @@ class HttpClient:
         return urljoin(self.base_url, url_or_path.lstrip("/"))
 
     def request(self, method: str, url_or_path: str, *, stream_name: str | None = None,
-                **kwargs: t.Any) -> requests.Response:
-        """Send a request and return the successful response; raises typed errors."""
+                idempotent: bool | None = None, **kwargs: t.Any) -> requests.Response:
+        """Send a request and return the successful response; raises typed errors.
+
+        `idempotent` defaults to the method's nature (GET yes, POST no); pass True for a POST
+        that only reads (a search, a token exchange) so it is retried after a timeout."""
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
         url = self.url(url_or_path)
         base_headers = dict(kwargs.pop("headers", None) or {})
         kwargs.setdefault("timeout", self.timeout)
@@ -251,7 +283,7 @@ class HttpClient:
             except requests.RequestException as exc:
                 raise TransientError(f"{type(exc).__name__} talking to the vendor",
                                      connector=self.connector, stream=stream_name,
-                                     url=safe_url(url)) from exc
+                                     url=safe_url(url), unsent=never_sent(exc)) from exc
             log.debug("%s %s -> %s in %.2fs", method.upper(), safe_url(resp.url or url),
                       resp.status_code,
                       time.monotonic() - started)
@@ -264,7 +296,7 @@ class HttpClient:
                     raise err
             return resp
 
-        return self.retrier.call(attempt, stream=stream_name, what=label)
+        return self.retrier.call(attempt, stream=stream_name, what=label, idempotent=idempotent)
 
     def get_json(self, url_or_path: str, *, stream_name: str | None = None,
                  **kwargs: t.Any) -> t.Any:
@@ -273,9 +305,10 @@ class HttpClient:
                            self.connector, stream_name)
 
     def post_json(self, url_or_path: str, *, stream_name: str | None = None,
-                  **kwargs: t.Any) -> t.Any:
-        """POST and decode the JSON answer."""
-        return decode_json(self.request("POST", url_or_path, stream_name=stream_name, **kwargs),
+                  idempotent: bool = False, **kwargs: t.Any) -> t.Any:
+        """POST and decode the JSON answer (retried after a timeout only if `idempotent`)."""
+        return decode_json(self.request("POST", url_or_path, stream_name=stream_name,
+                                        idempotent=idempotent, **kwargs),
                            self.connector, stream_name)
 
     def close(self) -> None:

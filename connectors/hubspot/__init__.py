@@ -125,13 +125,33 @@ class HubSpotConnector(Connector):
         return info["label"], state
 
     # -- write-back ------------------------------------------------------------------
+    def find_task(self, task: dict, crm_account_id: str) -> str | None:
+        """The HubSpot task an earlier, unanswered attempt created for `task`, if any: same
+        subject and time, on the same company (HubSpot has no idempotency key for creates)."""
+        filters = [("hs_task_subject", "EQ", task["subject"]),
+                   ("hs_timestamp", "EQ", self._task_time(task)),
+                   ("associations.company", "EQ", str(crm_account_id))]
+        page = self.client.search("tasks", filters, "hs_object_id", ["hs_task_subject"],
+                                  limit=1, stream="tasks")
+        found = (page or {}).get("results") or []
+        return str(found[0]["id"]) if found else None
+
+    @staticmethod
+    def _task_time(task: dict) -> str:
+        """hs_timestamp of a task: its due day at 09:00 UTC, else when it was made (stable
+        across attempts, so an earlier attempt can be found)."""
+        due = task.get("due_date")
+        at = (datetime.combine(due, time(9, 0), timezone.utc) if due
+              else task.get("created_at") or datetime.now(timezone.utc))
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        return str(int(at.timestamp() * 1000))
+
     def create_task(self, task: dict, crm_account_id: str) -> str:
         """Create a HubSpot task associated to the company; returns its id."""
-        due = task.get("due_date")
-        at = datetime.combine(due, time(9, 0), timezone.utc) if due else datetime.now(timezone.utc)
         props = {"hs_task_subject": task["subject"], "hs_task_type": "TODO",
                  "hs_task_status": "COMPLETED" if task.get("status") == "done" else "NOT_STARTED",
-                 "hs_timestamp": str(int(at.timestamp() * 1000))}
+                 "hs_timestamp": self._task_time(task)}
         if task.get("note"):
             props["hs_task_body"] = task["note"]
         owner = self.owner_id(task.get("owner"))

@@ -57,7 +57,8 @@ def refresh_access_token(*, client_id: str, client_secret: str, refresh_token: s
         data = http.post_json(token_path, data={
             "grant_type": "refresh_token", "client_id": client_id,
             "client_secret": client_secret, "refresh_token": refresh_token},
-            headers={"Content-Type": "application/x-www-form-urlencoded"})
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            idempotent=True)   # a refresh may be repeated: it only mints an access token
     except ResponseError as exc:
         raise AuthError(f"HubSpot refused the refresh token: {exc.message}", connector="hubspot",
                         status=exc.status, url=exc.url) from None

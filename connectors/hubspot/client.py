@@ -32,7 +32,7 @@ from hubspot.crm.objects.models import (
 )
 
 from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.http import Retrier, classify, safe_url
+from connectors.http import Retrier, classify, never_sent, safe_url
 from connectors.hubspot.auth import HubSpotAuth, TokenSet
 from connectors.hubspot.settings import HubSpotSettings
 from connectors.pagination import CursorPaginator, paginate
@@ -91,8 +91,9 @@ class HubSpotClient:
         self._use_token(self.auth.refresh())
 
     def call(self, what: str, api: str, method: str, *args: t.Any, stream: str | None = None,
-             **kwargs: t.Any) -> t.Any:
-        """Call an SDK method with retries; returns the decoded JSON answer."""
+             idempotent: bool = True, **kwargs: t.Any) -> t.Any:
+        """Call an SDK method with retries (a create, not idempotent, only after errors that
+        prove HubSpot never got it); returns the decoded JSON answer."""
         fn = getattr(self._api(api), method)
 
         def attempt() -> t.Any:
@@ -102,7 +103,8 @@ class HubSpotClient:
             except urllib3.exceptions.HTTPError as exc:
                 raise TransientError(f"{type(exc).__name__} talking to HubSpot",
                                      connector="hubspot", stream=stream,
-                                     url=safe_url(self.settings.base_url)) from None
+                                     url=safe_url(self.settings.base_url),
+                                     unsent=never_sent(exc)) from None
             except Exception as exc:
                 if not _is_api_exception(exc):
                     raise
@@ -125,7 +127,7 @@ class HubSpotClient:
             finally:
                 resp.release_conn()
 
-        return self.retrier.call(attempt, stream=stream, what=what)
+        return self.retrier.call(attempt, stream=stream, what=what, idempotent=idempotent)
 
     # -- endpoints ----------------------------------------------------------------
     def search(self, object_type: str, filters: list[tuple[str, str, str]],
@@ -208,7 +210,8 @@ class HubSpotClient:
                 types=[AssociationSpec(association_category="HUBSPOT_DEFINED",
                                        association_type_id=type_id)])
                 for to_id, type_id in associate_to])
-        return self.call(f"create {object_type}", "basic", "create", object_type, body)
+        return self.call(f"create {object_type}", "basic", "create", object_type, body,
+                         idempotent=False)
 
 
 def _rate_limit_wait(status: int, headers: t.Mapping[str, str], body: t.Any) -> float | None:

@@ -31,7 +31,7 @@ def profile_table(http, project_id: str | None, prop: str, email_prop: str | Non
         form: dict[str, object] = {"output_properties": json.dumps(wanted)}
         if token is not None:
             form["session_id"], form["page"] = token
-        data = http.post_json(ENGAGE_PATH, params=params, data=form)
+        data = http.post_json(ENGAGE_PATH, params=params, data=form, idempotent=True)  # a query
         fetched += 1
         return data
 

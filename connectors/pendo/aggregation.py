@@ -56,7 +56,7 @@ def body(source: dict, request_id: str, first: date | None = None, days: int | N
 
 def post_rows(http, payload: dict) -> Iterator:
     """POST one aggregation and yield its result rows as they are parsed."""
-    resp = http.request("POST", AGG_PATH, json=payload, stream=True)
+    resp = http.request("POST", AGG_PATH, json=payload, stream=True, idempotent=True)  # a query
     try:
         yield from iter_json_array(resp.iter_content(CHUNK), "results")
     finally:

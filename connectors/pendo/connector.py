@@ -126,5 +126,5 @@ class PendoConnector(HttpConnector):
     def check(self) -> None:
         """One tiny aggregation: the first account."""
         self.http.post_json(AGG_PATH, json=body({"accounts": None}, "account360-check",
-                                                extra=[{"limit": 1}]))
+                                                extra=[{"limit": 1}]), idempotent=True)
 

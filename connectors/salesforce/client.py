@@ -19,7 +19,7 @@ from simple_salesforce import Salesforce, SalesforceLogin
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 
 from connectors.errors import AuthError, ResponseError, TransientError
-from connectors.http import HttpClient, Retrier, classify, safe_url
+from connectors.http import HttpClient, Retrier, classify, never_sent, safe_url
 from connectors.pagination import NextUrlPaginator, paginate
 from connectors.salesforce.settings import SalesforceSettings
 
@@ -50,7 +50,7 @@ def refresh_access_token(*, client_id: str, refresh_token: str, client_secret: s
     if client_secret:
         form["client_secret"] = client_secret
     try:
-        data = http.post_json("/services/oauth2/token", data=form)
+        data = http.post_json("/services/oauth2/token", data=form, idempotent=True)
     except ResponseError as exc:
         raise AuthError(f"Salesforce refused the refresh token: {exc.message}",
                         connector="salesforce", status=exc.status, url=exc.url) from None
@@ -122,9 +122,10 @@ class SalesforceClient:
         return self._sf  # type: ignore[return-value]
 
     # -- calls ------------------------------------------------------------------------
-    def call(self, what: str, fn: Callable[[Salesforce], t.Any], stream: str | None = None
-             ) -> t.Any:
-        """Run fn(sf) with retries: typed errors, one refresh on INVALID_SESSION_ID."""
+    def call(self, what: str, fn: Callable[[Salesforce], t.Any], stream: str | None = None,
+             idempotent: bool = True) -> t.Any:
+        """Run fn(sf) with retries: typed errors, one refresh on INVALID_SESSION_ID; a create
+        (not idempotent) is sent again only after errors that prove it never left."""
 
         def attempt() -> t.Any:
             try:
@@ -138,9 +139,10 @@ class SalesforceClient:
             except requests.RequestException as exc:
                 raise TransientError(f"{type(exc).__name__} talking to Salesforce",
                                      connector="salesforce", stream=stream,
-                                     url=safe_url(getattr(exc.request, "url", None))) from None
+                                     url=safe_url(getattr(exc.request, "url", None)),
+                                     unsent=never_sent(exc)) from None
 
-        return self.retrier.call(attempt, stream=stream, what=what)
+        return self.retrier.call(attempt, stream=stream, what=what, idempotent=idempotent)
 
     def query_pages(self, soql: str, include_deleted: bool = False, stream: str | None = None
                     ) -> Iterator[dict]:
@@ -165,7 +167,8 @@ class SalesforceClient:
 
     def create(self, sobject: str, data: dict) -> str:
         """Create a record; returns its id."""
-        result = self.call(f"create {sobject}", lambda sf: getattr(sf, sobject).create(data))
+        result = self.call(f"create {sobject}", lambda sf: getattr(sf, sobject).create(data),
+                           idempotent=False)
         if not isinstance(result, dict) or not result.get("id") or result.get("success") is False:
             raise ResponseError(f"Salesforce did not create the {sobject}: "
                                 f"{_json_text(result)[:300]}", connector="salesforce")

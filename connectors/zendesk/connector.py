@@ -79,7 +79,7 @@ class ZendeskConnector(HttpConnector):
                            max_retries=2)
         data = plain.post_json(TOKEN_PATH, json={
             "grant_type": "refresh_token", "refresh_token": s.refresh_token,
-            "client_id": s.client_id, "client_secret": s.client_secret})
+            "client_id": s.client_id, "client_secret": s.client_secret}, idempotent=True)
         token = data.get("access_token") if isinstance(data, dict) else None
         if not token:
             raise AuthError("the refresh grant returned no access token", connector=self.name)

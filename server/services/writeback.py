@@ -10,7 +10,9 @@ created there (HubSpot: a task associated to the company; Salesforce: a Task wit
 kept on the row (`failed`, the error, the attempt count) and retried by the next
 `account360 sync` or `account360 writeback`: a task is never dropped.
 Before each call the row is marked `pending` with its attempt counted, in its own
-transaction, so a crash mid-call leaves a visible row that the next run retries.
+transaction, so a crash mid-call leaves a visible row that the next run retries. A create is
+never re-sent blindly after a timeout or a 5xx (it may have been carried out); a later
+attempt first asks the CRM for the task an earlier one may have made (`find_task`).
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def _begin(store: Store, task_id: str) -> dict | None:
         task.crm_sync_status = "pending"
         task.crm_sync_attempts = (task.crm_sync_attempts or 0) + 1
         return {"id": task.id, "subject": task.subject, "note": task.note,
-                "due_date": task.due_date, "status": task.status, "owner": task.owner}
+                "due_date": task.due_date, "status": task.status, "owner": task.owner,
+                "created_at": task.created_at, "attempts": task.crm_sync_attempts}
 
 
 def _finish(store: Store, task_id: str, system: str, crm_id: str | None,
@@ -82,6 +85,15 @@ def _finish(store: Store, task_id: str, system: str, crm_id: str | None,
             account.updated_at = datetime.now(timezone.utc)  # the cached 360 shows the new state
 
 
+def _earlier(connector: TaskWriter, task: dict, crm_account_id: str) -> str | None:
+    """On a retry, the CRM task an earlier attempt may have created though its answer was
+    lost (a timeout, a 5xx, a crash): found first, so a retry never duplicates it."""
+    finder = getattr(connector, "find_task", None)
+    if finder is None or (task.get("attempts") or 0) <= 1:
+        return None
+    return finder(task, crm_account_id)
+
+
 def run_writeback(store: Store, connector: TaskWriter, limit: int = 1000) -> dict:
     """Create every pending or failed task in the connector's CRM; returns counts and errors."""
     result = {"connector": connector.name, "attempted": 0, "synced": 0, "failed": 0,
@@ -92,7 +104,8 @@ def run_writeback(store: Store, connector: TaskWriter, limit: int = 1000) -> dic
             continue
         result["attempted"] += 1
         try:
-            crm_id = connector.create_task(task, crm_account_id)
+            crm_id = _earlier(connector, task, crm_account_id) or connector.create_task(
+                task, crm_account_id)
         except ConnectorError as exc:
             _finish(store, task_id, connector.name, None, str(exc))
             result["failed"] += 1

@@ -161,6 +161,7 @@ class FakeHubSpot:
         self.server: ThreadingHTTPServer | None = None
         self.keep_log = True
         self.search_delay = 0.0  # seconds to wait before answering a search
+        self.lost_answers: list[dict] = []
 
     # -- data -------------------------------------------------------------------
     def coll(self, otype: str) -> Collection:
@@ -198,6 +199,14 @@ class FakeHubSpot:
     def fail(self, method: str, path: str, status: int, body: Any = None,
              headers: dict | None = None, times: int = 1, skip: int = 0) -> None:
         self.faults.append(Fault(method, path, status, body, headers or {}, times, skip))
+
+    def lose_answer(self, method: str, path: str, status: int = 504, delay: float = 0.0,
+                    times: int = 1) -> None:
+        """Carry out the next matching request, then wait `delay` seconds and answer `status`
+        instead of the result (a gateway timeout, or a read timeout when `delay` outlasts the
+        client's)."""
+        self.lost_answers.append({"method": method, "path": path, "status": status,
+                                  "delay": delay, "times": times})
 
     def expire(self, token: str) -> None:
         self.valid_tokens.discard(token)
@@ -382,6 +391,12 @@ class FakeHubSpot:
             with self.lock:
                 self.log.append(entry)
         status, answer, extra = self._route(method, path, query, headers, body)
+        for lost in self.lost_answers:   # the work is done, but the answer never arrives
+            if lost["times"] > 0 and lost["method"] == method and re.search(lost["path"], path):
+                lost["times"] -= 1
+                time.sleep(lost["delay"])
+                status, answer, extra = lost["status"], _error("ERROR", "gateway timeout"), {}
+                break
         entry["status"] = status
         return status, answer, extra
 
@@ -481,6 +496,9 @@ def _s(value: Any) -> Any:
 
 
 def _match(obj: Obj, name: str, op: str, value: Any) -> bool:
+    if name.startswith("associations."):   # e.g. associations.company EQ <company id>
+        linked = {cid for cid, _ in obj.assoc.get("companies", [])}
+        return (str(value) in linked) == (op == "EQ")
     if name == "hs_object_id":
         left, right = int(obj.id), int(value)
     else:

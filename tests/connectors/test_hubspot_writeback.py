@@ -78,8 +78,10 @@ def test_failed_write_back_is_recorded_then_retried(synced, client, auth, hubspo
     assert "Property values were not valid" in row.crm_sync_error
     listed = client.get(f"/api/v1/accounts/hubspot-{ACME}/tasks", headers=auth).get_json()
     assert next(t for t in listed["items"] if t["id"] == task_id)["crm_sync"]["status"] == "failed"
-    hubspot_fake.fail("POST", r"/crm/v3/objects/tasks$", 503, times=6)  # outlasts 5 retries
+    # a 503 on a create is not retried within the run: the task may have been created
+    hubspot_fake.fail("POST", r"/crm/v3/objects/tasks$", 503, times=6)
     assert run_writeback(synced, hubspot())["failed"] == 1
+    hubspot_fake.faults.clear()
     assert task_row(synced, task_id).crm_sync_attempts == 2
     result = run_writeback(synced, hubspot())
     assert result["synced"] == 1
@@ -119,3 +121,58 @@ def test_cli_sync_runs_the_write_back_and_writeback_command(synced, client, auth
     assert result.exit_code == 0 and "hubspot: ok" in result.output
     bad = CliRunner().invoke(main, ["check", "hubspot"], env={**env, "HUBSPOT_ACCESS_TOKEN": "x"})
     assert bad.exit_code == 1 and "not authorised" in bad.output
+
+
+@pytest.mark.parametrize("delay,status", [(0.0, 504), (1.5, 200)])
+def test_a_create_whose_answer_is_lost_is_not_sent_twice(synced, client, auth, hubspot_fake,
+                                                         hubspot, delay, status):
+    """HubSpot creates the task but the answer is a 504 or never comes (read timeout): the
+    create is not re-sent in the run, and the next run finds the task instead of making a
+    second one."""
+    task_id = new_task(client, auth, due_date=None)
+    before = len(hubspot_fake.coll("tasks").objs)
+    hubspot_fake.lose_answer("POST", r"/crm/v3/objects/tasks$", status=status, delay=delay)
+    conn = hubspot(timeout=0.5)
+    result = run_writeback(synced, conn)
+    assert result["failed"] == 1 and conn.sleeps == []
+    assert len(hubspot_fake.requests("POST", r"/crm/v3/objects/tasks$")) == 1
+    assert len(hubspot_fake.coll("tasks").objs) == before + 1
+    result = run_writeback(synced, hubspot())
+    assert result["synced"] == 1
+    assert len(hubspot_fake.coll("tasks").objs) == before + 1
+    assert len(hubspot_fake.requests("POST", r"/crm/v3/objects/tasks$")) == 1
+    row = task_row(synced, task_id)
+    assert row.crm_sync_status == "synced" and row.crm_sync_attempts == 2
+    (made,) = [o for o in hubspot_fake.coll("tasks").objs.values()
+               if o.properties.get("hs_task_subject") == "Send renewal quote"
+               and o.id == row.crm_id]
+    assert made.assoc["companies"][0][0] == ACME
+
+
+def test_a_create_that_never_connected_is_retried(synced, client, auth, hubspot):
+    """A refused connection proves HubSpot never got the create: it is sent again."""
+    from connectors.errors import TransientError
+    from connectors.http import Retrier
+
+    calls = []
+
+    def attempt():
+        calls.append(1)
+        if len(calls) == 1:
+            import urllib3
+
+            raise TransientError("refused", unsent=True) from urllib3.exceptions.NewConnectionError(
+                None, "refused")
+        return "ok"
+
+    r = Retrier("hubspot", sleep=lambda s: None)
+    assert r.call(attempt, idempotent=False) == "ok" and len(calls) == 2
+    calls.clear()
+
+    def ambiguous():
+        calls.append(1)
+        raise TransientError("timed out")
+
+    with pytest.raises(TransientError):
+        r.call(ambiguous, idempotent=False)
+    assert len(calls) == 1
