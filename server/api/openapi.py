@@ -11,13 +11,21 @@ def _param(name: str, desc: str, where: str = "query", required: bool = False,
             "schema": schema or {"type": "string"}}
 
 
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def _op(summary: str, params: list | None = None, body: str | None = None,
-        ok: str = "200", auth: bool = True, content: str = "application/json") -> dict:
+        ok: str = "200", auth: bool = True, content: str = "application/json",
+        answer: str | None = None, extra: dict | None = None) -> dict:
+    done: dict[str, Any] = {"description": "OK"}
+    if answer:
+        done["content"] = {"application/json": {"schema": _ref(answer)}}
     op: dict[str, Any] = {"summary": summary, "parameters": params or [],
-                          "responses": {ok: {"description": "OK"},
+                          "responses": {ok: done, **(extra or {}),
                                         "default": {"description": "Error envelope",
                                                     "content": {"application/json": {
-                                                        "schema": {"$ref": "#/components/schemas/Error"}}}}}}
+                                                        "schema": _ref("Error")}}}}}
     if body:
         op["requestBody"] = {"required": True, "content": {
             content: {"schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -26,8 +34,14 @@ def _op(summary: str, params: list | None = None, body: str | None = None,
     return op
 
 
-AS_OF = _param("as_of", "Compute figures as of this day (YYYY-MM-DD, default today UTC)",
-               schema={"type": "string", "format": "date"})
+AS_OF = _param("as_of", "Compute figures as of this day (YYYY-MM-DD between 1900-01-01 and "
+               "2999-12-31, default today UTC)", schema={"type": "string", "format": "date"})
+IDEMPOTENCY_KEY = _param(
+    "Idempotency-Key", "Retry-safe creation: a repeat with the same key and body answers the "
+    "first result (kept 24 hours, per token)", "header",
+    schema={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"})
+_NULL_STR = {"type": "string", "nullable": True}
+_TIME = {"type": "string", "format": "date-time"}
 ACCOUNT_ID = _param("account_id", "Account id", "path", True)
 
 
@@ -45,22 +59,26 @@ def document() -> dict:
         "paths": {
             "/healthz": {"get": _op("Liveness and database check", auth=False)},
             "/api/v1/openapi.json": {"get": _op("This document", auth=False)},
-            "/api/v1/me": {"get": _op("The calling token")},
+            "/api/v1/me": {"get": _op("The calling token: name, scopes, user", answer="Me")},
             "/api/v1/pair": {"post": _op(
                 "Trade a pairing code from My tokens (10 minutes, single use) for a fresh "
                 "personal API token of its user; 400 when wrong, expired or used, 429 after 5 "
                 "wrong codes per address in 15 minutes", body="PairRequest", auth=False)},
             "/api/v1/freshness": {"get": _op("When each source last synced")},
             "/api/v1/import": {"post": _op(
-                "Load JSON Lines records (import format); 422 when some lines are rejected",
-                body="ImportBody", content="application/x-ndjson")},
+                "Load JSON Lines records (import format, needs the import scope); 422 when "
+                "some lines are rejected", body="ImportBody", content="application/x-ndjson",
+                answer="ImportReport", extra={"422": {
+                    "description": "Some lines were rejected; the good ones loaded",
+                    "content": {"application/json": {"schema": _ref("ImportReport")}}}})},
             "/api/v1/accounts": {"get": _op("Search and list accounts", [
                 _param("q", "Name or domain contains"), _param("owner", "CSM email"),
                 _param("band", "good | watch | at_risk | unknown"),
                 _param("phase", "Lifecycle phase"), _param("segment", "Segment"),
                 _param("sort", "name, arr, health, renewal; prefix - for descending"),
                 _param("limit", "1..500", schema={"type": "integer"}),
-                _param("cursor", "next_cursor of the previous page"), AS_OF])},
+                _param("cursor", "next_cursor of the previous page"), AS_OF],
+                answer="AccountPage")},
             "/api/v1/accounts/lookup": {"get": _op(
                 "The 360 of the account behind an email, domain or CRM record, or candidates", [
                     _param("email", "Email address"), _param("domain", "Domain"),
@@ -69,13 +87,16 @@ def document() -> dict:
             "/api/v1/accounts/{account_id}/360": {"get": _op("The customer 360",
                                                              [ACCOUNT_ID, AS_OF])},
             "/api/v1/accounts/{account_id}/tasks": {
-                "get": _op("Tasks of an account, open first", [ACCOUNT_ID]),
-                "post": _op("Add a task", [ACCOUNT_ID], body="TaskCreate", ok="201")},
+                "get": _op("Tasks of an account, open first", [ACCOUNT_ID], answer="TaskList"),
+                "post": _op("Add a task", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="TaskCreate",
+                            ok="201", answer="Task")},
             "/api/v1/tasks/{task_id}": {"patch": _op(
-                "Update a task", [_param("task_id", "Task id", "path", True)], body="TaskUpdate")},
+                "Update a task (a CSM's token: own tasks only)",
+                [_param("task_id", "Task id", "path", True)], body="TaskUpdate", answer="Task")},
             "/api/v1/accounts/{account_id}/notes": {
-                "get": _op("Notes of an account, newest first", [ACCOUNT_ID]),
-                "post": _op("Add a note", [ACCOUNT_ID], body="NoteCreate", ok="201")},
+                "get": _op("Notes of an account, newest first", [ACCOUNT_ID], answer="NoteList"),
+                "post": _op("Add a note", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="NoteCreate",
+                            ok="201", answer="Note")},
             "/api/v1/portfolio": {"get": _op("Team and CSM figures (leading/lagging)", [
                 _param("start", "Period start (default end - 1 year + 1 day)"),
                 _param("end", "Period end (default as_of)"), _param("owner", "CSM email"),
@@ -94,7 +115,8 @@ def document() -> dict:
             "/api/v1/syncs": {"get": _op("Sync run history")},
             "/api/v1/syncs/{run_id}": {"get": _op(
                 "One sync run with per-stream counts and errors",
-                [_param("run_id", "Sync run id", "path", True, {"type": "integer"})])},
+                [_param("run_id", "Sync run id", "path", True,
+                        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})])},
             "/preview": {"get": _op("Widget preview page (HTML)", [
                 _param("account", "Account id"), _param("email", "Email to look up")],
                 auth=False)},
@@ -108,7 +130,7 @@ def document() -> dict:
                                 "session": {"type": "apiKey", "in": "cookie",
                                             "name": "a360_session"}},
             "schemas": {
-                "Error": {"type": "object", "properties": {"error": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message", "details"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                    "details": {"type": "object"}}}}},
@@ -120,6 +142,43 @@ def document() -> dict:
                     "token": {"type": "string"}, "server_url": {"type": "string"},
                     "user": {"type": "string", "format": "email"}}},
                 "ImportBody": {"type": "string", "description": "One JSON record per line"},
+                "ImportReport": {"type": "object", "required": [
+                    "loaded", "rejected", "new_events", "by_type", "errors", "errors_truncated"],
+                    "properties": {
+                        "loaded": {"type": "integer"}, "rejected": {"type": "integer"},
+                        "new_events": {"type": "integer"},
+                        "by_type": {"type": "object",
+                                    "additionalProperties": {"type": "integer"}},
+                        "errors": {"type": "array", "items": {
+                            "type": "object", "required": ["line", "reason"], "properties": {
+                                "line": {"type": "integer"}, "reason": {"type": "string"}}}},
+                        "errors_truncated": {"type": "boolean"}}},
+                "Me": {"type": "object", "required": ["token_name", "scopes"], "properties": {
+                    "token_name": {"type": "string"}, "currency": {"type": "string"},
+                    "user": _NULL_STR, "scopes": {"type": "array", "items": {
+                        "type": "string", "enum": ["read", "write", "import", "admin"]}}}},
+                "Task": {"type": "object", "required": ["id", "subject", "status"],
+                         "properties": {
+                             "id": {"type": "string"}, "subject": {"type": "string"},
+                             "status": {"type": "string", "enum": ["open", "done"]},
+                             "due_date": {"type": "string", "format": "date", "nullable": True},
+                             "owner": _NULL_STR, "note": _NULL_STR,
+                             "created_at": {**_TIME, "nullable": True},
+                             "crm_sync": {"type": "object", "nullable": True}}},
+                "TaskList": {"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": _ref("Task")}}},
+                "Note": {"type": "object", "required": ["id", "body", "created_at"],
+                         "properties": {"id": {"type": "integer"}, "body": {"type": "string"},
+                                        "author": _NULL_STR, "created_at": _TIME}},
+                "NoteList": {"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": _ref("Note")}}},
+                "AccountPage": {"type": "object", "required": ["items", "next_cursor"],
+                                "properties": {
+                                    "items": {"type": "array", "items": {
+                                        "type": "object", "required": ["id", "name"],
+                                        "properties": {"id": {"type": "string"},
+                                                       "name": {"type": "string"}}}},
+                                    "next_cursor": _NULL_STR}},
                 "TaskCreate": {"type": "object", "required": ["subject"],
                                "additionalProperties": False, "properties": {
                                    "subject": {"type": "string", "maxLength": 500},

@@ -8,6 +8,7 @@ from server.api.common import bp, state
 from server.auth import require_token
 from server.errors import ApiError
 from server.models import SyncRun
+from server.records import MAX_INT
 from server.sync import list_runs, run_json, stream_states
 
 STATUSES = ("running", "success", "partial", "failed", "interrupted")
@@ -48,7 +49,7 @@ def list_syncs():
 def get_sync(run_id: int):
     """One sync run with its per-stream counts, skipped records and errors."""
     with state().store.sessions() as s:
-        run = s.get(SyncRun, run_id)
+        run = s.get(SyncRun, run_id) if run_id <= MAX_INT else None   # ids are 32-bit
         if run is None:
             raise ApiError(404, "not_found", f"No sync run with id {run_id}", {"id": run_id})
         return jsonify(run_json(run))
