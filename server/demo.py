@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -268,25 +269,38 @@ class DemoBuilder:
                            "session_id": f"{user}:{day.isoformat()}:{secs // 5400}"}
 
 
-def write_demo(path: Path, accounts: int, events: int, seed: int, today: date) -> int:
+def write_demo(path: Path, accounts: int, events: int, seed: int, today: date,
+               tick: Callable[[int], object] | None = None) -> int:
     """Write the demo workspace as JSON Lines; returns the number of records."""
     n = 0
     with path.open("w", encoding="utf-8") as fh:
         for rec in DemoBuilder(accounts, events, seed, today).records():
             fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
             n += 1
+            if tick is not None and n % 1000 == 0:
+                tick(1000)
     return n
 
 
 def build_demo(store: Store, accounts: int, events: int, seed: int, data_dir: Path,
-               today: date | None = None) -> str:
-    """Generate and import the demo workspace; returns a one-line summary."""
+               today: date | None = None, echo: Callable[[str], object] | None = None) -> str:
+    """Generate and import the demo workspace; returns a one-line summary. `echo` gets a line
+    per step, and progress bars show on a terminal (stderr)."""
+    from tqdm import tqdm
+
+    say = echo or (lambda _line: None)
+    quiet = not sys.stderr.isatty()
     today = today or datetime.now(timezone.utc).date()
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / f"demo-{seed}.jsonl"
-    write_demo(path, accounts, events, seed, today)
-    with path.open("rb") as fh:
-        report = import_lines(store, fh, source="demo")
+    say(f"demo 1/2: generating {accounts} accounts and about {events:,} usage events "
+        f"into {path}")
+    with tqdm(unit=" records", unit_scale=True, desc="generate", disable=quiet) as bar:
+        n = write_demo(path, accounts, events, seed, today, tick=bar.update)
+    say(f"demo 2/2: importing {n:,} records through the import path")
+    with path.open("rb") as fh, tqdm(total=path.stat().st_size, unit="B", unit_scale=True,
+                                     desc="import", disable=quiet) as bar:
+        report = import_lines(store, fh, source="demo", progress=bar.update)
     if report.rejected:
         raise RuntimeError(f"demo import rejected {report.rejected} lines: {report.errors[:3]}")
     return (f"{report.by_type.get('account', 0)} accounts, {report.by_type.get('event', 0)} "

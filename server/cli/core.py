@@ -162,6 +162,22 @@ def snapshot_cmd(ctx: Context, day: str | None) -> None:
     click.echo(f"snapshot of {n} accounts for {when}")
 
 
+def _other_shell(cfg: dict) -> str:
+    """How to run more commands on this workspace from another shell."""
+    here = Path.cwd()
+    data = Path(cfg["DATA_DIR"])
+    venv = Path(sys.prefix)
+    lines = ["in another shell:"]
+    if sys.prefix != sys.base_prefix:
+        lines.append(f"  source {venv / 'bin' / 'activate'}   # puts account360 on the PATH")
+    if data == here / "data":
+        lines.append(f"  cd {here}   # commands run here use {data}")
+    else:
+        lines.append(f"  export ACCOUNT360_DATA_DIR={data}")
+    lines.append("  account360 token create --name maria")
+    return "\n".join(lines) + "\n"
+
+
 @click.command("demo")
 @click.option("--accounts", default=240, show_default=True)
 @click.option("--events", default=600_000, show_default=True)
@@ -185,13 +201,14 @@ def demo(ctx: Context, accounts: int, events: int, seed: int, host: str, port: i
         cfg["SETTINGS"] = str(settings_path)
     store = ctx.upgrade()
     report = build_demo(store, accounts=accounts, events=events, seed=seed,
-                        data_dir=Path(cfg["DATA_DIR"]))
+                        data_dir=Path(cfg["DATA_DIR"]), echo=lambda line: click.echo(line, err=True))
     tok = create_token(store, "demo")
     banner = (f"demo workspace: {report}\n"
               f"API token: {tok}\n"
               f"try: curl -H 'Authorization: Bearer {tok}' "
               f"'http://{host}:{port}/api/v1/accounts?limit=5'\n"
-              f"widget preview: http://{host}:{port}/preview?id=acc-0001#token={tok}\n")
+              f"widget preview: http://{host}:{port}/preview?id=acc-0001#token={tok}\n"
+              f"{_other_shell(cfg)}")
     if no_serve:
         click.echo(banner.rstrip())
         return
