@@ -1,9 +1,9 @@
-"""Connector connections: encrypted credentials, the OAuth 2.0 providers (Authlib), token
-refresh before expiry, disconnect with revocation, and "Test connection" in plain words.
+"""Connector connections: the OAuth 2.0 providers (Authlib), token refresh before expiry,
+disconnect with revocation, and connectors built from their stored settings.
 
-Credentials live only in `connector_configs.sealed` (server.secrets ciphertext). The OAuth
-app's client id and secret come from the environment (`ACCOUNT360_HUBSPOT_CLIENT_ID`...),
-never from the database.
+Credentials live only sealed in the database (server.admin.credentials). A CRM's OAuth app
+(client id and secret) comes from the environment (`ACCOUNT360_HUBSPOT_CLIENT_ID`...) when
+both are set there, else from what an admin pasted in its card (sealed as well).
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import logging
 import time
 import typing as t
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import select
 
-from server.admin.models import ConnectorConfig
+from server.admin.credentials import DEFAULT_SCHEDULE_MINUTES, Credentials
 from server.config import Settings
-from server.secrets import Vault
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +26,7 @@ log = logging.getLogger(__name__)
 REFRESH_EARLY = 300
 OAUTH_CONNECTORS = ("hubspot", "salesforce")
 SF_HOSTS = {"production": "https://login.salesforce.com", "sandbox": "https://test.salesforce.com"}
-DEFAULT_SCHEDULE_MINUTES = 360
+__all__ = ["Credentials", "DEFAULT_SCHEDULE_MINUTES", "option", "provider", "build"]
 
 
 def option(cfg: dict, key: str, default: t.Any = None) -> t.Any:
@@ -38,73 +35,6 @@ def option(cfg: dict, key: str, default: t.Any = None) -> t.Any:
     if value in (None, "") and key in Settings.model_fields:
         value = Settings.model_fields[key].get_default(call_default_factory=True)
     return default if value in (None, "") else value
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-# -- stored credentials -------------------------------------------------------------
-class Credentials:
-    """Read and write one connector's sealed settings."""
-
-    def __init__(self, store: t.Any, vault: Vault) -> None:
-        self.store = store
-        self.vault = vault
-
-    def get(self, name: str) -> dict | None:
-        with self.store.sessions() as s:
-            row = s.get(ConnectorConfig, name)
-            if row is None or not row.sealed:
-                return None
-            return self.vault.decrypt(row.sealed)
-
-    def save(self, name: str, data: dict, *, auth_kind: str | None = None,
-             user: str | None = None, connected: bool = False) -> None:
-        with self.store.session() as s:
-            row = s.get(ConnectorConfig, name)
-            if row is None:
-                row = ConnectorConfig(connector=name, enabled=True,
-                                      schedule_minutes=DEFAULT_SCHEDULE_MINUTES,
-                                      auth_kind=auth_kind or "keys")
-                s.add(row)
-            row.sealed = self.vault.encrypt(data)
-            if auth_kind:
-                row.auth_kind = auth_kind
-            row.updated_at = now()
-            if connected:
-                row.connected_at = now()
-                row.connected_by = user
-                row.last_error = None
-
-    def update(self, name: str, **changes: t.Any) -> None:
-        """Merge `changes` into the sealed settings (token refresh)."""
-        with self.store.session() as s:
-            row = s.get(ConnectorConfig, name)
-            if row is None or not row.sealed:
-                return
-            data = self.vault.decrypt(row.sealed)
-            data.update(changes)
-            row.sealed = self.vault.encrypt(data)
-            row.updated_at = now()
-
-    def delete(self, name: str) -> None:
-        with self.store.session() as s:
-            row = s.get(ConnectorConfig, name)
-            if row is not None:
-                row.sealed = None
-                row.connected_at = None
-                row.updated_at = now()
-
-    def rows(self) -> dict[str, ConnectorConfig]:
-        with self.store.sessions() as s:
-            return {r.connector: r for r in s.scalars(select(ConnectorConfig))}
-
-    def set_error(self, name: str, message: str | None) -> None:
-        with self.store.session() as s:
-            row = s.get(ConnectorConfig, name)
-            if row is not None:
-                row.last_error = message
 
 
 # -- OAuth providers ----------------------------------------------------------------
@@ -135,17 +65,28 @@ class Provider:
         return OAuth2Session(self.client_id, self.client_secret, **kwargs)
 
 
-def oauth_configured(cfg: dict, name: str) -> bool:
-    key = name.upper()
-    return bool(option(cfg, f"{key}_CLIENT_ID") and option(cfg, f"{key}_CLIENT_SECRET"))
-
-
-def provider(cfg: dict, name: str, environment: str | None = None,
-             login_url: str | None = None) -> Provider:
-    """The OAuth provider of a CRM, from ACCOUNT360_<NAME>_* settings."""
+def oauth_app(cfg: dict, name: str, creds: Credentials | None = None) -> tuple[str, str, str]:
+    """(client id, client secret, source) of a CRM's OAuth app: the environment when both
+    ACCOUNT360_<NAME>_CLIENT_ID and _SECRET are set, else the app saved in its card."""
     key = name.upper()
     client_id = option(cfg, f"{key}_CLIENT_ID", "")
     secret = option(cfg, f"{key}_CLIENT_SECRET", "")
+    if client_id and secret:
+        return client_id, secret, "environment"
+    saved = creds.get_app(name) if creds is not None else None
+    if saved and saved.get("client_id") and saved.get("client_secret"):
+        return saved["client_id"], saved["client_secret"], "saved"
+    return client_id, secret, ""
+
+
+def oauth_configured(cfg: dict, name: str, creds: Credentials | None = None) -> bool:
+    return bool(oauth_app(cfg, name, creds)[2])
+
+
+def provider(cfg: dict, name: str, environment: str | None = None,
+             login_url: str | None = None, creds: Credentials | None = None) -> Provider:
+    """The OAuth provider of a CRM, from ACCOUNT360_<NAME>_* settings (and a saved app)."""
+    client_id, secret, _ = oauth_app(cfg, name, creds)
     if name == "hubspot":
         api = option(cfg, "HUBSPOT_API_URL").rstrip("/")
         return Provider(
@@ -200,7 +141,7 @@ def refresh_if_due(cfg: dict, creds: Credentials, name: str, force: bool = False
     exp = data.get("token_expires_at")
     if not force and (exp is None or clock() < float(exp) - REFRESH_EARLY):
         return False
-    prov = provider(cfg, name, login_url=data.get("login_url"))
+    prov = provider(cfg, name, login_url=data.get("login_url"), creds=creds)
     sess = prov.session()
     try:
         token = sess.refresh_token(prov.token_url, refresh_token=data["refresh_token"])
@@ -222,12 +163,12 @@ def refresh_if_due(cfg: dict, creds: Credentials, name: str, force: bool = False
     return True
 
 
-def revoke(cfg: dict, name: str, data: dict) -> str | None:
+def revoke(cfg: dict, name: str, data: dict, creds: Credentials | None = None) -> str | None:
     """Revoke the refresh token at the vendor where its API allows; returns a note."""
     token = data.get("refresh_token")
     if not token or name not in OAUTH_CONNECTORS:
         return None
-    prov = provider(cfg, name, login_url=data.get("login_url"))
+    prov = provider(cfg, name, login_url=data.get("login_url"), creds=creds)
     try:
         if name == "hubspot":
             resp = requests.delete(f"{prov.api_url}/oauth/v1/refresh-tokens/{token}", timeout=10)
@@ -248,13 +189,13 @@ def connector_class(name: str):
     return get_connector(name)
 
 
-def settings_data(cfg: dict, name: str, data: dict) -> dict:
+def settings_data(cfg: dict, name: str, data: dict, creds: Credentials | None = None) -> dict:
     """Stored values (plus the OAuth app credentials) filtered to the settings fields."""
     cls = connector_class(name)
     fields = {f.name for f in cls.settings_class.fields()}
     out = dict(data)
     if name in OAUTH_CONNECTORS and data.get("refresh_token"):
-        prov = provider(cfg, name, login_url=data.get("login_url"))
+        prov = provider(cfg, name, login_url=data.get("login_url"), creds=creds)
         out.setdefault("client_id", prov.client_id)
         out.setdefault("client_secret", prov.client_secret)
         if name == "hubspot":
@@ -273,7 +214,7 @@ def build(cfg: dict, creds: Credentials, name: str, workspace: t.Any = None,
             from connectors.errors import ConfigError
 
             raise ConfigError(f"{name} is not connected", connector=name)
-    settings = cls.settings_class.from_dict(settings_data(cfg, name, data),
+    settings = cls.settings_class.from_dict(settings_data(cfg, name, data, creds),
                                             prefix=cls.env_prefix())
     kwargs: dict[str, t.Any] = {"workspace": workspace}
     if "on_refresh" in inspect.signature(cls.__init__).parameters:
@@ -290,63 +231,3 @@ def build(cfg: dict, creds: Credentials, name: str, workspace: t.Any = None,
 
         kwargs["on_refresh"] = on_refresh
     return cls(settings, **kwargs)
-
-
-# -- Test connection ----------------------------------------------------------------
-def explain(exc: BaseException) -> str:
-    """A connector failure in plain words, with the vendor's own message."""
-    from connectors.errors import (
-        AuthError,
-        ConfigError,
-        RateLimitError,
-        ResponseError,
-        TransientError,
-    )
-
-    said = getattr(exc, "message", None) or str(exc)
-    host = urlsplit(getattr(exc, "url", None) or "").hostname
-    if isinstance(exc, ConfigError):
-        return f"Some settings are missing or invalid: {said}"
-    if isinstance(exc, AuthError):
-        if exc.status == 403:
-            return ("The key was accepted but has no permission for this data: give it read "
-                    f"access to the project and try again. The vendor said: {said}")
-        return f"The vendor rejected the key or secret: check it and try again. The vendor said: {said}"
-    if isinstance(exc, RateLimitError):
-        return f"The key works, but the vendor is rate limiting right now; try again later. ({said})"
-    if isinstance(exc, ResponseError) and exc.status == 404:
-        return (f"Nothing answers at {host or 'this address'}: is the region or subdomain "
-                f"right? The vendor said: {said}")
-    if isinstance(exc, ResponseError):
-        return f"The vendor refused the request (HTTP {exc.status}): {said}"
-    if isinstance(exc, TransientError):
-        where = f" at {host}" if host else ""
-        if exc.status:
-            return f"The vendor{where} is failing (HTTP {exc.status}); try again in a few minutes."
-        return (f"Could not reach the vendor{where}: check the region, subdomain or host. "
-                f"({said})")
-    return f"The test failed: {type(exc).__name__}"
-
-
-def test_connection(cfg: dict, creds: Credentials, name: str, data: dict,
-                    workspace: t.Any = None) -> tuple[bool, str]:
-    """Run the connector's check() with these settings: (ok, message in plain words)."""
-    from connectors.errors import ConnectorError
-
-    try:
-        conn = build(cfg, creds, name, workspace, data=data)
-    except ConnectorError as exc:
-        return False, explain(exc)
-    try:
-        conn.check()
-    except ConnectorError as exc:
-        return False, explain(exc)
-    except Exception as exc:  # noqa: BLE001 - a vendor answer we did not expect
-        log.warning("%s: test connection failed with %s", name, type(exc).__name__)
-        return False, f"The test failed unexpectedly ({type(exc).__name__})."
-    finally:
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001
-            pass
-    return True, "Connected: the vendor accepted the credentials."

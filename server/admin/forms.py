@@ -14,8 +14,8 @@ BASIC = {"api_key", "secret_key", "integration_key", "api_secret", "service_acco
 #: Words written their usual way in labels.
 WORDS = {"api": "API", "url": "URL", "id": "ID", "oauth": "OAuth", "arr": "ARR", "qbr": "QBR",
          "crm": "CRM", "eu": "EU", "us": "US"}
-_NAME = re.compile(r"(?<![A-Za-z0-9])_?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)"
-                   r"(?![A-Za-z0-9_])")
+_NAME = re.compile(r"(?<![A-Za-z0-9])_?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*"
+                   r"|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![A-Za-z0-9_])")
 
 
 def label(name: str) -> str:

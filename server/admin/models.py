@@ -55,6 +55,8 @@ class ConnectorConfig(Base):
     connected_by: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Vault ciphertext of a CRM's OAuth app {client_id, client_secret} pasted in its card.
+    app_sealed: Mapped[str | None] = mapped_column(Text)
 
 
 class OAuthPending(Base):

@@ -82,6 +82,9 @@ def paths() -> dict:
         "/admin/connectors/{name}/connect": {"post": _html(
             "Start the OAuth authorization-code flow (redirects to the vendor)", [NAME],
             form=True)},
+        "/admin/connectors/{name}/oauth-app": {"post": _html(
+            "Save the CRM's OAuth app (client_id, client_secret; sealed; a blank secret keeps "
+            "the saved one); refused while the environment sets it", [NAME], form=True)},
         "/admin/oauth/{name}/callback": {"get": _html(
             "OAuth redirect URI: checks the single-use state, exchanges the code", [NAME])},
         "/webhooks/hubspot": {"post": _json(

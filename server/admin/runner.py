@@ -132,7 +132,7 @@ class Runner:
 
     def run_claimed(self, name: str, ids: list[int]) -> dict | None:
         from connectors.errors import ConnectorError
-        from server.admin.connections import explain
+        from server.admin.checks import explain
         from server.sync import SyncBusyError, run_sync
 
         with self.store.sessions() as s:

@@ -135,3 +135,9 @@ def external_url(endpoint: str, **values) -> str:
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def oauth_redirect_url(name: str) -> str:
+    """The exact OAuth redirect URL to register with the vendor (PUBLIC_URL when set)."""
+    return c.redirect_uri(admin_state().cfg, name,
+                          url_for("admin.oauth.oauth_callback", name=name, _external=True))

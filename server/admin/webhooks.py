@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from server.admin.connections import option
+from server.admin.connections import oauth_app, option
 from server.admin.runner import enqueue
 from server.admin.state import admin_state
 from server.errors import ApiError
@@ -75,8 +75,8 @@ def _fresh(store, signature: str, events: list[dict]) -> list[dict] | None:
 
 @bp.post("/hubspot")
 def hubspot():
-    cfg = admin_state().cfg
-    secret = option(cfg, "HUBSPOT_CLIENT_SECRET", "")
+    adm = admin_state()
+    secret = oauth_app(adm.cfg, "hubspot", adm.credentials)[1]
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise ApiError(400, "body_too_large", f"The body is larger than {MAX_BODY} bytes")
     body = request.get_data(cache=True)

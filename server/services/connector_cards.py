@@ -72,9 +72,11 @@ def cards(adm, store, names: list[str] | None = None) -> list[dict]:
         connected = bool(row and row.sealed)
         run = runs.get(name)
         oauth = name in c.OAUTH_CONNECTORS
+        app_id, _, source = c.oauth_app(adm.cfg, name, adm.credentials) if oauth else ("", "", "")
         out.append({
             "name": name, "title": cls.title or name.title(), "oauth": oauth,
-            "oauth_ready": oauth and c.oauth_configured(adm.cfg, name),
+            "oauth_ready": bool(source), "oauth_source": source,
+            "oauth_client_id": app_id if source == "saved" else "",
             "connected": connected,
             "status": _status(connected, row, run, waiting.get(name, 0)),
             "schedule_minutes": row.schedule_minutes if row else c.DEFAULT_SCHEDULE_MINUTES,

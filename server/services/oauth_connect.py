@@ -1,5 +1,6 @@
-"""Connect a CRM with OAuth 2.0 (Authlib): start the authorization-code flow with a single-use
-state bound to the browser session (and PKCE), then check the answer and exchange the code."""
+"""Connect a CRM with OAuth 2.0 (Authlib): keep the OAuth app pasted in the card, start the
+authorization-code flow with a single-use state bound to the browser session (and PKCE), then
+check the answer and exchange the code."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def start(adm, store, name: str, environment: str, callback_url: str, nonce: str
     """The vendor's authorization URL; the pending flow is stored (verifier sealed)."""
     from authlib.common.security import generate_token
 
-    prov = c.provider(adm.cfg, name, environment=environment)
+    prov = c.provider(adm.cfg, name, environment=environment, creds=adm.credentials)
     redirect_to = c.redirect_uri(adm.cfg, name, callback_url)
     state = generate_token(43)
     verifier = generate_token(64) if prov.pkce else None
@@ -77,7 +78,7 @@ def finish(adm, store, name: str, args: dict, nonce: str, user: str) -> Outcome:
         return Outcome(False, f"{name}: the vendor said "
                               f"{args.get('error_description') or args['error']}")
     extra = adm.vault.decrypt(sealed)
-    prov = c.provider(adm.cfg, name, login_url=extra.get("login_url"))
+    prov = c.provider(adm.cfg, name, login_url=extra.get("login_url"), creds=adm.credentials)
     sess = prov.session(redirect_uri=extra["redirect_uri"])
     try:
         token = sess.fetch_token(prov.token_url, code=args.get("code") or "",
@@ -100,3 +101,30 @@ def finish(adm, store, name: str, args: dict, nonce: str, user: str) -> Outcome:
                          user=user, connected=True)
     enqueue(store, name, "connect" if first else "reconnect")
     return Outcome(True, f"{name} connected; the first sync has started")
+
+
+class AppRefused(ValueError):
+    """The pasted OAuth app cannot be saved; the message says why."""
+
+
+def _credential(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise AppRefused(f"Enter the {what}.")
+    if len(value) > 500 or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise AppRefused(f"The {what} is one word of at most 500 characters.")
+    return value
+
+
+def save_app(adm, name: str, client_id: str, client_secret: str) -> None:
+    """Keep the CRM's OAuth app pasted in its card (sealed); a blank secret keeps the saved
+    one. Refused while the environment sets the app (the environment wins)."""
+    if c.oauth_app(adm.cfg, name)[2] == "environment":
+        raise AppRefused(f"The {name} OAuth app is set in the environment "
+                         f"(ACCOUNT360_{name.upper()}_CLIENT_ID/_SECRET), which wins: change "
+                         "it there.")
+    saved = adm.credentials.get_app(name) or {}
+    if not (client_secret or "").strip() and saved.get("client_secret"):
+        client_secret = saved["client_secret"]
+    adm.credentials.save_app(name, _credential(client_id, "client id"),
+                             _credential(client_secret, "client secret"))

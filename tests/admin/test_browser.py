@@ -31,13 +31,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp_path, oauth_fake, **extra):
+def start_server(tmp_path, oauth_fake, app_in_env=True, **extra):
     port = _free_port()
+    app = {k: v for k, v in oauth_fake.app_config().items() if app_in_env or "CLIENT" not in k}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "ACCOUNT360_DATA_DIR": str(tmp_path / "data"),
            "ACCOUNT360_SECRET_KEY": "browser-test-secret",
            "ACCOUNT360_SYNC_POLL_SECONDS": "0.5",
-           **{f"ACCOUNT360_{k}": v for k, v in {**oauth_fake.app_config(), **extra}.items()}}
+           **{f"ACCOUNT360_{k}": v for k, v in {**app, **extra}.items()}}
     if os.environ.get("ACCOUNT360_TEST_DATABASE_URL"):
         env["ACCOUNT360_DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'browser.db'}"
     made = subprocess.run([CLI, "db", "upgrade"], env=env, text=True, capture_output=True,
@@ -114,6 +115,45 @@ def test_connect_hubspot_and_watch_the_first_sync(server, oauth_fake, tmp_path):
             page.screenshot(path=str(tmp_path / "connected.png"))
         finally:
             browser.close()
+
+
+def test_paste_the_oauth_app_in_the_card_then_connect(tmp_path, oauth_fake):
+    """No OAuth app client id or secret in the environment: the admin copies the redirect URL,
+    pastes the app's client id and secret in the card and connects in the same session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    url, proc, log = start_server(tmp_path, oauth_fake, app_in_env=False)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         env={**os.environ, "HOME": str(tmp_path)},
+                                         args=["--disable-gpu", "--disable-quic"])
+            page = browser.new_page()
+            try:
+                page.goto(url + "/admin/login")
+                page.get_by_label("Email").fill("admin@example.com")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                expect(page).to_have_url(url + "/admin/connectors")
+                card = page.locator("#card-hubspot")
+                expect(card.get_by_test_id("connect-hubspot")).to_have_count(0)
+                expect(card.get_by_test_id("redirect-url-hubspot")).to_have_text(
+                    url + "/admin/oauth/hubspot/callback")
+                card.get_by_label("Client ID").fill(oauth_fake.client_id)
+                card.get_by_label("Client secret").fill(oauth_fake.client_secret)
+                card.get_by_test_id("save-oauth-app-hubspot").click()
+                expect(page.get_by_role("status")).to_contain_text("OAuth app saved")
+                assert oauth_fake.client_secret not in page.content()
+                page.locator("#card-hubspot").get_by_test_id("connect-hubspot").click()
+                expect(page.get_by_role("heading", name="Allow account360?")).to_be_visible()
+                page.get_by_role("link", name="Allow").click()
+                expect(page.get_by_role("status")).to_contain_text("hubspot connected")
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc, log)
 
 
 def test_one_click_extension_pairing(tmp_path, oauth_fake):

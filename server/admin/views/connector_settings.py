@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from server.admin import connections as c
-from server.admin import forms
+from server.admin import checks, forms
 from server.admin.runner import enqueue
 from server.admin.state import admin_state
 from server.admin.views.connectors import back, known
@@ -25,7 +24,7 @@ def connector_settings(name: str):
     status = 200
     if request.method == "POST":
         data = forms.posted_settings(cls, saved, request.form)
-        ok, text = c.test_connection(adm.cfg, adm.credentials, name, data,
+        ok, text = checks.test_connection(adm.cfg, adm.credentials, name, data,
                                      current_app.extensions["account360"].settings)
         result = {"ok": ok, "message": text}
         if ok and request.form.get("action") == "save":

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from server.admin import connections as c
 from server.admin.runner import enqueue
 from server.admin.state import admin_state
-from server.admin.web import admin_required, json_view, store
+from server.admin.web import admin_required, json_view, oauth_redirect_url, store
 from server.services import connector_cards as svc
 
 bp = Blueprint("connectors", __name__)
@@ -31,7 +31,11 @@ def back(**message):
 @bp.get("/connectors")
 @admin_required
 def connectors():
-    return render_template("admin/connectors.html", cards=svc.cards(admin_state(), store()),
+    cards = svc.cards(admin_state(), store())
+    for card in cards:
+        if card["oauth"]:
+            card["redirect_url"] = oauth_redirect_url(card["name"])
+    return render_template("admin/connectors.html", cards=cards,
                            message=request.args.get("message"),
                            error=request.args.get("error"))
 
@@ -73,6 +77,6 @@ def disconnect(name: str):
     data = adm.credentials.get(name)
     note = None
     if data:
-        note = c.revoke(adm.cfg, name, data)
+        note = c.revoke(adm.cfg, name, data, adm.credentials)
         adm.credentials.delete(name)
     return back(message=f"{name} disconnected" + (f" ({note})" if note else ""))
