@@ -78,6 +78,16 @@ class SalesforceConnector(Connector):
             self._load_users()
         return (self._users or {}).get(n.to18(user_id))
 
+    def find_task(self, task: dict, crm_account_id: str) -> str | None:
+        """The Task an earlier, unanswered attempt created for `task`, if any: same subject
+        on the same Account (Salesforce has no idempotency key for creates)."""
+        from simple_salesforce import format_soql
+
+        soql = format_soql("SELECT Id FROM Task WHERE WhatId = {} AND Subject = {} LIMIT 1",
+                           crm_account_id, task["subject"])
+        found = self.client.query_all(soql, stream="tasks")
+        return n.to18(found[0]["Id"]) if found else None
+
     def create_task(self, task: dict, crm_account_id: str) -> str:
         """Create a Task on the Account (WhatId); returns its id."""
         data: dict[str, t.Any] = {

@@ -46,6 +46,7 @@ class FakeSalesforce:
         self.username, self.password = "api@acme.example", "pw"
         self.cursors: dict[str, list[dict]] = {}
         self.faults: list[dict] = []
+        self.lost_answers, self.lost_status = 0, 504
         self.log: list[dict] = []
         self.created = 0
         self.refreshes = 0
@@ -158,6 +159,9 @@ class FakeSalesforce:
                     "<": parse_stamp(r["SystemModstamp"]) < limit_dt}[op]]
             elif cond == "IsDeleted = false":
                 rows = [r for r in rows if not r.get("IsDeleted")]
+            elif em := re.fullmatch(r"(\w+) = '((?:[^'\\]|\\.)*)'", cond):
+                value = re.sub(r"\\(.)", r"\1", em.group(2))
+                rows = [r for r in rows if str(r.get(em.group(1))) == value]
             else:
                 return 400, {}, json.dumps([{"message": f"unsupported condition {cond}",
                                              "errorCode": "MALFORMED_QUERY"}])
@@ -178,6 +182,11 @@ class FakeSalesforce:
         rows, fields = self.cursors.pop(locator)
         return self._page(rows, fields)
 
+    def lose_answer(self, status: int = 504) -> None:
+        """Carry out the next create, then answer `status` instead (a lost answer)."""
+        self.lost_answers += 1
+        self.lost_status = status
+
     def _create(self, request, entry) -> tuple[int, dict, str]:
         sobject = urlsplit(request.url).path.rstrip("/").rsplit("/", 1)[1]
         data = json.loads(request.body)
@@ -186,6 +195,10 @@ class FakeSalesforce:
         prefix = {"Task": "00T"}.get(sobject, "a00")
         sfid = f"{prefix}5g00000Wb{self.created:04d}AAA"
         self.new(sobject, sfid, datetime.now(timezone.utc), **data)
+        if self.lost_answers > 0:
+            self.lost_answers -= 1
+            return self.lost_status, {}, json.dumps([{"message": "upstream timeout",
+                                                      "errorCode": "SERVER_UNAVAILABLE"}])
         return 201, {}, json.dumps({"id": sfid, "success": True, "errors": []})
 
     def _token(self, request) -> tuple[int, dict, str]:

@@ -283,3 +283,27 @@ def test_write_back_creates_a_task_on_the_account_and_retries_failures(org, sale
     report = run_sync(store, salesforce(), streams=["tasks"])
     assert report["streams"]["tasks"]["records"] == 1
     assert count(store, m.Task) == 2 and get(store, m.Task, task_id).crm_id == row.crm_id
+
+
+def test_a_task_create_whose_answer_is_lost_is_found_not_duplicated(org, salesforce, app,
+                                                                    client, auth):
+    """Salesforce creates the Task but answers 504: the create is not re-sent in the run, and
+    the next run finds the Task (WhatId and Subject) instead of making a second one."""
+    from server.services.writeback import run_writeback
+
+    store = app.extensions["account360"].store
+    run_sync(store, salesforce())
+    resp = client.post(f"/api/v1/accounts/salesforce-{ACME}/tasks", headers=auth,
+                       json={"subject": "Send O'Brien the renewal quote"})
+    task_id = resp.get_json()["id"]
+    before = len(org.rows.get("Task", {}))
+    org.lose_answer(504)
+    assert run_writeback(store, salesforce())["failed"] == 1
+    assert len(org.rows["Task"]) == before + 1
+    result = run_writeback(store, salesforce())
+    assert result["synced"] == 1 and len(org.rows["Task"]) == before + 1
+    row = get(store, m.Task, task_id)
+    assert row.crm_sync_status == "synced" and row.crm_sync_attempts == 2
+    assert org.rows["Task"][row.crm_id]["Subject"] == "Send O'Brien the renewal quote"
+    creates = [r for r in org.log if r["method"] == "POST" and "sobjects/Task" in r["url"]]
+    assert len(creates) == 1
