@@ -29,7 +29,7 @@ def in_window(day: date | None, bounds: tuple[date, date]) -> bool:
 
 def utc_day(moment: datetime) -> date:
     """The UTC calendar day of a timestamp (naive timestamps are taken as UTC)."""
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.tzinfo is timezone.utc:
         return moment.date()
     return moment.astimezone(timezone.utc).date()
 

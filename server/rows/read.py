@@ -55,7 +55,9 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
               offset: int) -> tuple[list[dict], bool]:
     """One page of account summaries, filtered and sorted on indexed columns."""
     a = m.Account
-    stmt = select(am, a.name, a.owner, a.domains, a.segment).join(a, a.id == am.account_id)
+    stmt = select(am.account_id, a.name, a.owner, a.domains, a.segment, am.arr,
+                  am.health_score, am.band, am.phase, am.renewal_date, am.days_to_renewal,
+                  am.signal_count).select_from(am).join(a, a.id == am.account_id)
     if q:
         like = f"%{escape_like(q.strip().lower())}%"
         stmt = stmt.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
@@ -67,11 +69,11 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
     stmt = stmt.order_by(key.desc() if desc else key,
                          am.account_id.desc() if desc else am.account_id)
     found = session.execute(stmt.offset(offset).limit(limit + 1)).all()
-    items = [{"id": r.account_id, "name": name, "owner": own, "domains": domains or [],
-              "segment": seg, "arr": r.arr, "health_score": r.health_score, "band": r.band,
-              "phase": r.phase, "renewal_date": r.renewal_date,
+    items = [{"id": r.account_id, "name": r.name, "owner": r.owner, "domains": r.domains or [],
+              "segment": r.segment, "arr": r.arr, "health_score": r.health_score,
+              "band": r.band, "phase": r.phase, "renewal_date": r.renewal_date,
               "days_to_renewal": r.days_to_renewal, "signals": r.signal_count}
-             for r, name, own, domains, seg in found[:limit]]
+             for r in found[:limit]]
     return items, len(found) > limit
 
 

@@ -186,23 +186,27 @@ def pending(session: Session, settings, as_of: date) -> list[str]:
 
 
 def ensure_fresh(store, settings, as_of: date | None = None) -> int:
-    """Refresh every pending account (the job right after a large write); returns how many."""
+    """Refresh every pending account, CHUNK accounts per transaction (so the work of an
+    interrupted run is kept); returns how many were refreshed."""
     as_of = as_of or today()
-    with store.session() as s:
+    with store.sessions() as s:
         ids = pending(s, settings, as_of)
-        if ids:
-            log.info("refreshing the metrics rows of %d accounts", len(ids))
-            refresh(s, ids, settings, as_of)
+    if ids:
+        log.info("refreshing the metrics rows of %d accounts", len(ids))
+    for i in range(0, len(ids), CHUNK):
+        with store.session() as s:
+            refresh(s, ids[i:i + CHUNK], settings, as_of)
     return len(ids)
 
 
 def refresh_dirty(store, settings=None) -> int:
     """The job right after a large write: refresh the accounts it recorded as dirty."""
     settings = settings or store.settings
-    with store.session() as s:
+    with store.sessions() as s:
         ids = sorted(s.scalars(select(MetricsDirty.account_id)))
-        if ids:
-            refresh(s, ids, settings)
+    for i in range(0, len(ids), CHUNK):
+        with store.session() as s:
+            refresh(s, ids[i:i + CHUNK], settings)
     return len(ids)
 
 

@@ -65,6 +65,14 @@ def _median(session: Session, base, n: int):
 
 
 def _medians(session: Session, kind: str, owner, segment, phase) -> tuple[tuple, dict]:
+    if owner or segment or phase:  # a scope: read its hours once, pool them in memory
+        per_owner: dict[str, list] = defaultdict(list)
+        for o, h in session.execute(_scope(select(th.owner, th.hours).where(th.kind == kind),
+                                           owner, segment, phase, th.account_id)):
+            per_owner[_key(o)].append(h)
+        every = [h for v in per_owner.values() for h in v]
+        return (mx.median(every), len(every)), {
+            o: (mx.median(v), len(v)) for o, v in per_owner.items()}
     base = _scope(select(th.hours).where(th.kind == kind), owner, segment, phase, th.account_id)
     counts = dict(session.execute(_scope(
         select(th.owner, func.count()).where(th.kind == kind).group_by(th.owner),

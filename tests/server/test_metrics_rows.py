@@ -236,3 +236,20 @@ def test_daily_job_is_idempotent(app, load):
         assert len([k for k in first if k[1] == day.isoformat()]) == 3
 
 
+
+
+def test_rows_of_an_earlier_day_are_refreshed_before_a_read_of_today(app, client, auth, load,
+                                                                      monkeypatch):
+    from server.rows import refresh
+
+    load(accounts(5))
+    st = app.extensions["account360"]
+    with st.store.session() as s:
+        s.execute(AccountMetrics.__table__.update().values(as_of=T - timedelta(days=1),
+                                                           days_to_renewal=999))
+    monkeypatch.setattr(refresh, "CHUNK", 2)      # several transactions, each one kept
+    body = client.get("/api/v1/accounts?sort=renewal", headers=auth).get_json()
+    assert len(body["items"]) == 5
+    with st.store.sessions() as s:
+        assert set(s.scalars(select(AccountMetrics.as_of))) == {T}
+    assert_rows_true(app)
