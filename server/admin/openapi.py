@@ -46,8 +46,9 @@ def paths() -> dict:
         "/admin/static/{filename}": {"get": _html("Stylesheet and scripts of the admin app",
                                                   [_p("filename", "File")])},
         "/admin/login": {"get": _html("Sign-in form"),
-                         "post": _html("Sign in (rate limited: 5 failures per 15 minutes "
-                                       "per address and email)", form=True)},
+                         "post": _html("Sign in (rate limited: 5 attempts per 15 minutes "
+                                       "per address and email, counted before the password "
+                                       "is checked; a success starts afresh)", form=True)},
         "/admin/logout": {"post": _html("Sign out", form=True)},
         "/admin/invite/{secret}": {
             "get": _html("Invitation: choose a password", [_p("secret", "Invite secret")]),
