@@ -1,4 +1,5 @@
-"""The layers: no module under connectors/ imports server, and no import cycle anywhere.
+"""The layers: no module under connectors/ imports server; metrics import only the standard
+library; the cycle finder the project graph is checked with.
 
 The graph is read with `ast` from the source files of `server/` and `connectors/`, with
 imports at module level and inside functions alike (only `if TYPE_CHECKING:` blocks are
@@ -83,6 +84,20 @@ def import_graph(root: Path = ROOT, packages=PACKAGES) -> dict[str, set[str]]:
     return graph
 
 
+def third_party(path: Path) -> set[str]:
+    """Top-level names of the modules outside the project and the standard library that a
+    source file imports."""
+    out = set()
+    for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if not node.level else [])
+        for name in names:
+            root = name.split(".")[0]
+            if root and root not in PACKAGES and root not in sys.stdlib_module_names:
+                out.add(root)
+    return out
+
+
 def layer_violations(graph: dict[str, set[str]]) -> list[str]:
     """`connectors.x -> server.y` edges."""
     return sorted(f"{src} -> {dst}" for src, dsts in graph.items() for dst in dsts
@@ -132,6 +147,17 @@ def test_connectors_import_nothing_of_the_server():
     assert layer_violations(import_graph()) == []
 
 
+def test_metrics_stay_pure_functions_of_the_standard_library():
+    graph = import_graph()
+    metrics = {name: path for name, path in modules(ROOT).items()
+               if name.startswith("server.metrics")}
+    assert metrics
+    outside = sorted(f"{src} -> {dst}" for src in metrics for dst in graph[src]
+                     if not dst.startswith("server.metrics"))
+    assert outside == []
+    assert {name: third_party(path) for name, path in metrics.items() if third_party(path)} == {}
+
+
 def test_every_connector_module_imports_with_the_server_unavailable():
     code = ("import importlib, pkgutil, sys\n"
             "sys.modules['server'] = None  # any import of server now fails\n"
@@ -161,6 +187,14 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return tmp_path
+
+
+def test_third_party_imports_are_told_from_the_standard_library(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("import json\nfrom decimal import Decimal\nimport sqlalchemy.orm\n"
+                    "def f():\n    from flask import g\nfrom . import x\nimport server.db\n",
+                    encoding="utf-8")
+    assert third_party(path) == {"sqlalchemy", "flask"}
 
 
 def test_a_connector_importing_the_server_is_reported(tmp_path):
