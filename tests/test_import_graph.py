@@ -1,5 +1,5 @@
 """The layers: no module under connectors/ imports server; metrics import only the standard
-library; the cycle finder the project graph is checked with.
+library and each other. `cycles()` finds import cycles (checked here on a made-up tree).
 
 The graph is read with `ast` from the source files of `server/` and `connectors/`, with
 imports at module level and inside functions alike (only `if TYPE_CHECKING:` blocks are
