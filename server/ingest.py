@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server import records as r
-from server.db import upsert  # noqa: F401  (the record path's upsert; imported from here)
+from server.db_upsert import upsert  # noqa: F401  (the record path's upsert; imported from here)
 from server.records import RecordError
 from server.rows.affected import affected_days, merge, record_day
-from server.rows.refresh import mark
+from server.rows.marks import mark
 from server.usage_ingest import EventWriter
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ def evaluate_days(session: Session, settings, ids: list[str], first: date, last:
     30 days before comes from this run, or from the stored row of that day. With
     with_current (last = today) the current rows are written from the same evaluation.
     """
-    from server.services.account360 import evaluate, since_from_history
+    from server.services.evaluate import evaluate, since_from_history
     from server.services.facts import load_facts
 
     cfg = settings.metrics
@@ -111,7 +111,7 @@ def daily(session: Session, settings, day: date | None = None) -> int:
         log.info("rebuilt %d stale history rows", rebuilt)
     if day == today():
         return refresh(session, None, settings, day)
-    from server.services.account360 import evaluate_many
+    from server.services.evaluate import evaluate_many
 
     version = build.settings_version(settings)
     _, evals = evaluate_many(session, None, day, settings)

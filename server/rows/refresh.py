@@ -1,6 +1,6 @@
 """Keeps the account-metrics rows true on every write.
 
-A write path (the Loader behind import and sync, tasks and notes) calls `mark()` with the
+A write path (the Loader behind import and sync, tasks and notes) calls `marks.mark()` with the
 accounts it touched and, per account, the earliest day whose figures the write may change.
 Before the session commits, `_before_commit` refreshes those accounts' current rows (and
 today's history row) in the same transaction. A write touching more than `INLINE_LIMIT`
@@ -13,7 +13,6 @@ marks the account's history stale from that day (`metrics_stale`); the daily job
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import delete, event, func, insert, select
@@ -21,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
+from server.db_upsert import upsert
 from server.rows import build
+from server.rows.marks import DIRTY_KEY
 from server.rows.models import (
     AccountDay,
     AccountMetrics,
@@ -34,7 +35,6 @@ from server.rows.models import (
 
 log = logging.getLogger(__name__)
 
-DIRTY_KEY = "account360.metrics_dirty"
 INLINE_LIMIT = 200
 CHUNK = 2000
 
@@ -43,20 +43,7 @@ def today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def mark(session: Session, account_ids: Iterable[str],
-         earliest: dict[str, date] | None = None) -> None:
-    """Note accounts written in this transaction; earliest[a] = first day the write changes."""
-    dirty = session.info.setdefault(DIRTY_KEY, {})
-    earliest = earliest or {}
-    for a in account_ids:
-        day = earliest.get(a)
-        old = dirty.get(a)
-        dirty[a] = day if old is None else (old if day is None else min(old, day))
-
-
 def _upsert(session: Session, model, rows: list[dict], keys: list[str], **kw) -> None:
-    from server.ingest import upsert
-
     for i in range(0, len(rows), 1000):
         upsert(session, model, rows[i:i + 1000], keys, **kw)
 
@@ -122,7 +109,7 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
 
     ids=None refreshes every account. Runs inside the caller's transaction.
     """
-    from server.services.account360 import evaluate, scores_30d_ago, since_from_history
+    from server.services.evaluate import evaluate, scores_30d_ago, since_from_history
     from server.services.facts import load_facts
 
     as_of = as_of or today()

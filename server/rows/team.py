@@ -89,7 +89,7 @@ def _medians(session: Session, kind: str, owner, segment, phase) -> tuple[tuple,
 def team_totals(session: Session, start: date, end: date, owner: str | None,
                 segment: str | None, phase: str | None):
     """(team Totals, {owner: Totals}) of the accounts in scope for the period [start, end]."""
-    from server.services.portfolio import Totals
+    from server.services.totals import Totals
 
     def scoped(stmt):
         return _scope(stmt.select_from(am).join(a, a.id == am.account_id), owner, segment, phase,

@@ -2,93 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from server import metrics as mx
 from server import models as m
 from server.errors import ApiError
-from server.rows.models import AccountDay
-from server.rows.refresh import mark
-from server.services.facts import load_facts
-
-HISTORY_DAYS = 400
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Every computed figure of one account as of a day."""
-
-    revenue: Any
-    usage: Any
-    support: Any
-    relationship: Any
-    health: Any
-    health_30d_ago: float | None
-    signals: list
-    phase: str
-
-
-def evaluate(facts, as_of: date, cfg, health_30d_ago: float | None) -> Evaluation:
-    """Compute the 360 figures of one account."""
-    fig = mx.account_metrics(facts, cfg, as_of, health_30d_ago)
-    return Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship, fig.health,
-                      health_30d_ago, list(fig.signals), fig.phase)
-
-
-def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: date,
-                   cfg) -> dict[str, float | None]:
-    """Health 30 days before as_of: the daily snapshot of that day, else recomputed as of then."""
-    day = as_of - timedelta(days=30)
-    hs = AccountDay
-    q = select(hs.account_id, hs.score).where(hs.day == day)
-    if not all_accounts:
-        q = q.where(hs.account_id.in_(ids))
-    scores = dict(session.execute(q).all())
-    missing = [i for i in ids if i not in scores]
-    if missing:
-        scope = None if all_accounts and len(missing) == len(ids) else missing
-        _, old = load_facts(session, scope, day, cfg.first_value_event)
-        for i, f in old.items():
-            scores.setdefault(i, mx.account_metrics(f, cfg, day).health.score)
-    return scores
-
-
-def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
-                  ) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
-    """Evaluate many accounts with bulk queries (None = every account)."""
-    cfg = settings.metrics
-    accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event)
-    before = scores_30d_ago(session, list(accounts), ids is None, as_of, cfg)
-    return accounts, {i: evaluate(f, as_of, cfg, before.get(i)) for i, f in facts.items()}
-
-
-def since_from_history(session: Session, account_id: str, as_of: date) -> dict[str, date]:
-    """For each signal code, the first day of its unbroken run of daily rows before as_of."""
-    rows = session.execute(
-        select(AccountDay.day, AccountDay.signals)
-        .where(AccountDay.account_id == account_id, AccountDay.day < as_of,
-               AccountDay.day >= as_of - timedelta(days=HISTORY_DAYS))
-        .order_by(AccountDay.day.desc())).all()
-    since: dict[str, date] = {}
-    open_codes: set[str] | None = None
-    expected = as_of - timedelta(days=1)
-    for day, codes in rows:
-        if day != expected:
-            break
-        codes = set(codes or ())
-        open_codes = codes if open_codes is None else open_codes & codes
-        if not open_codes:
-            break
-        for code in open_codes:
-            since[code] = day
-        expected = day - timedelta(days=1)
-    return since
+from server.rows.marks import mark
+from server.services.evaluate import (  # noqa: F401  (the 360's figures, used from here)
+    HISTORY_DAYS,
+    Evaluation,
+    evaluate,
+    evaluate_many,
+    scores_30d_ago,
+    since_from_history,
+)
 
 
 def _task_json(t: m.Task) -> dict:

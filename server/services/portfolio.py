@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server.services.account360 import evaluate_many
 from server.services.facts import load_facts
+from server.services.totals import Totals
 
 LAGGING, LEADING = "lagging", "leading"
 
@@ -66,27 +67,6 @@ def _weighted_survey(scores) -> dict:
         return {"mean": None, "responses": 0}
     mean = sum(s.mean * s.responses for s in scores if s.mean is not None) / total
     return {"mean": mean, "responses": total}
-
-
-@dataclass(frozen=True)
-class Totals:
-    """The folded inputs of one group of accounts, from which every figure is rendered."""
-
-    accounts: int
-    loaded_arr: object
-    retention: mx.Retention
-    expansion_by_quarter: list
-    ttfv: dict
-    onboarding: dict
-    ces: dict
-    touchpoints_90d: int
-    advocacy_365d: int
-    nps: mx.Nps
-    response: tuple  # (median hours, tickets)
-    resolution: tuple
-    bands: dict
-    warnings: dict
-    by_severity: dict
 
 
 def totals(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> Totals:
