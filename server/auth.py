@@ -36,10 +36,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
-
-
 def parse_scopes(raw: str | tuple | list | None) -> tuple[str, ...]:
     """Scopes from 'read,write' / 'read write' / a sequence; ValueError names a bad one."""
     items = raw.replace(",", " ").split() if isinstance(raw, str) else list(raw or ())
@@ -94,7 +90,7 @@ def list_tokens(store: Store) -> list[dict]:
     with store.session() as s:
         return [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
                  "last_used_at": t.last_used_at, "revoked": t.revoked_at is not None,
-                 "scopes": (t.scopes or "admin").split(), "expires_at": _aware(t.expires_at)}
+                 "scopes": (t.scopes or "admin").split(), "expires_at": t.expires_at}
                 for t in s.scalars(select(m.ApiToken).order_by(m.ApiToken.id))]
 
 
@@ -140,9 +136,9 @@ def verify(store: Store, token: str) -> Caller | None:
             return None
         if not hmac.compare_digest(tok.token_hash, digest):
             return None
-        if tok.expires_at is not None and _aware(tok.expires_at) <= now:
+        if tok.expires_at is not None and tok.expires_at <= now:
             return None
-        last = _aware(tok.last_used_at)
+        last = tok.last_used_at
         if last is None or now - last >= LAST_USED_RESOLUTION:
             cutoff = now - LAST_USED_RESOLUTION
             s.execute(update(m.ApiToken).where(

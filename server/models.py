@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,9 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -34,9 +36,38 @@ NAMING = {
 Money = Numeric(18, 2)
 
 
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of datetime the store holds)."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """A point in time stored in UTC and always read back as an aware UTC datetime.
+
+    The column stays `DateTime(timezone=True)`; this type converts aware values to UTC on
+    the way in (a naive value is taken as UTC) and adds the UTC zone on the way out, since
+    SQLite keeps no zone and PostgreSQL answers in the session's time zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: UtcDateTime}
 
 
 def _acct_fk() -> ForeignKey:
@@ -56,7 +87,7 @@ class Account(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: bumped by every write that touches the account; part of the 360 cache key
     updated_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), onupdate=lambda: datetime.now(timezone.utc))
+        UtcDateTime, onupdate=utcnow)
 
 
 class AccountDomain(Base):
@@ -110,9 +141,9 @@ class Ticket(Base):
     account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
     status: Mapped[str] = mapped_column(String(10))
     priority: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    solved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     subject: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -126,8 +157,8 @@ class Task(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str | None] = mapped_column(String(320))
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     source: Mapped[str] = mapped_column(String(20), default="import")
     crm_system: Mapped[str | None] = mapped_column(String(20))
     crm_id: Mapped[str | None] = mapped_column(String(100))
@@ -143,7 +174,7 @@ class Note(Base):
     account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
     body: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class _Dated:
@@ -244,7 +275,7 @@ class SourceFreshness(Base):
 
     __tablename__ = "source_freshness"
     source: Mapped[str] = mapped_column(String(40), primary_key=True)
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime)
     records: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
@@ -254,12 +285,12 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: space-separated scopes (server.auth.SCOPES); tokens made before scopes existed: admin
     scopes: Mapped[str] = mapped_column(String(100), default="admin", server_default="admin")
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SyncRun(Base):
@@ -270,9 +301,9 @@ class SyncRun(Base):
     connector: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(20))
     full: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
     streams: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -286,5 +317,5 @@ class SyncState(Base):
     connector: Mapped[str] = mapped_column(String(40), primary_key=True)
     stream: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     run_id: Mapped[int | None] = mapped_column(Integer)

@@ -5,18 +5,13 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime, timezone
-
 from sqlalchemy import select
 
 from server.admin.models import ConnectorConfig
+from server.models import utcnow
 from server.secrets import Vault
 
 DEFAULT_SCHEDULE_MINUTES = 360
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Credentials:
@@ -45,9 +40,9 @@ class Credentials:
             row.sealed = self.vault.encrypt(data)
             if auth_kind:
                 row.auth_kind = auth_kind
-            row.updated_at = now()
+            row.updated_at = utcnow()
             if connected:
-                row.connected_at = now()
+                row.connected_at = utcnow()
                 row.connected_by = user
                 row.last_error = None
 
@@ -60,7 +55,7 @@ class Credentials:
             data = self.vault.decrypt(row.sealed)
             data.update(changes)
             row.sealed = self.vault.encrypt(data)
-            row.updated_at = now()
+            row.updated_at = utcnow()
 
     def delete(self, name: str) -> None:
         with self.store.session() as s:
@@ -68,7 +63,7 @@ class Credentials:
             if row is not None:
                 row.sealed = None
                 row.connected_at = None
-                row.updated_at = now()
+                row.updated_at = utcnow()
 
     def rows(self) -> dict[str, ConnectorConfig]:
         with self.store.sessions() as s:
@@ -98,4 +93,4 @@ class Credentials:
                 s.add(row)
             row.app_sealed = self.vault.encrypt({"client_id": client_id,
                                                  "client_secret": client_secret})
-            row.updated_at = now()
+            row.updated_at = utcnow()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models import Base
+from server.models import Base, UtcDateTime
 
 ROLES = ("admin", "csm")
 
@@ -21,12 +21,12 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10))
     #: argon2id hash; None until an invited user sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     #: SHA-256 of the one-time invite secret, and when it stops working.
     invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    invite_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: Bumped on password change or disable: every existing session of the user ends.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -51,9 +51,9 @@ class ConnectorConfig(Base):
     auth_kind: Mapped[str] = mapped_column(String(10), default="keys")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     schedule_minutes: Mapped[int] = mapped_column(Integer, default=360)
-    connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     connected_by: Mapped[str | None] = mapped_column(String(320))
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     #: Vault ciphertext of a CRM's OAuth app {client_id, client_secret} pasted in its card.
     app_sealed: Mapped[str | None] = mapped_column(Text)
@@ -68,7 +68,7 @@ class OAuthPending(Base):
     session_nonce: Mapped[str] = mapped_column(String(64))
     #: Vault ciphertext of {code_verifier, login_url, redirect_uri}.
     sealed: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class RateLimit(Base):
@@ -77,7 +77,7 @@ class RateLimit(Base):
 
     __tablename__ = "rate_limits"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     count: Mapped[int] = mapped_column(Integer)
 
 
@@ -91,11 +91,11 @@ class SyncRequest(Base):
     full: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     run_id: Mapped[int | None] = mapped_column(Integer)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PairingCode(Base):
@@ -105,5 +105,5 @@ class PairingCode(Base):
     __tablename__ = "pairing_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

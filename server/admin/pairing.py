@@ -9,13 +9,14 @@ address: each is counted atomically in the database, like sign-ins, before the c
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
 from server.admin import security
 from server.admin.models import PairingCode, User
 from server.admin.security import LOGIN_LIMIT, LOGIN_WINDOW, client_address, digest
+from server.models import utcnow
 
 #: No 0/O, 1/I/L: easy to read aloud and to type.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -28,10 +29,6 @@ WINDOW = LOGIN_WINDOW
 
 class PairingRefused(Exception):
     """The code is malformed, unknown, expired or already used."""
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def normalize(code: str) -> str:
@@ -47,7 +44,7 @@ def display(code: str) -> str:
 def issue(store, user_id: int) -> tuple[str, datetime]:
     """A new code for the user, replacing the user's earlier unused ones; returned once."""
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-    at = now()
+    at = utcnow()
     expires = at + TTL
     with store.session() as s:
         s.execute(delete(PairingCode).where(
@@ -73,7 +70,7 @@ def claim(store, code: str) -> User:
     if len(norm) != LENGTH or any(ch not in ALPHABET for ch in norm):
         raise PairingRefused
     h = digest(norm)
-    at = now()
+    at = utcnow()
     with store.session() as s:
         row = s.get(PairingCode, h)
         if row is None:

@@ -14,29 +14,22 @@ import os
 import socket
 import threading
 import typing as t
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import desc, select, update
 
 from server.admin.connections import Credentials, build, refresh_if_due
 from server.admin.models import ConnectorConfig, SyncRequest
+from server.models import utcnow
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(v: datetime | None) -> datetime | None:
-    return v.replace(tzinfo=timezone.utc) if v is not None and v.tzinfo is None else v
 
 
 def enqueue(store: t.Any, connector: str, reason: str, streams: list[str] | None = None,
             full: bool = False, detail: dict | None = None) -> int:
     with store.session() as s:
         req = SyncRequest(connector=connector, reason=reason, streams=streams, full=full,
-                          detail=detail, requested_at=_now())
+                          detail=detail, requested_at=utcnow())
         s.add(req)
         s.flush()
         return req.id
@@ -84,7 +77,7 @@ class Runner:
                     continue
                 last = s.scalar(select(SyncRun.started_at).where(
                     SyncRun.connector == row.connector).order_by(desc(SyncRun.id)).limit(1))
-                due = last is None or _now() - _aware(last) >= timedelta(
+                due = last is None or utcnow() - last >= timedelta(
                     minutes=row.schedule_minutes)
                 if due:
                     queued.append(row.connector)
@@ -100,7 +93,7 @@ class Runner:
             for rid in ids:
                 res = s.execute(update(SyncRequest).where(
                     SyncRequest.id == rid, SyncRequest.claimed_at.is_(None)).values(
-                    claimed_at=_now(), claimed_by=self.worker_id)
+                    claimed_at=utcnow(), claimed_by=self.worker_id)
                     .execution_options(synchronize_session=False))
                 if res.rowcount == 1:
                     got.append(rid)
@@ -170,7 +163,7 @@ class Runner:
                     pass
             with self.store.session() as s:
                 s.execute(update(SyncRequest).where(SyncRequest.id.in_(ids)).values(
-                    finished_at=_now(), run_id=report["id"] if report else None)
+                    finished_at=utcnow(), run_id=report["id"] if report else None)
                     .execution_options(synchronize_session=False))
             self.credentials.set_error(name, error)
         return report

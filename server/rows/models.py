@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models import Base, Money
+from server.models import Base, Money, UtcDateTime
 
 
 def _acct_fk() -> ForeignKey:
@@ -30,7 +30,7 @@ class AccountMetrics(Base):
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
     as_of: Mapped[date] = mapped_column(Date, index=True)
     settings_version: Mapped[str] = mapped_column(String(16), index=True)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     name_key: Mapped[str] = mapped_column(String(500))
     owner_key: Mapped[str | None] = mapped_column(String(320), index=True)
     segment: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -139,7 +139,7 @@ class MetricsDirty(Base):
 
     __tablename__ = "metrics_dirty"
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
-    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MetricsStale(Base):
@@ -148,7 +148,7 @@ class MetricsStale(Base):
     __tablename__ = "metrics_stale"
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
     from_day: Mapped[date] = mapped_column(Date)
-    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MetricsJob(Base):
@@ -157,7 +157,7 @@ class MetricsJob(Base):
     __tablename__ = "metrics_jobs"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AccountSignal(Base):

@@ -8,7 +8,6 @@ from sqlalchemy import desc, select
 from server import models as m
 from server.admin import connections as c
 from server.admin.models import SyncRequest
-from server.services.users import aware
 
 
 def _latest_runs(store) -> dict[str, dict]:
@@ -80,7 +79,7 @@ def cards(adm, store, names: list[str] | None = None) -> list[dict]:
             "connected": connected,
             "status": _status(connected, row, run, waiting.get(name, 0)),
             "schedule_minutes": row.schedule_minutes if row else c.DEFAULT_SCHEDULE_MINUTES,
-            "connected_at": aware(row.connected_at) if row else None,
+            "connected_at": row.connected_at if row else None,
             "last_error": (row.last_error if row else None) or (run or {}).get("error"),
             "records": records.get(name, 0),
             "run": _run_card(run),

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
 from server.metrics import types as t
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _scope(column, ids: Sequence[str] | None) -> list[ColumnElement]:
@@ -109,8 +103,8 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             K, K.id, K.status, K.priority, K.created_at, K.first_response_at, K.solved_at,
             K.subject):
         bucket[acc]["tickets"].append(t.Ticket(
-            id=kid, status=status, priority=prio, created_at=_utc(created),
-            first_response_at=_utc(first), solved_at=_utc(solved), subject=subject))
+            id=kid, status=status, priority=prio, created_at=created,
+            first_response_at=first, solved_at=solved, subject=subject))
     for acc, kind, day in rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date):
         bucket[acc]["touchpoints"].append(t.Touchpoint(kind=kind, date=day))
     N = m.NpsResponse

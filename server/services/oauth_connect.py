@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from server.admin import connections as c
 from server.admin.models import OAuthPending
 from server.admin.runner import enqueue
 from server.admin.security import digest
-from server.services.users import aware
+from server.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,6 @@ class Outcome:
     message: str
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def start(adm, store, name: str, environment: str, callback_url: str, nonce: str) -> str:
     """The vendor's authorization URL; the pending flow is stored (verifier sealed)."""
     from authlib.common.security import generate_token
@@ -47,9 +43,9 @@ def start(adm, store, name: str, environment: str, callback_url: str, nonce: str
                                            code_verifier=verifier)
     sess.close()
     with store.session() as s:
-        s.query(OAuthPending).filter(OAuthPending.created_at < now() - OAUTH_TTL).delete()
+        s.query(OAuthPending).filter(OAuthPending.created_at < utcnow() - OAUTH_TTL).delete()
         s.add(OAuthPending(state_hash=digest(state), connector=name, session_nonce=nonce,
-                           created_at=now(), sealed=adm.vault.encrypt({
+                           created_at=utcnow(), sealed=adm.vault.encrypt({
                                "code_verifier": verifier, "login_url": prov.login_url,
                                "redirect_uri": redirect_to})))
     return url
@@ -62,10 +58,10 @@ def _take_pending(store, name: str, state: str, nonce: str) -> str:
         pending = None
         if row is not None:
             s.delete(row)  # single use, whatever happens next
-            pending = (row.connector, row.session_nonce, aware(row.created_at), row.sealed)
+            pending = (row.connector, row.session_nonce, row.created_at, row.sealed)
     if (pending is None or pending[0] != name
             or not secrets.compare_digest(pending[1], nonce or "")
-            or pending[2] < now() - OAUTH_TTL):
+            or pending[2] < utcnow() - OAUTH_TTL):
         log.warning("%s: OAuth callback refused (unknown, replayed or foreign state)", name)
         raise StateRefused
     return pending[3]

@@ -3,14 +3,11 @@ them (a user's own; for admins every token, command-line ones included), revoke.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import desc, select
 
 from server import models as m
 from server.admin.models import User, UserToken
 from server.auth import DEFAULT_SCOPES, add_token
-from server.services.users import aware
 
 
 class NotYours(Exception):
@@ -38,9 +35,9 @@ def tokens_of(store, user_id: int | None) -> list[dict]:
     with store.sessions() as s:
         return [{"id": t.id, "name": t.name, "prefix": t.prefix,
                  "purpose": ut.purpose if ut else "command line",
-                 "owner": u.email if u else None, "created_at": aware(t.created_at),
-                 "last_used_at": aware(t.last_used_at), "revoked": t.revoked_at is not None,
-                 "scopes": (t.scopes or "admin").split(), "expires_at": aware(t.expires_at)}
+                 "owner": u.email if u else None, "created_at": t.created_at,
+                 "last_used_at": t.last_used_at, "revoked": t.revoked_at is not None,
+                 "scopes": (t.scopes or "admin").split(), "expires_at": t.expires_at}
                 for t, ut, u in s.execute(q.order_by(desc(m.ApiToken.id)))]
 
 
@@ -55,5 +52,5 @@ def revoke(store, token_id: int, by: User) -> bool:
         if tok is None:
             return False
         if tok.revoked_at is None:
-            tok.revoked_at = datetime.now(timezone.utc)
+            tok.revoked_at = m.utcnow()
     return True

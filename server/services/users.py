@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 
@@ -19,6 +19,7 @@ from server.admin.security import (
     take_attempt,
     verify_password,
 )
+from server.models import utcnow
 
 INVITE_TTL = timedelta(days=7)
 
@@ -35,14 +36,6 @@ class RateLimited(Exception):
     """Too many failed attempts from this address for this email."""
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(v: datetime | None) -> datetime | None:
-    return v.replace(tzinfo=timezone.utc) if v is not None and v.tzinfo is None else v
-
-
 def create_user(store, email: str, role: str,
                 password: str | None = None) -> tuple[User, str | None]:
     """Create a user; without a password an invite secret is returned (shown once)."""
@@ -55,7 +48,7 @@ def create_user(store, email: str, role: str,
     with store.session() as s:
         if s.scalar(select(User.id).where(User.email == email)):
             raise UserError(f"{email} already has an account")
-        user = User(email=email, role=role, created_at=now(), disabled=False,
+        user = User(email=email, role=role, created_at=utcnow(), disabled=False,
                     session_version=1)
         if password:
             try:
@@ -65,7 +58,7 @@ def create_user(store, email: str, role: str,
         else:
             invite = secrets.token_urlsafe(32)
             user.invite_hash = digest(invite)
-            user.invite_expires_at = now() + INVITE_TTL
+            user.invite_expires_at = utcnow() + INVITE_TTL
         s.add(user)
     return user, invite
 
@@ -85,7 +78,7 @@ def invited_user(store, secret: str) -> User | None:
     with store.sessions() as s:
         user = s.scalar(select(User).where(User.invite_hash == digest(secret)))
     if user is None or user.disabled or user.invite_expires_at is None \
-            or aware(user.invite_expires_at) < now():
+            or user.invite_expires_at < utcnow():
         return None
     return user
 
@@ -102,7 +95,7 @@ def accept_invite(store, user_id: int, password: str) -> User:
         row.invite_hash = None
         row.invite_expires_at = None
         row.session_version += 1
-        row.last_login_at = now()
+        row.last_login_at = utcnow()
     return row
 
 
@@ -120,7 +113,7 @@ def sign_in(store, email: str, password: str, address: str) -> User:
     clear_failures(store, "login", f"{address}|{email}")
     with store.session() as s:
         row = s.get(User, user.id)
-        row.last_login_at = now()
+        row.last_login_at = utcnow()
         if needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
     return row
@@ -145,6 +138,6 @@ def disable_user(store, user_id: int) -> Disabled | None:
         for link in s.scalars(select(UserToken).where(UserToken.user_id == user_id)):
             tok = s.get(m.ApiToken, link.token_id)
             if tok is not None and tok.revoked_at is None:
-                tok.revoked_at = now()
+                tok.revoked_at = utcnow()
                 revoked += 1
     return Disabled(user_id, revoked)

@@ -154,7 +154,7 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
     try:
         for name in names:
             counts = report[name]
-            counts["status"], counts["started_at"] = "running", runs.now().isoformat()
+            counts["status"], counts["started_at"] = "running", m.utcnow().isoformat()
             notify("start", name, counts)
             state = None if full else runs.load_state(store, connector.name, name)
             stream = connector.get_stream(name)
@@ -174,7 +174,7 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
                 else:
                     status = "partial"
             finally:
-                counts["finished_at"] = runs.now().isoformat()
+                counts["finished_at"] = m.utcnow().isoformat()
                 notify("end", name, counts)
                 with store.session() as s:
                     runs.save_run(s, run_id, report)
@@ -190,11 +190,11 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
                 counts["errors"].append({"type": type(exc).__name__, "message": str(exc)[:500]})
         with store.session() as s:
             runs.save_run(s, run_id, report, status="interrupted" if interrupted else "failed",
-                          finished_at=runs.now(), error=f"{type(exc).__name__}: {exc}"[:2000])
+                          finished_at=m.utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
         log.error("%s: sync run %d stopped by %s", connector.name, run_id, type(exc).__name__)
         raise
     with store.session() as s:
-        runs.save_run(s, run_id, report, status=status, finished_at=runs.now(), error=run_error)
+        runs.save_run(s, run_id, report, status=status, finished_at=m.utcnow(), error=run_error)
     log.info("%s: sync run %d finished: %s", connector.name, run_id, status)
     with store.sessions() as s:
         return runs.run_json(s.get(m.SyncRun, run_id))

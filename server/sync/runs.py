@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.db import Store
-from server.models import SyncRun, SyncState
+from server.models import SyncRun, SyncState, utcnow
 
 #: A running run on another host whose heartbeat is older than this is considered dead.
 STALE_AFTER = timedelta(minutes=30)
@@ -25,16 +25,6 @@ STALE_AFTER = timedelta(minutes=30)
 
 class SyncBusyError(RuntimeError):
     """Another live process is syncing the same connector."""
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def new_counts() -> dict:
@@ -64,8 +54,8 @@ def _pid_alive(pid: int | None, run_id: int) -> bool:
 def _is_dead(run: SyncRun) -> bool:
     if run.host == socket.gethostname():
         return not _pid_alive(run.pid, run.id)
-    beat = aware(run.heartbeat_at or run.started_at)
-    return beat is None or now() - beat > STALE_AFTER
+    beat = run.heartbeat_at or run.started_at
+    return beat is None or utcnow() - beat > STALE_AFTER
 
 
 def start_run(store: Store, connector: str, streams: Iterable[str], full: bool) -> int:
@@ -84,8 +74,8 @@ def start_run(store: Store, connector: str, streams: Iterable[str], full: bool) 
                 if counts.get("status") == "running":
                     counts["status"] = "interrupted"
             run.streams = dict(run.streams or {})
-        run = SyncRun(connector=connector, status="running", full=full, started_at=now(),
-                      heartbeat_at=now(), host=socket.gethostname(), pid=os.getpid(),
+        run = SyncRun(connector=connector, status="running", full=full, started_at=utcnow(),
+                      heartbeat_at=utcnow(), host=socket.gethostname(), pid=os.getpid(),
                       streams={name: new_counts() for name in streams})
         s.add(run)
         s.flush()
@@ -102,17 +92,17 @@ def load_state(store: Store, connector: str, stream: str) -> dict | None:
 def save_state(s: Session, connector: str, stream: str, state: dict | None, run_id: int) -> None:
     row = s.get(SyncState, (connector, stream))
     if row is None:
-        s.add(SyncState(connector=connector, stream=stream, state=state, updated_at=now(),
+        s.add(SyncState(connector=connector, stream=stream, state=state, updated_at=utcnow(),
                         run_id=run_id))
     else:
         row.state = state
-        row.updated_at = now()
+        row.updated_at = utcnow()
         row.run_id = run_id
 
 
 def save_run(s: Session, run_id: int, streams: dict, **values: Any) -> None:
     s.execute(update(SyncRun).where(SyncRun.id == run_id)
-              .values(streams={k: dict(v) for k, v in streams.items()}, heartbeat_at=now(),
+              .values(streams={k: dict(v) for k, v in streams.items()}, heartbeat_at=utcnow(),
                       **values)
               .execution_options(synchronize_session=False))
 
@@ -123,8 +113,8 @@ def run_json(run: SyncRun) -> dict:
     totals = {k: sum(c.get(k, 0) for c in streams.values())
               for k in ("records", "skipped", "deleted", "unmapped", "pages")}
     return {"id": run.id, "connector": run.connector, "status": run.status, "full": run.full,
-            "started_at": aware(run.started_at), "finished_at": aware(run.finished_at),
-            "heartbeat_at": aware(run.heartbeat_at), "totals": totals, "streams": streams,
+            "started_at": run.started_at, "finished_at": run.finished_at,
+            "heartbeat_at": run.heartbeat_at, "totals": totals, "streams": streams,
             "error": run.error}
 
 
@@ -147,7 +137,7 @@ def stream_states(session: Session, connector: str | None = None) -> list[dict]:
     if connector:
         q = q.where(SyncState.connector == connector)
     return [{"connector": r.connector, "stream": r.stream, "state": r.state,
-             "updated_at": aware(r.updated_at), "run_id": r.run_id} for r in session.scalars(q)]
+             "updated_at": r.updated_at, "run_id": r.run_id} for r in session.scalars(q)]
 
 
 def reset_state(store: Store, connector: str, streams: Iterable[str] | None = None) -> int:

@@ -71,8 +71,8 @@ def test_code_is_case_and_dash_insensitive(app, make_user, browser):
 def test_expired_code_is_refused(app, make_user, browser, monkeypatch):
     b = signed_in(make_user, browser, "csm@example.com")
     code = code_on_page(b)
-    later = pairing.now() + pairing.TTL + timedelta(seconds=1)
-    monkeypatch.setattr(pairing, "now", lambda: later)
+    later = pairing.utcnow() + pairing.TTL + timedelta(seconds=1)
+    monkeypatch.setattr(pairing, "utcnow", lambda: later)
     r = claim(app.test_client(), code)
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_pairing_code"
 
@@ -80,8 +80,8 @@ def test_expired_code_is_refused(app, make_user, browser, monkeypatch):
 def test_code_just_before_expiry_works(app, make_user, browser, monkeypatch):
     b = signed_in(make_user, browser, "csm@example.com")
     code = code_on_page(b)
-    later = pairing.now() + pairing.TTL - timedelta(seconds=30)
-    monkeypatch.setattr(pairing, "now", lambda: later)
+    later = pairing.utcnow() + pairing.TTL - timedelta(seconds=30)
+    monkeypatch.setattr(pairing, "utcnow", lambda: later)
     assert claim(app.test_client(), code).status_code == 200
 
 
