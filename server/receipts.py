@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, delete
+from sqlalchemy import ForeignKey, Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from server.models import Base
+from server.models import Base, UtcDateTime
 
 WEBHOOK_TTL = timedelta(days=1)
 
@@ -19,7 +19,7 @@ class WebhookReceipt(Base):
 
     __tablename__ = "webhook_receipts"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class IdempotentRequest(Base):
@@ -34,7 +34,7 @@ class IdempotentRequest(Base):
     #: None while the first request is still being answered.
     status: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 def _insert(session: Session):
