@@ -52,8 +52,14 @@ class UtcDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is None:
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # `column - timedelta(...)` and the like keep the plain types' arithmetic
+        if isinstance(value, datetime):
+            return self
+        return self.impl_instance.coerce_compared_value(op, value)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if not isinstance(value, datetime) or value.tzinfo is None:
             return value
         return value.astimezone(UTC)
 
