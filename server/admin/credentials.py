@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import typing as t
+
 from sqlalchemy import select
 
 from server.admin.models import ConnectorConfig
