@@ -40,7 +40,9 @@ const panelKey = (tabId) => "ctx:" + tabId;
 async function setPageContext(tabId, ctx) {
   if (typeof tabId !== "number") return { ok: false, error: { code: "bad_request", message: "Not from a tab." } };
   if (ctx && ctx.query) {
-    await chrome.storage.session.set({ [panelKey(tabId)]: { query: ctx.query, label: String(ctx.label || ""), host: ctx.host || null, at: Date.now() } });
+    await chrome.storage.session.set({ [panelKey(tabId)]: {
+      query: ctx.query, label: String(ctx.label || ""), host: ctx.host || null,
+      subject: typeof ctx.subject === "string" ? ctx.subject.slice(0, 500) : null, at: Date.now() } });
   } else await chrome.storage.session.remove(panelKey(tabId));
   if (chrome.sidePanel) {
     chrome.sidePanel.setOptions({ tabId, path: "panel/panel.html?tab=" + tabId, enabled: true }).catch(() => {});

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         "headers)"))
     CACHE_TTL: int = Field(300, **_doc("seconds a computed 360 stays cached"))
     CACHE_SIZE: int = Field(2048, **_doc("most 360 responses kept in the cache"))
+    REFRESH_MAX_AGE_MINUTES: float = Field(15, **_doc(
+        "opening an account in the extension refreshes it from its CRM when its CRM data is "
+        "older than this (`POST /api/v1/accounts/<id>/refresh`)"))
     MAX_BODY_BYTES: int = Field(1_000_000, **_doc(
         "largest JSON body accepted by the write endpoints"))
     MAX_IMPORT_BYTES: int = Field(512_000_000, **_doc(

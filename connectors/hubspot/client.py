@@ -133,10 +133,13 @@ class HubSpotClient:
     def search(self, object_type: str, filters: list[tuple[str, str, str]],
                sort: str, properties: list[str], after: str | None = None,
                limit: int = 200, stream: str | None = None) -> dict:
-        """POST /crm/v3/objects/{type}/search with one filter group (ANDed filters)."""
+        """POST /crm/v3/objects/{type}/search with one filter group (ANDed filters); a list
+        value is sent as `values` (operators IN, NOT_IN)."""
         request = PublicObjectSearchRequest(
-            filter_groups=[FilterGroup(filters=[Filter(property_name=p, operator=op, value=v)
-                                                for p, op, v in filters])],
+            filter_groups=[FilterGroup(filters=[
+                Filter(property_name=p, operator=op, values=[str(x) for x in v])
+                if isinstance(v, (list, tuple)) else Filter(property_name=p, operator=op, value=v)
+                for p, op, v in filters])],
             sorts=[{"propertyName": sort, "direction": "ASCENDING"}],
             properties=properties, limit=limit, after=after or "0")
         return self.call(f"search {object_type}", "search", "do_search", object_type, request,

@@ -24,6 +24,8 @@ from connectors.pagination import CursorPaginator, paginate
 #: Archived times are compared with our clock; an hour of overlap absorbs clock skew
 #: (deleting something twice is harmless).
 ARCHIVE_MARGIN_MS = 3_600_000
+#: Ids per search when reading one account's records (HubSpot's IN filter and page limit).
+ACCOUNT_BATCH = 100
 
 
 class SearchStream(Stream):
@@ -140,6 +142,25 @@ class SearchStream(Stream):
 
     def unmapped_key(self, obj: dict) -> str:
         return "no company association"
+
+    # -- one account (refresh on open) --------------------------------------------
+    def account_pages(self, company_id: str) -> Iterator[Page]:
+        """The records of one company: the company itself, or the objects associated with
+        it, read by id (search on hs_object_id IN, 100 ids a query). No cursor is kept."""
+        if self.by_company:
+            assoc = self.client.associations("companies", self.object_type, [company_id],
+                                             stream=self.name)
+            ids = sorted({str(a.get("toObjectId")) for a in assoc.get(str(company_id), [])
+                          if a.get("toObjectId") is not None})
+        else:
+            ids = [str(company_id)]
+        st = ModifiedCursor(None)
+        for i in range(0, len(ids), ACCOUNT_BATCH):
+            chunk = ids[i:i + ACCOUNT_BATCH]
+            data = self.client.search(self.object_type, [("hs_object_id", "IN", chunk)],
+                                      "hs_object_id", self.wanted_properties(),
+                                      limit=ACCOUNT_BATCH, stream=self.name) or {}
+            yield self._page(data.get("results") or [], st)
 
     def _archived(self, st: ModifiedCursor) -> Iterator[Page]:
         since = st.archived_since or 0

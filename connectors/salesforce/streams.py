@@ -9,6 +9,7 @@ stream and become deletions; the first run skips them.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from collections import Counter
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from connectors.common import ModifiedCursor, deal_kind
 from connectors.salesforce import normalise as n
 
 SOQL_TIME = "%Y-%m-%dT%H:%M:%SZ"
+SFID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
 
 def soql_time(ms: int) -> str:
@@ -79,6 +81,21 @@ class SoqlStream(Stream):
                 unmapped[exc.key] += 1
         return Page(records, st.to_dict(), deletions=deletions, skipped=skipped,
                     unmapped=unmapped)
+
+    # -- one account (refresh on open) --------------------------------------------
+    def account_soql(self, sfid: str) -> str:
+        """The live records of one Account: the Account itself, or its children by AccountId."""
+        if not SFID.fullmatch(sfid):
+            raise ValueError(f"not a Salesforce id: {sfid!r}")
+        key = "Id" if self.sobject == "Account" else "AccountId"
+        return (f"SELECT {', '.join(self.select_fields())} FROM {self.sobject} "
+                f"WHERE {key} = '{sfid}' AND IsDeleted = false")
+
+    def account_pages(self, sfid: str) -> Iterator[Page]:
+        st = ModifiedCursor(None)
+        for data in self.client.query_pages(self.account_soql(n.to18(sfid) or sfid),
+                                            stream=self.name):
+            yield self._page(data.get("records") or [], st)
 
     def account_of(self, row: dict) -> str:
         sfid = n.to18(row.get("AccountId"))

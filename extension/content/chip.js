@@ -10,7 +10,7 @@
   const BANDS = { good: "Good", watch: "Watch", at_risk: "At risk", unknown: "Unknown" };
   const HOST_ID = "account360-chip-host";
 
-  function createChip() {
+  function createChip(opts) {
     const host = h("span", { id: HOST_ID, "data-a360": "chip" });
     const INLINE = "all:initial;vertical-align:middle;margin:0 6px;";
     const CORNER = "all:initial;position:fixed;right:12px;bottom:12px;z-index:2147483646;";
@@ -117,10 +117,11 @@
       await stylesReady;
       if (my !== seq) return;
       if (res.ok && res.data && Array.isArray(res.data.candidates)) state = { kind: "candidates", count: res.data.candidates.length, label: ctx.label };
-      else if (res.ok) state = { kind: "account", data: res.data, label: ctx.label };
+      else if (res.ok) state = { kind: "account", data: res.data, label: ctx.label, query: ctx.query };
       else if (res.error && res.error.code === "not_found") state = { kind: "nomatch", label: ctx.label };
       else state = { kind: "error", error: res.error, label: ctx.label };
       render();
+      if (opts && opts.onChange) opts.onChange();
     }
 
     function hide() {
@@ -134,7 +135,13 @@
       host.remove();
     }
 
-    return { load, hide, destroy, place, host, get state() { return state.kind; } };
+    /** The shown account and the address it was looked up by: {id, email} | null. */
+    function account() {
+      if (state.kind !== "account" || !state.data.account) return null;
+      return { id: state.data.account.id, email: (state.query && state.query.email) || null };
+    }
+
+    return { load, hide, destroy, place, account, host, get state() { return state.kind; } };
   }
 
   A360.createChip = createChip;

@@ -33,6 +33,17 @@
     }
   }
 
+  /* Gmail: the template button in each compose box, for the thread's account. */
+  function composeSync() {
+    if (A360.compose && adapter.composers) {
+      try {
+        A360.compose.sync(adapter.composers(document), chip && current ? chip.account() : null);
+      } catch (_) {
+        /* the compose box changed shape: no button */
+      }
+    }
+  }
+
   function check() {
     if (signal.aborted) return;
     if (!A360.contextAlive()) {
@@ -43,16 +54,18 @@
     const key = ctx ? JSON.stringify(ctx.query) : "";
     if (key === currentKey) {
       if (chip && ctx) chip.place(anchor());
+      composeSync();
       return;
     }
     currentKey = key;
     current = ctx;
-    A360.send({ type: "pageContext", ctx: ctx ? { query: ctx.query, label: ctx.label, host: adapter.name } : null });
+    A360.send({ type: "pageContext", ctx: ctx ? { query: ctx.query, label: ctx.label, subject: ctx.subject || null, host: adapter.name } : null });
     if (!ctx) {
       if (chip) chip.hide();
+      composeSync();
       return;
     }
-    if (!chip) chip = A360.createChip();
+    if (!chip) chip = A360.createChip({ onChange: composeSync });
     chip.place(anchor());
     chip.load(ctx);
   }
@@ -83,7 +96,7 @@
       ownDomains = Array.isArray(changes.ownDomains.newValue) ? changes.ownDomains.newValue : [];
       currentKey = null;
       check();
-    } else if (changes.serverUrl || changes.token || changes.aliasesChangedAt) {
+    } else if (changes.serverUrl || changes.token || changes.aliasesChangedAt || changes.dataChangedAt) {
       currentKey = null;
       check();
     }

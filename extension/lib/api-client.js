@@ -6,6 +6,9 @@
  *   {type: "account360", accountId}        {type: "search", q, limit}
  *   {type: "addTask", accountId, subject, due_date}
  *   {type: "setTask", taskId, status}      {type: "addNote", accountId, body}
+ *   {type: "setAlias", email | domain, accountId}   {type: "refresh", accountId}
+ *   {type: "listTemplates"}  {type: "renderTemplate", templateId, accountId, email}
+ *   {type: "logTouchpoint", accountId, subject, email}
  * (The background also takes testConnection and pairWithCode from the extension's own pages.)
  * Every answer is {ok: true, data} or {ok: false, error: {code, message, status, details}}. */
 (function (root) {
@@ -111,6 +114,24 @@
         return request(cfg, "PATCH", API + "/tasks/" + enc(msg.taskId), { status: msg.status });
       case "addNote":
         return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/notes", { body: msg.body });
+      case "listTemplates":
+        return request(cfg, "GET", API + "/templates");
+      case "renderTemplate": {
+        const params = new URLSearchParams({ account_id: String(msg.accountId) });
+        if (msg.email) params.set("email", msg.email);
+        return request(cfg, "GET", API + "/templates/" + enc(msg.templateId) + "/render?" + params.toString());
+      }
+      case "logTouchpoint":
+        return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/touchpoints",
+          { kind: "email", subject: msg.subject || undefined, email: msg.email || undefined });
+      case "refresh":
+        return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/refresh", undefined, { timeoutMs: 45000 });
+      case "setAlias": {
+        const body = { account_id: msg.accountId };
+        if (msg.email) body.email = msg.email;
+        else body.domain = msg.domain;
+        return request(cfg, "POST", API + "/aliases", body);
+      }
       default:
         return Promise.resolve(failure("bad_request", "Unknown message type."));
     }

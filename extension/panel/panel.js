@@ -24,10 +24,40 @@
       document.title = "account360";
       return;
     }
-    await widget.load({ query: ctx.query, label: ctx.label });
+    await widget.load({ query: ctx.query, label: ctx.label, subject: ctx.subject, host: ctx.host });
     if (shownKey !== next) return;
     const name = widget.root.querySelector('[data-testid="a360-name"]');
     document.title = (name ? name.textContent : ctx.label) + " · account360";
+    freshen(next);
+  }
+
+  const CRM = { hubspot: "HubSpot", salesforce: "Salesforce" };
+
+  /* Fresh on open: the server fetches the account from its CRM when its data is older than
+   * its configured age (else answers "fresh" without asking the CRM). */
+  async function freshen(key) {
+    const id = widget.accountId();
+    if (id === null) return;
+    const slow = setTimeout(() => {
+      if (shownKey === key) widget.setNote({ kind: "busy", text: "Refreshing from the CRM…" });
+    }, 150);
+    const res = await A360.send({ type: "refresh", accountId: id });
+    clearTimeout(slow);
+    if (shownKey !== key || widget.accountId() !== id) return;
+    if (!res.ok) {
+      widget.setNote({ kind: "err", text: "CRM refresh failed: " + ((res.error && res.error.message) || "error") });
+      return;
+    }
+    const d = res.data || {};
+    if (d.status === "not_linked" || d.status === "not_connected") return widget.setNote(null);
+    const crm = CRM[d.system] || d.system;
+    if (d.status === "refreshed" || d.status === "shared") {
+      await widget.reload();
+      A360.store.set({ dataChangedAt: Date.now() });
+    }
+    if (shownKey !== key) return;
+    widget.setNote({ kind: "ok", text: crm + " data of this account: " + A360.fmt.ago(d.crm_data_at) +
+      (d.status === "refreshed" || d.status === "shared" ? " (fetched on open)" : "") });
   }
 
   chrome.storage.session.onChanged.addListener((changes) => {

@@ -68,6 +68,19 @@ def paths() -> dict:
         "/admin/extension/token": {"post": _json(
             "A fresh token and the server URL for the browser extension (X-CSRF-Token header)",
             body=True)},
+        "/admin/templates": {"get": _html("Email templates: list and new"),
+                             "post": _html("Save a new template (unknown variables refused)",
+                                           form=True)},
+        "/admin/templates/{template_id}": {
+            "get": _html("Edit a template, with a preview on an account (?account=)",
+                         [_p("template_id", "Template id", "integer")]),
+            "post": _html("Save a template", [_p("template_id", "Template id", "integer")],
+                          form=True)},
+        "/admin/templates/{template_id}/delete": {"post": _html(
+            "Delete a template", [_p("template_id", "Template id", "integer")], form=True)},
+        "/admin/aliases": {"get": _html("Aliases set from the extension and their audit log")},
+        "/admin/aliases/{alias_id}/delete": {"post": _html(
+            "Remove an alias (logged)", [_p("alias_id", "Alias id", "integer")], form=True)},
         "/admin/connectors": {"get": _html("Connector cards (admins only)")},
         "/admin/api/connectors": {"get": _json(
             "Connector status and per-stream progress of the latest sync (admins only)")},

@@ -35,7 +35,18 @@ class JSONProvider(DefaultJSONProvider):
 
 def init_app(app: Flask) -> None:
     """Register the API routes and the JSON provider."""
-    from server.api import accounts, history, meta, pair, portfolio, syncs, tasks  # noqa: F401
+    from server.api import (  # noqa: F401
+        accounts,
+        aliases,
+        history,
+        meta,
+        pair,
+        portfolio,
+        refresh,
+        syncs,
+        tasks,
+        templates,
+    )
 
     app.json_provider_class = JSONProvider
     app.json = JSONProvider(app)

@@ -43,6 +43,7 @@ IDEMPOTENCY_KEY = _param(
 _NULL_STR = {"type": "string", "nullable": True}
 _TIME = {"type": "string", "format": "date-time"}
 ACCOUNT_ID = _param("account_id", "Account id", "path", True)
+TEMPLATE_ID = [_param("template_id", "Template id", "path", True, {"type": "integer"})]
 
 
 def document() -> dict:
@@ -86,6 +87,11 @@ def document() -> dict:
                     AS_OF])},
             "/api/v1/accounts/{account_id}/360": {"get": _op("The customer 360",
                                                              [ACCOUNT_ID, AS_OF])},
+            "/api/v1/accounts/{account_id}/refresh": {"post": _op(
+                "Refresh the account and its contacts, deals, tickets and tasks from its CRM "
+                "when older than REFRESH_MAX_AGE_MINUTES; one fetch per account at a time, "
+                "shared (status refreshed | shared | fresh | failed | not_linked); 502 when "
+                "the CRM fails", [ACCOUNT_ID])},
             "/api/v1/accounts/{account_id}/tasks": {
                 "get": _op("Tasks of an account, open first", [ACCOUNT_ID], answer="TaskList"),
                 "post": _op("Add a task", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="TaskCreate",
@@ -97,6 +103,32 @@ def document() -> dict:
                 "get": _op("Notes of an account, newest first", [ACCOUNT_ID], answer="NoteList"),
                 "post": _op("Add a note", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="NoteCreate",
                             ok="201", answer="Note")},
+            "/api/v1/templates": {
+                "get": _op("Email templates by name, and the {{ variables }} they may use"),
+                "post": _op("Save an email template; 400 names any unknown variable",
+                            body="TemplateSave", ok="201")},
+            "/api/v1/templates/{template_id}": {
+                "put": _op("Update a template (same checks)", TEMPLATE_ID, body="TemplateSave"),
+                "delete": _op("Delete a template", TEMPLATE_ID)},
+            "/api/v1/templates/{template_id}/render": {"get": _op(
+                "The template filled with an account's figures",
+                [*TEMPLATE_ID, _param("account_id", "Account id", required=True),
+                 _param("email", "Contact email (for contact_first_name)")])},
+            "/api/v1/accounts/{account_id}/touchpoints": {"post": _op(
+                "Log an email touchpoint (Gmail 'Log as touchpoint'); also a done task written "
+                "back to the linked CRM", [ACCOUNT_ID], body="TouchpointCreate", ok="201")},
+            "/api/v1/aliases": {
+                "get": _op("Aliases (email or domain -> account), newest first", [
+                    _param("account_id", "Only this account's aliases"),
+                    _param("q", "Address, domain or account name contains")]),
+                "post": _op("Point an email or a domain at an account for the whole team "
+                            "(201 new, 200 re-pointed); lookups use aliases first",
+                            body="AliasCreate", ok="201")},
+            "/api/v1/aliases/changes": {"get": _op(
+                "Audit log of alias changes: who, when, the account before and after")},
+            "/api/v1/aliases/{alias_id}": {"delete": _op(
+                "Remove an alias", [_param("alias_id", "Alias id", "path", True,
+                                           {"type": "integer"})])},
             "/api/v1/portfolio": {"get": _op("Team and CSM figures (leading/lagging)", [
                 _param("start", "Period start (default end - 1 year + 1 day)"),
                 _param("end", "Period end (default as_of)"), _param("owner", "CSM email"),
@@ -190,6 +222,24 @@ def document() -> dict:
                     "subject": {"type": "string"}, "due_date": {"type": "string", "format": "date"},
                     "note": {"type": "string"}, "owner": {"type": "string"},
                     "status": {"type": "string", "enum": ["open", "done"]}}},
+                "TemplateSave": {"type": "object", "required": ["name", "body"],
+                                 "additionalProperties": False, "properties": {
+                                     "name": {"type": "string", "maxLength": 200},
+                                     "subject": {"type": "string", "maxLength": 500},
+                                     "body": {"type": "string", "example":
+                                              "Hi {{ contact_first_name }}, ..."}}},
+                "TouchpointCreate": {"type": "object", "required": ["kind"],
+                                     "additionalProperties": False, "properties": {
+                                         "kind": {"type": "string", "enum": ["email"]},
+                                         "subject": {"type": "string"},
+                                         "email": {"type": "string", "format": "email"}}},
+                "AliasCreate": {"type": "object", "required": ["account_id"],
+                                "additionalProperties": False,
+                                "description": "Exactly one of email or domain",
+                                "properties": {
+                                    "email": {"type": "string", "format": "email"},
+                                    "domain": {"type": "string", "example": "acme.com"},
+                                    "account_id": {"type": "string"}}},
                 "NoteCreate": {"type": "object", "required": ["body"],
                                "additionalProperties": False,
                                "properties": {"body": {"type": "string", "maxLength": 10000}}},

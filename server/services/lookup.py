@@ -1,4 +1,6 @@
-"""Recognise the account behind an email address, a domain or a CRM record id."""
+"""Recognise the account behind an email address, a domain or a CRM record id. The team's
+aliases (server.services.aliases) come first; every answer says how it matched
+(match.kind: alias, contact_email, domain, subdomain or crm_id)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 from connectors.common import normalise_domain
 from server import models as m
 from server.errors import ApiError
+from server.services import aliases
 
 
 @dataclass
@@ -25,9 +28,10 @@ def _names(session: Session, ids: list[str]) -> dict[str, str]:
     return dict(session.execute(select(m.Account.id, m.Account.name).where(m.Account.id.in_(ids))).all())
 
 
-def _answer(session: Session, ids: list[str], by: str, value: str, why: dict[str, str]) -> Lookup:
+def _answer(session: Session, ids: list[str], by: str, value: str, why: dict[str, str],
+            **extra) -> Lookup:
     ids = sorted(set(ids))
-    match = {"by": by, "value": value}
+    match = {"by": by, "kind": by, "value": value, **extra}
     if len(ids) == 1:
         return Lookup(match=match, account_id=ids[0])
     names = _names(session, ids)
@@ -67,7 +71,16 @@ def by_crm(session: Session, system: str, record_id: str) -> Lookup | None:
     if not links:
         return None
     why = {link.account_id: f"{system} {link.object_type} {link.record_id}" for link in links}
-    return _answer(session, [link.account_id for link in links], "crm_id", record_id, why)
+    return _answer(session, [link.account_id for link in links], "crm_id", record_id, why,
+                   crm=system, object=links[0].object_type)
+
+
+def _by_alias(session: Session, email: str | None = None, domain: str | None = None):
+    found = aliases.match(session, email=email, domain=domain)
+    if found is None:
+        return None
+    return Lookup(match={"by": "alias", "kind": "alias", "value": email or domain,
+                         "alias": found}, account_id=found["account_id"])
 
 
 def find(session: Session, settings, email: str | None = None, domain: str | None = None,
@@ -95,6 +108,9 @@ def find(session: Session, settings, email: str | None = None, domain: str | Non
         if addr.count("@") != 1 or not addr.split("@")[1]:
             raise ApiError(400, "invalid_parameter", "'email' is not an email address",
                            {"email": "not an email address"})
+        aliased = _by_alias(session, email=addr)
+        if aliased:
+            return aliased
         ids = list(session.scalars(select(m.Contact.account_id).where(m.Contact.email == addr)))
         if ids:
             return _answer(session, ids, "contact_email", addr,
@@ -112,6 +128,9 @@ def find(session: Session, settings, email: str | None = None, domain: str | Non
     if not dom or "." not in dom:
         raise ApiError(400, "invalid_parameter", "'domain' is not a domain",
                        {"domain": "not a domain"})
+    aliased = _by_alias(session, domain=dom)
+    if aliased:
+        return aliased
     if dom in settings.freemail_domains:
         raise ApiError(404, "not_found", f"No account for {dom} (a free email domain)",
                        {"domain": dom, "freemail": True})

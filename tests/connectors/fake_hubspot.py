@@ -255,7 +255,8 @@ class FakeHubSpot:
         lo, hi = 0, coll.size()
         rest = []
         for f in filters:
-            name, op, value = f["propertyName"], f["operator"], f.get("value")
+            name, op = f["propertyName"], f["operator"]
+            value = f.get("values") if op in ("IN", "NOT_IN") else f.get("value")
             if name == mprop:
                 v = ms_of(str(value))
                 key = coll.mod_at
@@ -316,12 +317,25 @@ class FakeHubSpot:
                                       "link": f"/crm/v3/objects/{otype}?after={nxt}"}}
         return 200, out
 
+    def _associated_to(self, otype: str, company_id: str) -> list[tuple[str, str | None]]:
+        """Objects of `otype` associated with a company (the reverse of their company links)."""
+        coll = self.collections.get(otype) or Collection(otype)
+        out = []
+        for i in range(coll.size()):
+            o = coll.obj_at(i)
+            for cid, label in o.assoc.get("companies", []):
+                if cid == company_id and o.archived_at is None:
+                    out.append((o.id, label))
+        return out
+
     def assoc_batch(self, from_type: str, to_type: str, body: dict) -> tuple[int, Any]:
         coll = self.collections.get(from_type) or Collection(from_type)
         results, errors = [], []
         for item in body.get("inputs", []):
             obj = coll.get(str(item["id"]))
             links = obj.assoc.get(to_type, []) if obj else []
+            if obj and not links and from_type == "companies":
+                links = self._associated_to(to_type, str(item["id"]))
             if not links:
                 errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
                                "message": f"No {to_type} is associated with {item['id']}.",
@@ -499,6 +513,9 @@ def _match(obj: Obj, name: str, op: str, value: Any) -> bool:
     if name.startswith("associations."):   # e.g. associations.company EQ <company id>
         linked = {cid for cid, _ in obj.assoc.get("companies", [])}
         return (str(value) in linked) == (op == "EQ")
+    if op in ("IN", "NOT_IN"):
+        left = obj.id if name == "hs_object_id" else obj.properties.get(name)
+        return (str(left) in {str(v) for v in value or []}) == (op == "IN")
     if name == "hs_object_id":
         left, right = int(obj.id), int(value)
     else:

@@ -1,7 +1,8 @@
 """A fake Salesforce org behind `responses` (simple-salesforce speaks `requests` and always
 builds https URLs, so a local http server would not do).
 
-It answers SOQL on /query/ and /queryAll/ (WHERE on SystemModstamp and IsDeleted, ORDER BY
+It answers SOQL on /query/ and /queryAll/ (WHERE on SystemModstamp, IsDeleted, Id and
+AccountId equality, ORDER BY
 SystemModstamp, Id), pages with `nextRecordsUrl`, creates records, refreshes OAuth tokens,
 answers the SOAP password login, and injects faults. Record and error shapes follow
 shared/vendor-specs/salesforce (the tests load those sample records verbatim).

@@ -32,6 +32,7 @@ HS = {
     "globex_company": "9002",
     "xss_company": "9666",
     "unknown_company": "9999",
+    "hooli_company": "9100",
 }
 
 
@@ -68,6 +69,10 @@ def records(today: date | None = None) -> list[dict]:
     add({"type": "account", "id": "umbrella", "name": "Umbrella Health",
          "domains": ["umbrella.io"], "owner": CSM, "seats": 20, "renewal_date": day(300),
          "onboarding_start": day(-60)})
+    # Refreshed from the fake HubSpot portal on open (test_extension_refresh.py) only.
+    add({"type": "account", "id": "hooli", "name": "Hooli XYZ", "domains": ["hooli.xyz"],
+         "owner": CSM, "seats": 10, "renewal_date": day(210),
+         "crm": {"system": "hubspot", "id": HS["hooli_company"]}})
     # The CSM's own company as an account: a Gmail thread must never resolve to it.
     add({"type": "account", "id": "ourco", "name": "Ourco (internal)", "domains": [OWN_DOMAIN],
          "owner": CSM})

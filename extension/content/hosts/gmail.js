@@ -31,6 +31,11 @@
     participant: "span[email]",
     /* Account switcher in the top bar: <a aria-label="Google Account: Jane Doe (jane@ourco.com)">. */
     account: 'a[aria-label^="Google Account"]',
+    /* Compose and reply editors: <div contenteditable="true" aria-label="Message Body"
+     * role="textbox" class="Am Al editable">, inside a compose box whose bottom toolbar row
+     * is <tr class="btC"> (Send, formatting). */
+    composeBody: 'div[contenteditable="true"][aria-label="Message Body"]',
+    composeToolbar: "tr.btC",
   };
   /* Thread routes end with the thread id: #inbox/FMfcg..., #label/X/FMfcg..., legacy hex ids. */
   const THREAD_HASH = /^#(?:[^/?]+\/)+([A-Za-z0-9_-]{16,})(?:\?.*)?$/;
@@ -98,7 +103,8 @@
         if (!EMAIL.test(email)) continue;
         const domain = domainOf(email);
         if (!domain || isOwn(domain, own)) continue;
-        return { query: { email }, label: domain };
+        const subject = scope.querySelector(SELECTORS.threadSubject);
+        return { query: { email }, label: domain, subject: subject ? subject.textContent.trim().slice(0, 500) : null };
       }
       return null;
     } catch (_) {
@@ -123,5 +129,19 @@
     return scope.querySelector(SELECTORS.threadSubject);
   }
 
-  A360.host = { name: "gmail", SELECTORS, extractContext, anchor, usesOwnDomains: true };
+  /** Visible compose editors with the toolbar cell the template button goes in. */
+  function composers(doc) {
+    const out = [];
+    for (const body of doc.querySelectorAll(SELECTORS.composeBody)) {
+      if (!visible(body)) continue;
+      let box = body.parentElement;
+      let bar = null;
+      for (let i = 0; box && i < 8 && !bar; i++, box = box.parentElement) bar = box.querySelector(SELECTORS.composeToolbar);
+      const cell = bar && bar.querySelector("td:last-child");
+      if (cell) out.push({ body, toolbar: cell });
+    }
+    return out;
+  }
+
+  A360.host = { name: "gmail", SELECTORS, extractContext, anchor, composers, usesOwnDomains: true };
 })(globalThis.A360);

@@ -45,6 +45,8 @@
     let loadingTimer = null;
     let tasksSlot = null;
     let notesSlot = null;
+    let noteSlot = null;
+    let note = null;
 
     const stylesReady = new Promise((resolve) => {
       link.addEventListener("load", resolve, { once: true });
@@ -71,6 +73,7 @@
       clear(box);
       tasksSlot = null;
       notesSlot = null;
+      noteSlot = null;
       box.dataset.state = state.kind;
       if (state.kind === "idle") return;
       if (state.kind === "loading") box.appendChild(h("div", { class: "card pad muted", "data-testid": "a360-loading", text: "Loading account360 for " + (state.label || "this page") + "…" }));
@@ -86,8 +89,29 @@
     }
 
     function renderNoMatch() {
-      return h("div", { class: "pill", "data-testid": "a360-nomatch" },
-        h("span", { class: "muted", text: "No account for " + (state.label || "this page") }));
+      const details = (state.error && state.error.details) || {};
+      return h("div", { class: "card pad", "data-testid": "a360-nomatch-card" },
+        h("div", { class: "pill", "data-testid": "a360-nomatch" },
+          h("span", { class: "muted", text: "No account for " + (state.label || "this page") })),
+        fix("Link to an account", null, details.freemail === true));
+    }
+
+    /** "Wrong account?" / "Link to an account" for email and domain pages (not CRM records). */
+    function fix(label, match, freemail) {
+      if (!A360.matching || !ctx || !ctx.query) return null;
+      return A360.matching.fixer({ query: ctx.query, match, freemail, label, onSaved: () => reload() });
+    }
+
+    function matchLine() {
+      const d = state.data;
+      const text = state.candidates
+        ? "picked from " + state.candidates.length + " accounts matching " + (state.label || "this page")
+        : A360.matching && A360.matching.describe(d.match);
+      if (!text && !(ctx && ctx.query)) return null;
+      return h("div", { class: "how", "data-testid": "a360-match" },
+        text ? h("span", { class: "muted small", "data-testid": "a360-match-text", text: "Found by " + text }) : null,
+        fix("Wrong account?", d.match, false),
+        A360.matching ? A360.matching.logButton(ctx, d.account && d.account.id) : null);
     }
 
     function renderError() {
@@ -123,6 +147,7 @@
       notesSlot = h("div", { class: "slot" }, renderNotes());
       return h("div", { class: "card" },
         S.header(d, actions([switcher, full])),
+        matchLine(),
         h("div", { class: "body" },
           S.why(d.health),
           S.kpis(d),
@@ -134,7 +159,19 @@
           tasksSlot,
           renderForm(),
           notesSlot),
-        S.freshness(d));
+        S.freshness(d),
+        noteSlot = h("div", { class: "slot" }, renderNote()));
+    }
+
+    /** The CRM refresh line under the freshness line (side panel): refreshing, done, failed. */
+    function renderNote() {
+      if (!note) return null;
+      return h("div", { class: "fresh crm " + note.kind, role: "status", "data-testid": "a360-refresh", "data-kind": note.kind, text: note.text });
+    }
+
+    function setNote(next) {
+      note = next;
+      if (noteSlot) noteSlot.replaceChildren(...[renderNote()].filter(Boolean));
     }
 
     function renderTasks() {
@@ -287,6 +324,7 @@
 
     /** Shows the widget for a page context {query, label} or {accountId, label}. */
     async function load(next) {
+      if (ctxKey(next) !== ctxKey(ctx)) note = null;
       ctx = next;
       const label = next.label;
       const my = begin(label);
@@ -326,7 +364,11 @@
       host.remove();
     }
 
-    return { load, reload, hide, destroy, host, root, get state() { return state.kind; } };
+    function accountId() {
+      return state.kind === "account" && state.data.account ? state.data.account.id : null;
+    }
+
+    return { load, reload, hide, destroy, setNote, accountId, host, root, get state() { return state.kind; } };
   }
 
   A360.createWidget = createWidget;

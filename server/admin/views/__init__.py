@@ -1,5 +1,6 @@
 """The admin pages, one blueprint per area under the `admin` parent blueprint
-(server.admin.web): auth, users, tokens, pairing, connectors, connector_settings, oauth.
+(server.admin.web): auth, users, tokens, pairing, connectors, connector_settings, oauth,
+aliases, templates.
 Endpoints are named `admin.<area>.<view>`."""
 
 from __future__ import annotations
@@ -7,17 +8,20 @@ from __future__ import annotations
 from flask import redirect, url_for
 
 from server.admin.views import (
+    aliases,
     auth,
     connector_settings,
     connectors,
     oauth,
     pairing,
+    templates,
     tokens,
     users,
 )
 from server.admin.web import bp, root
 
-for _area in (auth, users, tokens, pairing, connectors, connector_settings, oauth):
+for _area in (auth, users, tokens, pairing, connectors, connector_settings, oauth, aliases,
+              templates):
     bp.register_blueprint(_area.bp)
 
 

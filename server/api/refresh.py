@@ -1,0 +1,35 @@
+"""POST /api/v1/accounts/<id>/refresh: fetch one account from its CRM when its data is older
+than REFRESH_MAX_AGE_MINUTES (the extension calls it when the account is opened)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import jsonify
+
+from server.api.common import bp, state
+from server.auth import require_token
+from server.errors import ApiError
+from server.services import refresh as svc
+
+
+def _connector_for(name: str):
+    from server.admin import admin_state
+    from server.admin.connections import build
+
+    adm = admin_state()
+    return build(adm.cfg, adm.credentials, name, state().settings)
+
+
+@bp.post("/accounts/<account_id>/refresh")
+@require_token(scope="read")  # opening an account is a read; the CRM stays the source
+def refresh_account(account_id: str):
+    """Refresh the account (and its contacts, deals, tickets, tasks) from HubSpot or
+    Salesforce when stale; one fetch per account at a time, shared by concurrent callers."""
+    st = state()
+    max_age = timedelta(minutes=float(st.config["REFRESH_MAX_AGE_MINUTES"]))
+    out = svc.refresh(st.store, account_id, _connector_for, max_age)
+    if out["status"] == "failed" and out["error"]:
+        raise ApiError(502, "crm_unavailable",
+                       f"Could not refresh from {out['system']}: {out['error']}", out)
+    return jsonify(out)

@@ -1,0 +1,119 @@
+"""Email templates (Gmail compose) and "Log as touchpoint": GET/POST /api/v1/templates,
+PUT/DELETE /api/v1/templates/<id>, GET /api/v1/templates/<id>/render, and
+POST /api/v1/accounts/<id>/touchpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from flask import g, jsonify, request
+
+from server import models as m
+from server.api.common import bp, json_body, state
+from server.auth import require_token
+from server.errors import ApiError
+from server.services import actor
+from server.services import templates as svc
+from server.services.account360 import touch
+
+
+def _str(max_len: int):
+    def check(value):
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > max_len:
+            raise ValueError(f"must be text of at most {max_len} characters")
+        return value
+    return check
+
+
+FIELDS = {"name": _str(200), "subject": _str(500), "body": _str(20_000)}
+
+
+@bp.get("/templates")
+@require_token
+def list_templates():
+    """Every template, by name, and the variables a template may use."""
+    with state().store.sessions() as s:
+        return jsonify({"items": svc.list_templates(s), "variables": svc.VARIABLES})
+
+
+@bp.post("/templates")
+@require_token
+def create_template():
+    """Save a template; 400 names any unknown {{ variable }}."""
+    body = json_body(FIELDS, required=("name", "body"))
+    with state().store.session() as s:
+        out = svc.save(s, body["name"], body.get("subject"), body["body"],
+                       actor.label(s, g.token))
+    return jsonify(out), 201
+
+
+@bp.put("/templates/<int:template_id>")
+@require_token
+def update_template(template_id: int):
+    body = json_body(FIELDS, required=("name", "body"))
+    with state().store.session() as s:
+        out = svc.save(s, body["name"], body.get("subject"), body["body"],
+                       actor.label(s, g.token), template_id=template_id)
+    return jsonify(out)
+
+
+@bp.delete("/templates/<int:template_id>")
+@require_token
+def delete_template(template_id: int):
+    with state().store.session() as s:
+        if not svc.delete(s, template_id):
+            raise ApiError(404, "not_found", f"No template {template_id}", {"id": template_id})
+    return jsonify({"deleted": template_id})
+
+
+@bp.get("/templates/<int:template_id>/render")
+@require_token
+def render_template(template_id: int):
+    """The template filled with an account's figures (?account_id=, optional ?email= for the
+    contact's first name)."""
+    account_id = request.args.get("account_id")
+    if not account_id:
+        raise ApiError(400, "invalid_parameter", "'account_id' is required",
+                       {"account_id": "required"})
+    st = state()
+    with st.store.sessions() as s:
+        return jsonify(svc.render(s, st, template_id, account_id, request.args.get("email")))
+
+
+def _kind(value):
+    if value != "email":
+        raise ValueError("must be email")
+    return value
+
+
+@bp.post("/accounts/<account_id>/touchpoints")
+@require_token
+def log_touchpoint(account_id: str):
+    """Record an email touchpoint (Gmail "Log as touchpoint"), owned by the token's user, and
+    a done task with its subject that is written back to the linked CRM like other tasks."""
+    body = json_body({"kind": _kind, "subject": _str(500), "email": _str(320)},
+                     required=("kind",))
+    now = datetime.now(timezone.utc)
+    subject = (body.get("subject") or "").strip() or "(no subject)"
+    with state().store.session() as s:
+        if s.get(m.Account, account_id) is None:
+            raise ApiError(404, "not_found", f"No account with id {account_id}",
+                           {"account_id": account_id})
+        who = actor.user_email(s, g.token)
+        tp = m.Touchpoint(id="tp_" + uuid.uuid4().hex[:20], account_id=account_id,
+                          date=now.date(), kind="email", owner=who,
+                          attributes={"subject": subject, "with": body.get("email"),
+                                      "logged_by": who or g.token.name})
+        task = m.Task(id="t_" + uuid.uuid4().hex[:20], account_id=account_id,
+                      subject=f"Email: {subject}", status="done", owner=who, created_at=now,
+                      updated_at=now, source="api", crm_sync_attempts=0,
+                      attributes={"created_by": who or g.token.name, "touchpoint": tp.id})
+        s.add_all([tp, task])
+        touch(s, account_id)
+        s.flush()
+        out = {"id": tp.id, "kind": "email", "date": tp.date, "subject": subject, "owner": who,
+               "task_id": task.id}
+    return jsonify(out), 201
