@@ -62,7 +62,7 @@ def test_readme_commands_work_verbatim_after_the_demo(tmp_path):
     out = done.stdout
     answer, end = json.JSONDecoder().raw_decode(out[out.index("{"):])   # curl: no newline
     assert answer["account"]["id"] == "acc-0001", answer.get("error")
-    assert answer["match"] == {"by": "domain", "value": "prestigefoods.com"}
+    assert answer["match"] == {"by": "domain", "kind": "domain", "value": "prestigefoods.com"}
     assert re.search(r"loaded \d+, rejected 0", out[out.index("{") + end:]), out
     assert "demo 1/2: generating 5 accounts" in progress
     assert "demo 2/2: importing" in progress
