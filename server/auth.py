@@ -27,8 +27,9 @@ TOKEN_PREFIX = "a360_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 SCOPES = ("read", "write", "import", "admin")
 #: What a token may do at most, by the role of the user it belongs to.
-ROLE_SCOPES = {"csm": frozenset({"read", "write"}), "admin": frozenset(SCOPES)}
-DEFAULT_SCOPES = {"csm": ("read", "write"), "admin": SCOPES}
+ROLE_SCOPES = {"csm": frozenset({"read", "write"}), "lead": frozenset({"read", "write"}),
+               "admin": frozenset(SCOPES)}
+DEFAULT_SCOPES = {"csm": ("read", "write"), "lead": ("read", "write"), "admin": SCOPES}
 _BY_METHOD = object()
 
 

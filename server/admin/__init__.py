@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     """Wire sessions, ProxyFix, the blueprints and the background runner into `app`."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from server import logs
+    from server import logs, workspace
     from server.admin import views, webhooks
     from server.admin.security import configure_sessions
 
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.root)
     app.register_blueprint(webhooks.bp)
+    workspace.register(app)
 
     @app.before_request
     def _start_runner() -> None:

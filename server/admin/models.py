@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, UtcDateTime
 
-ROLES = ("admin", "csm")
+#: admin: everything; lead: the whole team's data, no admin pages; csm: their own book.
+ROLES = ("admin", "lead", "csm")
 
 
 class User(Base):

@@ -47,7 +47,7 @@ def wants_json() -> bool:
 
 
 @bp.before_request
-def _load_user() -> None:
+def load_user() -> None:
     g.user = None
     uid = session.get("uid")
     if uid is not None:
@@ -67,7 +67,7 @@ def _template_globals() -> dict:
 
 
 @bp.after_request
-def _no_store(resp):
+def security_headers(resp):
     resp.headers.setdefault("Cache-Control", "no-store")
     resp.headers.setdefault("X-Frame-Options", "DENY")
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -80,7 +80,7 @@ def _no_store(resp):
 
 
 @bp.errorhandler(HTTPException)
-def _error(exc: HTTPException):
+def error_page(exc: HTTPException):
     if wants_json():
         return jsonify({"error": {"code": (exc.name or "error").lower().replace(" ", "_"),
                                   "message": exc.description, "details": {}}}), exc.code

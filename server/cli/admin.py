@@ -19,7 +19,8 @@ def admin_group() -> None:
 
 @admin_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "csm"]), default="admin", show_default=True)
+@click.option("--role", type=click.Choice(["admin", "lead", "csm"]), default="admin",
+              show_default=True)
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of stdin instead of prompting.")
 @click.pass_obj

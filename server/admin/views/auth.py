@@ -43,7 +43,15 @@ def login():
         return render_template("admin/login.html", next=nxt, email=email,
                                error="Wrong email or password."), 401
     start_session(user)
-    return redirect(safe_next(nxt))
+    return redirect(landing(user, safe_next(nxt)))
+
+
+def landing(user, target: str) -> str:
+    """Where a sign-in ends: `target`, except that CSMs and leads sent to the admin home
+    land in the workspace."""
+    if target == url_for("admin.auth.home") and user.role != "admin":
+        return url_for("app.dashboard")
+    return target
 
 
 def start_session(user) -> None:

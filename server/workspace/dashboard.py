@@ -1,0 +1,48 @@
+"""The team dashboard (/app): metrics.md section 8 figures for a period, team and per CSM."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import abort, current_app, g, render_template, request
+
+from server.admin.web import login_required
+from server.rows.read import rows_answer
+from server.services import periods
+from server.services import workspace as ws
+from server.services.portfolio import portfolio
+from server.services.search import PHASES
+from server.workspace import bp
+from server.workspace.figures import FIGURES, show, show_input
+
+
+def filters(args) -> dict:
+    """The dashboard's filters from the URL (a 400 page for a value it does not know)."""
+    preset = args.get("period") or periods.DEFAULT
+    if preset not in periods.PRESETS:
+        abort(400, description=f"period must be one of {', '.join(periods.PRESETS)}")
+    phase = args.get("phase") or None
+    if phase and phase not in PHASES:
+        abort(400, description=f"phase must be one of {', '.join(PHASES)}")
+    return {"period": preset, "phase": phase, "segment": (args.get("segment") or None),
+            "owner": ws.scoped_owner(g.user.role, g.user.email, args)}
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    st = current_app.extensions["account360"]
+    f = filters(request.args)
+    as_of = datetime.now(timezone.utc).date()
+    start, end = periods.bounds(f["period"], as_of)
+    use_rows = rows_answer(st, as_of)
+    with st.store.sessions() as s:
+        data = portfolio(s, st.settings, start, end, as_of, f["owner"], f["segment"],
+                         f["phase"], rows=use_rows)
+        choices = {"owners": ws.owners(s), "segments": ws.segments(s)}
+        fresh = ws.freshness_line(s)
+    groups = [("Team", data["team"])] + [(row["owner"], row) for row in data["by_csm"]]
+    return render_template(
+        "workspace/dashboard.html", data=data, groups=groups, figures=FIGURES, f=f,
+        presets=periods.PRESETS, phases=PHASES, choices=choices, fresh=fresh,
+        show=show, show_input=show_input, currency=data["currency"])
