@@ -42,7 +42,7 @@ def _json(summary: str, body: bool = False, auth: list | None = None) -> dict:
 def paths() -> dict:
     return {
         "/": {"get": _html("Redirects to the admin app", [])},
-        "/admin/": {"get": _html("Admin home: Connectors for admins, tokens for CSMs")},
+        "/admin/": {"get": _html("Admin home: Connectors for admins, tokens for CSMs and leads")},
         "/admin/static/{filename}": {"get": _html("Stylesheet and scripts of the admin app",
                                                   [_p("filename", "File")])},
         "/admin/login": {"get": _html("Sign-in form"),
@@ -55,7 +55,7 @@ def paths() -> dict:
             "post": _html("Set the password and sign in", [_p("secret", "Invite secret")],
                           form=True)},
         "/admin/users": {"get": _html("Users (admins only)"),
-                         "post": _html("Invite a user: email, role admin|csm", form=True)},
+                         "post": _html("Invite a user: email, role admin|lead|csm", form=True)},
         "/admin/users/{user_id}/disable": {"post": _html(
             "Disable a user and revoke their tokens", [_p("user_id", "User id", "integer")],
             form=True)},

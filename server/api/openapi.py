@@ -49,6 +49,7 @@ TEMPLATE_ID = [_param("template_id", "Template id", "path", True, {"type": "inte
 def document() -> dict:
     """Build the OpenAPI document."""
     from server.admin.openapi import paths as admin_paths
+    from server.workspace.openapi import paths as workspace_paths
 
     return {
         "openapi": "3.0.3",
@@ -156,6 +157,7 @@ def document() -> dict:
                 "Widget code and styles used by the preview page",
                 [_param("name", "File of the extension's widget", "path", True)], auth=False)},
             **admin_paths(),
+            **workspace_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},

@@ -19,6 +19,6 @@ bp.register_error_handler(web.HTTPException, web.error_page)
 
 
 def register(app) -> None:
-    from server.workspace import dashboard, priority  # noqa: F401  (routes on bp)
+    from server.workspace import accounts, dashboard, priority  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)

@@ -181,3 +181,35 @@ def test_priority_accounts_in_risk_order(served, browser, artifact_dir):
     assert keys == sorted(keys)
     expect(rows.first.locator("td").nth(2)).to_have_text("at risk")
     page.screenshot(path=str(artifact_dir / "workspace-priority-lead.png"))
+
+
+def test_accounts_table_filters_sorts_and_exports_what_it_shows(served, browser, artifact_dir):
+    import csv
+    import io
+
+    from playwright.sync_api import expect
+
+    url, _ = served
+    page = sign_in(browser, url, CSM)
+    page.get_by_role("link", name="Accounts", exact=True).click()
+    rows = page.locator("table.accounts tbody tr[data-account]")
+    expect(rows.first).to_be_visible()
+    assert all(rows.nth(i).locator('td[data-col="owner"]').inner_text() == CSM
+               for i in range(rows.count()))  # a CSM's own book by default
+    page.get_by_label("Owner").select_option("")
+    page.get_by_label("Segment").select_option("enterprise")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("link", name="ARR").click()
+    page.get_by_role("link", name="ARR ▲").click()  # again: largest first
+    expect(page.locator('th[aria-sort="descending"]')).to_have_text("ARR ▼")
+    table = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
+             for i in range(rows.count())]
+    assert table and all(r[2] == "enterprise" for r in table)
+    arr = [float(r[6].replace(",", "")) for r in table]
+    assert arr == sorted(arr, reverse=True)
+    with page.expect_download() as dl:
+        page.get_by_test_id("csv-export").click()
+    body = open(dl.value.path(), encoding="utf-8").read()
+    exported = list(csv.reader(io.StringIO(body)))[1:]
+    assert exported == table
+    page.screenshot(path=str(artifact_dir / "workspace-accounts.png"))

@@ -1,0 +1,36 @@
+"""OpenAPI entries of the workspace pages (HTML, session cookie, query parameters)."""
+
+from __future__ import annotations
+
+from server.admin.openapi import _html
+
+
+def _q(name: str, desc: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": desc,
+            "schema": {"type": "string"}}
+
+
+OWNER = _q("owner", "A CSM's email; empty: the whole team (default: a CSM's own book, the "
+                    "team for leads and admins)")
+SEGMENT = _q("segment", "Segment")
+PHASE = _q("phase", "Lifecycle phase")
+
+
+def paths() -> dict:
+    return {
+        "/app/": {"get": _html("Team dashboard: section 8 figures for the team and per CSM", [
+            _q("period", "12m (default), quarter or month (to date)"), OWNER, SEGMENT,
+            PHASE])},
+        "/app/priority": {"get": _html("Priority accounts: the book by risk, churned left out",
+                                       [OWNER])},
+        "/app/accounts": {"get": _html("Accounts table: search, filters, sort, 50 a page", [
+            _q("q", "Name or domain"), OWNER, SEGMENT, _q("band", "Health band"), PHASE,
+            _q("sort", "name, arr, health or renewal; a leading - reverses"),
+            _q("cursor", "Next page")])},
+        "/app/accounts.csv": {"get": _html("The accounts table's rows as CSV (same parameters)",
+                                           [])},
+        "/app/static/{filename}": {"get": _html(
+            "Stylesheet and scripts of the workspace",
+            [{"name": "filename", "in": "path", "required": True, "description": "File",
+              "schema": {"type": "string"}}])},
+    }
