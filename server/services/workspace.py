@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import models as m
+from server.models import utcnow
 from server.services.account360 import freshness
 
 #: Roles that see the whole team by default (a CSM sees their own book, and may switch).
@@ -36,7 +37,7 @@ def segments(session: Session) -> list[str]:
 
 def freshness_line(session: Session, now: datetime | None = None) -> list[dict]:
     """Each source's last delivery with its age in hours, the stalest first."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     out = []
     for source, at in freshness(session).items():
         if at is None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
 
 from flask import Response, abort, current_app, g, render_template, request, url_for
 
 from server.admin.web import login_required
 from server.errors import ApiError
+from server.models import utcnow
 from server.services import workspace as ws
 from server.services.search import BANDS, PHASES, list_accounts
 from server.workspace import bp
@@ -39,7 +39,7 @@ def _page(query: dict) -> dict:
         with st.store.sessions() as s:
             page = list_accounts(st, s, query["q"], query["owner"], query["band"],
                                  query["phase"], query["sort"], PAGE, query["cursor"],
-                                 datetime.now(timezone.utc).date(), query["segment"])
+                                 utcnow().date(), query["segment"])
             choices = {"owners": ws.owners(s), "segments": ws.segments(s)}
             fresh = ws.freshness_line(s)
     except ApiError as exc:

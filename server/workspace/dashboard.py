@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import abort, current_app, g, render_template, request
 
 from server.admin.web import login_required
+from server.models import utcnow
 from server.rows.read import rows_answer
 from server.services import periods
 from server.services import workspace as ws
@@ -33,7 +32,7 @@ def filters(args) -> dict:
 def dashboard():
     st = current_app.extensions["account360"]
     f = filters(request.args)
-    as_of = datetime.now(timezone.utc).date()
+    as_of = utcnow().date()
     start, end = periods.bounds(f["period"], as_of)
     use_rows = rows_answer(st, as_of)
     with st.store.sessions() as s:

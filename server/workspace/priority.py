@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import current_app, g, render_template, request
 
 from server.admin.web import login_required
+from server.models import utcnow
 from server.rows.read import rows_answer
 from server.services import workspace as ws
 from server.services.priority import priority
@@ -19,7 +18,7 @@ from server.workspace.figures import money
 def priority_accounts():
     st = current_app.extensions["account360"]
     owner = ws.scoped_owner(g.user.role, g.user.email, request.args)
-    rows_answer(st, datetime.now(timezone.utc).date())  # the rows are current first
+    rows_answer(st, utcnow().date())  # the rows are current first
     with st.store.sessions() as s:
         data = priority(s, owner)
         owners = ws.owners(s)
