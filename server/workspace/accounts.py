@@ -13,7 +13,7 @@ from server.errors import ApiError
 from server.models import utcnow
 from server.services import workspace as ws
 from server.services.search import BANDS, PHASES, list_accounts
-from server.workspace import bp
+from server.workspace.blueprint import bp
 from server.workspace.figures import money
 
 PAGE = 50

@@ -11,7 +11,7 @@ from server.services import periods
 from server.services import workspace as ws
 from server.services.portfolio import portfolio
 from server.services.search import PHASES
-from server.workspace import bp
+from server.workspace.blueprint import bp
 from server.workspace.figures import FIGURES, show, show_input
 
 

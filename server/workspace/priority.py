@@ -9,7 +9,7 @@ from server.models import utcnow
 from server.rows.read import rows_answer
 from server.services import workspace as ws
 from server.services.priority import priority
-from server.workspace import bp
+from server.workspace.blueprint import bp
 from server.workspace.figures import money
 
 
