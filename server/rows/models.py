@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, Money, UtcDateTime
@@ -187,3 +187,18 @@ class TicketHours(Base):
 
 Index("ix_ticket_hours_kind_hours", TicketHours.kind, TicketHours.hours)
 Index("ix_ticket_hours_kind_owner_hours", TicketHours.kind, TicketHours.owner, TicketHours.hours)
+
+
+def scoped(stmt, owner: str | None, segment: str | None, phase: str | None,
+           band: str | None = None):
+    """`stmt` narrowed to one owner, segment, phase or band of the current rows (when given)."""
+    am = AccountMetrics
+    if owner:
+        stmt = stmt.where(am.owner_key == owner.strip().lower())
+    if segment:
+        stmt = stmt.where(func.lower(am.segment) == segment.strip().lower())
+    if phase:
+        stmt = stmt.where(am.phase == phase)
+    if band:
+        stmt = stmt.where(am.band == band)
+    return stmt

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
-from server.rows.models import AccountDay, AccountMetrics, ArrChangeRow
+from server.rows.models import AccountDay, AccountMetrics, ArrChangeRow, scoped
 from server.rows.refresh import ensure_fresh, is_fresh, today
 
 am = AccountMetrics
@@ -32,18 +32,6 @@ def rows_answer(st, as_of: date) -> bool:
     return True
 
 
-def _scoped(stmt, owner: str | None, segment: str | None, phase: str | None,
-            band: str | None = None):
-    if owner:
-        stmt = stmt.where(am.owner_key == owner.strip().lower())
-    if segment:
-        stmt = stmt.where(func.lower(am.segment) == segment.strip().lower())
-    if phase:
-        stmt = stmt.where(am.phase == phase)
-    if band:
-        stmt = stmt.where(am.band == band)
-    return stmt
-
 
 def escape_like(text: str) -> str:
     """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
@@ -63,7 +51,7 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
         stmt = stmt.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
             select(m.AccountDomain.account_id).where(
                 m.AccountDomain.domain.like(like, escape="\\")))))
-    stmt = _scoped(stmt, owner, segment, phase, band)
+    stmt = scoped(stmt, owner, segment, phase, band)
     key = SORT_KEYS[sort.lstrip("-")]
     desc = sort.startswith("-")
     stmt = stmt.order_by(key.desc() if desc else key,
@@ -82,7 +70,7 @@ def portfolio_inputs(session: Session, owner: str | None, segment: str | None,
     """Per-account inputs of the team figures, from the rows and the stored ARR timeline."""
     from server.services.portfolio import Inputs
 
-    stmt = _scoped(select(am.account_id, am.arr, am.band, am.signals,
+    stmt = scoped(select(am.account_id, am.arr, am.band, am.signals,
                           am.onboarding_start, am.time_to_first_value_days,
                           am.onboarding_mean, am.onboarding_responses, am.ces_mean,
                           am.ces_responses, am.touchpoints_90d, am.advocacy_365d,
@@ -90,11 +78,11 @@ def portfolio_inputs(session: Session, owner: str | None, segment: str | None,
                           am.first_response_hours, am.resolution_hours, m.Account.owner)
                    .join(m.Account, m.Account.id == am.account_id), owner, segment, phase)
     rows = session.execute(stmt).all()
-    scoped = owner or segment or phase
+    narrowed = owner or segment or phase
     ch = ArrChangeRow
     cq = select(ch.account_id, ch.date, ch.kind, ch.deal_id, ch.before, ch.after,
                 ch.expansion_type, ch.status).order_by(ch.account_id, ch.seq)
-    if scoped:
+    if narrowed:
         cq = cq.where(ch.account_id.in_([r.account_id for r in rows]))
     changes: dict[str, list] = defaultdict(list)
     for acc, day, kind, deal_id, before, after, etype, status in session.execute(cq):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server import models as m
 from server.rows.build import money
-from server.rows.models import AccountMetrics, AccountSignal, ArrChangeRow, TicketHours
+from server.rows.models import AccountMetrics, AccountSignal, ArrChangeRow, TicketHours, scoped
 
 am, a, ch, th, sig = AccountMetrics, m.Account, ArrChangeRow, TicketHours, AccountSignal
 UNASSIGNED = "(unassigned)"
@@ -29,13 +29,7 @@ def _scope(stmt, owner, segment, phase, account_col):
         return stmt
     stmt = stmt.join(am, am.account_id == account_col) if account_col is not am.account_id \
         else stmt
-    if owner:
-        stmt = stmt.where(am.owner_key == owner.strip().lower())
-    if segment:
-        stmt = stmt.where(func.lower(am.segment) == segment.strip().lower())
-    if phase:
-        stmt = stmt.where(am.phase == phase)
-    return stmt
+    return scoped(stmt, owner, segment, phase)
 
 
 def _key(owner: str | None) -> str:

@@ -5,14 +5,14 @@ account before and after). Shared by the API and the admin app."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from server import models as m
-from server.extension_models import Alias, AliasChange
 from server.errors import ApiError
+from server.extension_models import Alias, AliasChange
+from server.models import utcnow
 from server.records import normalise_domain
 
 EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -42,13 +42,10 @@ def as_json(a: Alias, account_name: str | None = None) -> dict:
     return out
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def _log(s: Session, actor: str, action: str, kind: str, value: str, before: str | None,
          after: str | None) -> None:
-    s.add(AliasChange(at=_now(), actor=actor, action=action, kind=kind, value=value,
+    s.add(AliasChange(at=utcnow(), actor=actor, action=action, kind=kind, value=value,
                       before_account_id=before, after_account_id=after))
 
 
@@ -62,10 +59,10 @@ def set_alias(s: Session, kind: str, value: str, account_id: str, actor: str) ->
     before = None if created else row.account_id
     if created:
         row = Alias(kind=kind, value=value, account_id=account_id, created_by=actor,
-                    created_at=_now())
+                    created_at=utcnow())
         s.add(row)
     elif before != account_id:
-        row.account_id, row.created_by, row.created_at = account_id, actor, _now()
+        row.account_id, row.created_by, row.created_at = account_id, actor, utcnow()
     if before != account_id:
         _log(s, actor, "set", kind, value, before, account_id)
     s.flush()

@@ -14,16 +14,17 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from server import models as m
-from server.extension_models import AccountRefresh
 from server.errors import ApiError
+from server.extension_models import AccountRefresh
 from server.ingest import Loader
+from server.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,6 @@ RETRY_AFTER = timedelta(minutes=1)
 WAIT_SECONDS = 30.0
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(v: datetime | None) -> datetime | None:
-    return v if v is None or v.tzinfo else v.replace(tzinfo=timezone.utc)
 
 
 def crm_links(session, account_id: str) -> list[tuple[str, str]]:
@@ -54,7 +49,7 @@ def crm_links(session, account_id: str) -> list[tuple[str, str]]:
 
 
 def _fetched(row: AccountRefresh | None) -> datetime | None:
-    return _aware(row.finished_at) if row is not None and row.status == "success" else None
+    return row.finished_at if row is not None and row.status == "success" else None
 
 
 def _answer(row: AccountRefresh, status: str, max_age: timedelta, synced: datetime | None) -> dict:
@@ -109,18 +104,18 @@ def _refresh(store, account_id: str, system: str, record_id: str, conn: Any,
              max_age: timedelta, force: bool) -> dict:
     with store.sessions() as s:
         fresh = s.get(m.SourceFreshness, system)
-        synced = _aware(fresh.synced_at) if fresh else None
+        synced = fresh.synced_at if fresh else None
         row = s.get(AccountRefresh, (account_id, system))
         if row is not None:
             s.expunge(row)
-    now = _now()
-    if row is not None and row.finished_at is None and now - _aware(row.started_at) < STALE:
+    now = utcnow()
+    if row is not None and row.finished_at is None and now - row.started_at < STALE:
         return _answer(_wait(store, account_id, system), "shared", max_age, synced)
     latest = max([t for t in (_fetched(row), synced) if t], default=None)
     if not force and latest is not None and now - latest < max_age:
         return _answer(row, "fresh", max_age, synced)
     if row is not None and row.status == "failed" and row.finished_at is not None \
-            and now - _aware(row.finished_at) < RETRY_AFTER:
+            and now - row.finished_at < RETRY_AFTER:
         return _answer(row, "failed", max_age, synced)
     if not _claim(store, account_id, system, row, now):
         return _answer(_wait(store, account_id, system), "shared", max_age, synced)
@@ -181,7 +176,7 @@ def _run(store, account_id: str, system: str, record_id: str, conn: Any) -> Acco
         log.warning("refresh of %s from %s failed: %s", account_id, system, said)
     with store.session() as s:
         row = s.get(AccountRefresh, (account_id, system))
-        row.finished_at, row.status, row.error = _now(), status, error
+        row.finished_at, row.status, row.error = utcnow(), status, error
         row.records = counts["records"]
         s.flush()
         s.expunge(row)
