@@ -153,3 +153,14 @@ def pytest_collection_modifyitems(config, items):
         parts = Path(str(item.fspath)).parts
         if "tests" in parts and parts[parts.index("tests") + 1] in STORE_DIRS:
             item.add_marker(pytest.mark.store)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """The session's one Playwright (sync API) driver: only one may run per thread at a time, so
+    every browser test suite launches its Chromium from this one (started on first use)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+

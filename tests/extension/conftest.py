@@ -168,27 +168,24 @@ def ws(tmp_path_factory) -> Workspace:
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory):
+def browser(tmp_path_factory, playwright_driver):
     """Persistent Chromium context with the unpacked extension and the host fixture pages."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium "
                     "(never `playwright install`)")
-    from playwright.sync_api import sync_playwright
-
     ext = str(EXTENSION_DIR)
     profile = tmp_path_factory.mktemp("profile")
     home = tmp_path_factory.mktemp("home")
-    with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
-            env={**os.environ, "HOME": str(home)},
-            args=[f"--disable-extensions-except={ext}", f"--load-extension={ext}",
-                  "--disable-gpu", "--disable-quic"],
-            viewport={"width": 1280, "height": 720})
-        for _, (pattern, name) in HOST_PAGES.items():
-            ctx.route(pattern, _fixture_handler((FIXTURES / name).read_text(encoding="utf-8")))
-        yield ctx
-        ctx.close()
+    ctx = playwright_driver.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True,
+        env={**os.environ, "HOME": str(home)},
+        args=[f"--disable-extensions-except={ext}", f"--load-extension={ext}",
+              "--disable-gpu", "--disable-quic"],
+        viewport={"width": 1280, "height": 720})
+    for _, (pattern, name) in HOST_PAGES.items():
+        ctx.route(pattern, _fixture_handler((FIXTURES / name).read_text(encoding="utf-8")))
+    yield ctx
+    ctx.close()
 
 
 def _fixture_handler(html: str):

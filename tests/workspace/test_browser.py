@@ -76,19 +76,16 @@ def shown(page, figure, group="Team"):
 
 
 @pytest.fixture
-def browser(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def browser(tmp_path, playwright_driver):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                               env={**os.environ, "HOME": str(tmp_path)},
-                               args=["--disable-gpu", "--disable-quic"])
-        try:
-            yield b
-        finally:
-            b.close()
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                          env={**os.environ, "HOME": str(tmp_path)},
+                                          args=["--disable-gpu", "--disable-quic"])
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 def sign_in(browser, url, email):
