@@ -21,7 +21,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +164,7 @@ def single_day_cost(store, settings, n: int) -> float:
     from sqlalchemy import select
 
     from server import models as m
-    from server.services.account360 import evaluate_many
+    from server.services.evaluate import evaluate_many
 
     with store.sessions() as s:
         ids = sorted(s.scalars(select(m.Account.id)))[:n]

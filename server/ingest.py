@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server import records as r
-from server.db_upsert import upsert  # noqa: F401  (the record path's upsert; imported from here)
+from server.db_upsert import upsert
 from server.records import RecordError
 from server.rows.affected import affected_days, merge, record_day
 from server.rows.marks import mark

@@ -139,9 +139,13 @@ def load(app):
     return do
 
 
+@pytest.fixture(scope="session")
 def artifact_dir(tmp_path_factory) -> Path:
+    """Where browser tests save screenshots: $ACCOUNT360_ARTIFACT_DIR, else a temporary folder."""
     root = os.environ.get("ACCOUNT360_ARTIFACT_DIR")
-    return Path(root) if root else tmp_path_factory.mktemp("artifacts")
+    path = Path(root) if root else tmp_path_factory.mktemp("artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 STORE_DIRS = ("server", "connectors")
@@ -163,4 +167,3 @@ def playwright_driver():
 
     with sync_playwright() as pw:
         yield pw
-

@@ -12,14 +12,7 @@ from sqlalchemy.orm import Session
 from server import models as m
 from server.errors import ApiError
 from server.rows.marks import mark
-from server.services.evaluate import (  # noqa: F401  (the 360's figures, used from here)
-    HISTORY_DAYS,
-    Evaluation,
-    evaluate,
-    evaluate_many,
-    scores_30d_ago,
-    since_from_history,
-)
+from server.services.evaluate import evaluate_many, since_from_history
 
 
 def _task_json(t: m.Task) -> dict:

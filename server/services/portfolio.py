@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
-from server.services.account360 import evaluate_many
+from server.services.evaluate import evaluate_many
 from server.services.facts import load_facts
 from server.services.totals import Totals
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server import models as m
 from server.errors import ApiError
 from server.rows.read import escape_like, list_rows, rows_answer
-from server.services.account360 import evaluate_many
+from server.services.evaluate import evaluate_many
 
 SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renewal")
 BANDS = ("good", "watch", "at_risk", "unknown")

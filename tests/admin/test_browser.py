@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from tests.admin.conftest import PASSWORD
 from tests.connectors.hubspot_portal import seed
+from tests.served import free_port, serve, stop_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CLI = os.environ.get("ACCOUNT360_CLI") or str(Path(sys.executable).with_name("account360"))
@@ -25,14 +25,9 @@ CLI = os.environ.get("ACCOUNT360_CLI") or str(Path(sys.executable).with_name("ac
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def start_server(tmp_path, oauth_fake, app_in_env=True, **extra):
-    port = _free_port()
+    port = free_port()
     app = {k: v for k, v in oauth_fake.app_config().items() if app_in_env or "CLIENT" not in k}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "ACCOUNT360_DATA_DIR": str(tmp_path / "data"),
@@ -47,30 +42,9 @@ def start_server(tmp_path, oauth_fake, app_in_env=True, **extra):
     made = subprocess.run([CLI, "admin", "create", "admin@example.com"], env=env,
                           input=PASSWORD + "\n", text=True, capture_output=True, timeout=60)
     assert made.returncode == 0, made.stderr
-    log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise AssertionError((tmp_path / "serve.log").read_text()) from None
-            time.sleep(0.2)
+    url, proc, log = serve(CLI, env, port, tmp_path / "serve.log")
     return url, proc, log
 
-
-def stop_server(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 @pytest.fixture

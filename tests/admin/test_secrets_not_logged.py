@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from werkzeug.serving import make_server
 
 from server.logs import redact
 from server.services.users import create_user
+from tests.served import free_port
 
 CODE = "oauthcode4242secret"
 STATE = "oauthstate4242secret"
@@ -63,15 +63,10 @@ def test_builtin_server_access_log_has_no_secret(app, caplog):
             assert secret not in line, line
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_gunicorn_access_log_has_no_secret(db_url, tmp_path, app):
     _, invite = create_user(app.extensions["account360"].store, "new@example.com", "csm")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCOUNT360_")}
     env.update(ACCOUNT360_DATABASE_URL=db_url, ACCOUNT360_DATA_DIR=str(tmp_path / "g"),
                ACCOUNT360_SECRET_KEY="test-secret", ACCOUNT360_SCHEDULER="off")

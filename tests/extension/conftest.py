@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.served import free_port
 
 from . import workspace
 
@@ -51,11 +52,6 @@ ADMIN_PASSWORD = "extension-tests-password"
 TIMINGS: dict[str, dict] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @dataclass
 class Workspace:
@@ -70,7 +66,7 @@ class Server:
 
     env: dict
     log: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
 
     @property
@@ -131,12 +127,6 @@ class Api:
 
 
 # --------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def artifact_dir(tmp_path_factory) -> Path:
-    env = os.environ.get("ACCOUNT360_ARTIFACT_DIR")
-    path = Path(env) if env else tmp_path_factory.mktemp("artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture(scope="session")

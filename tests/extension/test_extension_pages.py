@@ -40,9 +40,9 @@ def test_options_test_connection_bad_token(options, artifact_dir):
 
 
 def test_options_test_connection_unreachable(options):
-    from .conftest import _free_port
+    from tests.served import free_port
 
-    options.get_by_test_id("options-server").fill(f"http://127.0.0.1:{_free_port()}")
+    options.get_by_test_id("options-server").fill(f"http://127.0.0.1:{free_port()}")
     options.get_by_test_id("options-test").click()
     status = options.get_by_test_id("options-status")
     expect(status).to_have_attribute("data-result", "unreachable", timeout=TIMEOUT)

@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from server.extension import PINNED_ID, id_of_key
+from tests.served import free_port
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, EXTENSION_DIR, _free_port
+from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, EXTENSION_DIR
 from .helpers import TIMEOUT, shot
 
 pytestmark = pytest.mark.browser
@@ -79,7 +80,7 @@ START_JS = "args => { window.__pair = (" + PAIR_JS + ")(args); }"
 def test_pairing_from_an_unconfirmed_page_is_refused(browser, storage, configured,
                                                      restore_pairing):
     before = storage.get("token")
-    evil, origin = _evil_page(browser, _free_port())
+    evil, origin = _evil_page(browser, free_port())
     try:
         with browser.expect_page(timeout=TIMEOUT) as opened:
             evil.evaluate(START_JS, [PINNED_ID, origin, FAKE_TOKEN])

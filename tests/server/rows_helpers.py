@@ -61,7 +61,7 @@ def fresh_rows(session, settings, as_of: date) -> dict[str, dict]:
     """Every account's current row computed now from the records, without writing it."""
     from server import metrics as mx
     from server.rows import build
-    from server.services.account360 import evaluate_many, since_from_history
+    from server.services.evaluate import evaluate_many, since_from_history
     from server.services.facts import load_facts
 
     accounts, evals = evaluate_many(session, None, as_of, settings)

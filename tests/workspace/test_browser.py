@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 import urllib.request
 from datetime import date
 
@@ -15,7 +14,8 @@ import pytest
 
 from server.demo import write_demo
 from tests.admin.conftest import PASSWORD
-from tests.admin.test_browser import CHROMIUM, CLI, _free_port, stop_server
+from tests.admin.test_browser import CHROMIUM, CLI
+from tests.served import free_port, serve, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -43,21 +43,8 @@ def served(tmp_path_factory):
     _run(["admin", "create", CSM, "--role", "csm"], env, PASSWORD + "\n")
     _run(["admin", "create", LEAD, "--role", "lead"], env, PASSWORD + "\n")
     token = _run(["token", "create", "--name", "test"], env).strip()
-    port = _free_port()
-    log = open(tmp / "serve.log", "w")
-    proc = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise AssertionError((tmp / "serve.log").read_text()) from None
-            time.sleep(0.2)
+    port = free_port()
+    url, proc, log = serve(CLI, env, port, tmp / "serve.log")
     yield url, token
     stop_server(proc, log)
 
