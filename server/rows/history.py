@@ -28,6 +28,21 @@ def evaluate_days(session: Session, settings, ids: list[str], first: date, last:
     30 days before comes from this run, or from the stored row of that day. With
     with_current (last = today) the current rows are written from the same evaluation.
     """
+    days_out, current, timeline, accounts = evaluate_rows(session, settings, ids, first, last,
+                                                          with_current)
+    _upsert(session, AccountDay, days_out, ["account_id", "day"])
+    if current:
+        write_current(session, sorted(accounts), current, timeline, accounts)
+    return len(days_out)
+
+
+def evaluate_rows(session: Session, settings, ids: list[str], first: date, last: date,
+                  with_current: bool = False, stored: bool = True):
+    """The history rows of [first, last] (and current rows), computed without writing.
+
+    With stored=False nothing stored is read: the health of the 30 lead-in days is computed
+    with these settings and signal runs start inside the range (a proposed settings file).
+    """
     from server.services.evaluate import evaluate, since_from_history
     from server.services.facts import load_facts
 
@@ -37,14 +52,17 @@ def evaluate_days(session: Session, settings, ids: list[str], first: date, last:
     accounts, facts = load_facts(session, ids, last, cfg.first_value_event)
     ids = sorted(accounts)
     if not ids:
-        return 0
+        return [], [], [], accounts
     series = UsageSeries(session, ids, head, last, cfg.first_value_event)
-    stored = {(a, d): s for a, d, s in session.execute(
-        select(AccountDay.account_id, AccountDay.day, AccountDay.score)
-        .where(AccountDay.account_id.in_(ids), AccountDay.day.between(head, first - timedelta(1))))}
-    prev = {a: (set(c or ()), r) for a, c, r in session.execute(
-        select(AccountDay.account_id, AccountDay.signals, AccountDay.signal_runs)
-        .where(AccountDay.account_id.in_(ids), AccountDay.day == first - timedelta(days=1)))}
+    kept, prev = {}, {}
+    if stored:
+        kept = {(a, d): s for a, d, s in session.execute(
+            select(AccountDay.account_id, AccountDay.day, AccountDay.score)
+            .where(AccountDay.account_id.in_(ids),
+                   AccountDay.day.between(head, first - timedelta(1))))}
+        prev = {a: (set(c or ()), r) for a, c, r in session.execute(
+            select(AccountDay.account_id, AccountDay.signals, AccountDay.signal_runs)
+            .where(AccountDay.account_id.in_(ids), AccountDay.day == first - timedelta(days=1)))}
     now = datetime.now(timezone.utc)
     days_out, current, timeline = [], [], []
     for acc_id in ids:
@@ -55,24 +73,21 @@ def evaluate_days(session: Session, settings, ids: list[str], first: date, last:
             f = with_usage(base, stats)
             if day < first:
                 key = (acc_id, day)
-                scores[day] = stored[key] if key in stored else \
+                scores[day] = kept[key] if key in kept else \
                     mx.account_metrics(f, cfg, day).health.score
                 continue
             ev = evaluate(f, day, cfg, scores.get(day - timedelta(days=30)))
             scores[day] = ev.health.score
             fired = [s.code for s in ev.signals]
-            runs = build.signal_runs(fired, codes, runs, day,
-                                     walk=lambda a=acc_id, d=day: since_from_history(session, a, d))
+            runs = build.signal_runs(fired, codes, runs, day, walk=(
+                lambda a=acc_id, d=day: since_from_history(session, a, d)) if stored else None)
             codes = set(fired)
             days_out.append(build.day_row(acc_id, ev, day, version, runs))
             if with_current and day == last:
                 current.append(build.current_row(accounts[acc_id], f, ev, day, version, runs, now))
                 timeline += build.timeline_rows(acc_id, mx.arr_changes(base.deals))
             runs = {c: d.isoformat() for c, d in runs.items()}
-    _upsert(session, AccountDay, days_out, ["account_id", "day"])
-    if current:
-        write_current(session, ids, current, timeline, accounts)
-    return len(days_out)
+    return days_out, current, timeline, accounts
 
 
 def rebuild_stale(session: Session, settings, day: date) -> int:

@@ -1,0 +1,41 @@
+"""`account360 backtest`: did the health model predict churn? (and the settings history)"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from server.cli.context import Context
+
+
+def _day(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)",
+                                 param_hint=f"--{name}") from None
+
+
+@click.command("backtest")
+@click.option("--start", required=True, help="First day of the period (YYYY-MM-DD).")
+@click.option("--end", required=True, help="Last day of the period (YYYY-MM-DD, not after today).")
+@click.option("--horizon", default=90, show_default=True, type=int,
+              help="Read the health this many days before each outcome.")
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
+@click.pass_obj
+def backtest_cmd(ctx: Context, start: str, end: str, horizon: int, as_json: bool) -> None:
+    """Backtest the health model: outcomes vs the score, band and signals before them.
+
+    Missing daily history is rebuilt first (and kept). Keys: docs/backtest.md.
+    """
+    from server.backtest.report import text, to_json
+    from server.backtest.service import BacktestError, backtest
+
+    first, last = _day("start", start), _day("end", end)
+    try:
+        with ctx.store.session() as s:
+            result = backtest(s, ctx.settings(), first, last, horizon)
+    except BacktestError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
+    click.echo(to_json(result) if as_json else text(result))
