@@ -112,6 +112,22 @@ def admin_required(view):
     return wrapper
 
 
+#: Roles that use the extension's admin-app pages (aliases, email templates); a lead reads the
+#: team's data in the workspace and has no admin-app pages.
+EXTENSION_ROLES = ("admin", "csm")
+
+
+def extension_user_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if g.user.role not in EXTENSION_ROLES:
+            abort(403, description="Aliases and email templates are for CSMs and admins.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and \
             "\\" not in target and not urlsplit(target).netloc:

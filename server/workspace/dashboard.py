@@ -12,6 +12,7 @@ from server.services import workspace as ws
 from server.services.portfolio import portfolio
 from server.services.search import PHASES
 from server.workspace.blueprint import bp
+from server.workspace.charts import dashboard_charts
 from server.workspace.figures import FIGURES, show, show_input
 
 
@@ -38,10 +39,11 @@ def dashboard():
     with st.store.sessions() as s:
         data = portfolio(s, st.settings, start, end, as_of, f["owner"], f["segment"],
                          f["phase"], rows=use_rows)
+        charts = dashboard_charts(s, data, f, as_of, data["currency"])
         choices = {"owners": ws.owners(s), "segments": ws.segments(s)}
         fresh = ws.freshness_line(s)
     groups = [("Team", data["team"])] + [(row["owner"], row) for row in data["by_csm"]]
     return render_template(
         "workspace/dashboard.html", data=data, groups=groups, figures=FIGURES, f=f,
         presets=periods.PRESETS, phases=PHASES, choices=choices, fresh=fresh,
-        show=show, show_input=show_input, currency=data["currency"])
+        show=show, show_input=show_input, currency=data["currency"], charts=charts)

@@ -4,98 +4,26 @@ for the same period and owner, and the URL's filters change them."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import urllib.request
+import csv
+import io
 from datetime import date
 
 import pytest
 
-from server.demo import write_demo
-from tests.admin.conftest import PASSWORD
-from tests.admin.test_browser import CHROMIUM, CLI
-from tests.served import free_port, serve, stop_server
+from tests.workspace.browsing import CSM, LEAD, api, chart_points, portfolio, shown, sign_in
 
 pytestmark = pytest.mark.browser
-
-CSM = "maria@ourteam.example"
-LEAD = "lead@ourteam.example"
-
-
-def _run(args, env, stdin=None):
-    done = subprocess.run([CLI, *args], env=env, input=stdin, text=True, capture_output=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("workspace")
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
-           "ACCOUNT360_DATA_DIR": str(tmp / "data"),
-           "ACCOUNT360_SECRET_KEY": "browser-test-secret", "ACCOUNT360_SCHEDULER": "off"}
-    _run(["db", "upgrade"], env)
-    demo = tmp / "demo.jsonl"
-    write_demo(demo, 48, 3000, 7, date.today())
-    _run(["import", str(demo)], env)
-    _run(["admin", "create", CSM, "--role", "csm"], env, PASSWORD + "\n")
-    _run(["admin", "create", LEAD, "--role", "lead"], env, PASSWORD + "\n")
-    token = _run(["token", "create", "--name", "test"], env).strip()
-    port = free_port()
-    url, proc, log = serve(CLI, env, port, tmp / "serve.log")
-    yield url, token
-    stop_server(proc, log)
-
-
-def portfolio(url, token, **params):
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    req = urllib.request.Request(f"{url}/api/v1/portfolio?{query}",
-                                 headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)
-
-
-def shown(page, figure, group="Team"):
-    cell = page.locator(f'tr[data-figure="{figure}"] td[data-group="{group}"]')
-    return json.loads(cell.get_attribute("data-value"))
-
-
-@pytest.fixture
-def browser(tmp_path, playwright_driver):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                          env={**os.environ, "HOME": str(tmp_path)},
-                                          args=["--disable-gpu", "--disable-quic"])
-    try:
-        yield b
-    finally:
-        b.close()
-
-
-def sign_in(browser, url, email):
-    from playwright.sync_api import expect
-
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(url + "/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(url + "/app/")
-    return page
 
 
 FIGURES = ("loaded_arr", "nrr", "grr", "logo_churn_rate", "revenue_churn_rate",
            "expansion_by_quarter", "nps", "accounts_by_band", "open_warnings")
 
 
-def test_csm_dashboard_equals_the_api_and_filters_change_it(served, browser, artifact_dir):
+def test_csm_dashboard_equals_the_api_and_filters_change_it(served, chromium, artifact_dir):
     from playwright.sync_api import expect
 
     url, token = served
-    page = sign_in(browser, url, CSM)
+    page = sign_in(chromium, url, CSM)
     expect(page.get_by_role("heading", name="Team dashboard")).to_be_visible()
     expect(page.get_by_test_id("freshness")).to_contain_text("import")
     mine = portfolio(url, token, owner=CSM)
@@ -135,25 +63,60 @@ def test_csm_dashboard_equals_the_api_and_filters_change_it(served, browser, art
     page.screenshot(path=str(artifact_dir / "workspace-dashboard-team.png"), full_page=True)
 
 
-def test_lead_sees_the_team_by_default(served, browser):
+def test_lead_sees_the_team_by_default(served, chromium):
     url, token = served
-    page = sign_in(browser, url, LEAD)
+    page = sign_in(chromium, url, LEAD)
     team = portfolio(url, token)
     assert shown(page, "loaded_arr") == team["team"]["loaded_arr"]["value"]
     assert page.locator("thead th[data-group]").count() == 1 + len(team["by_csm"])
+    nav = page.locator("header.top nav")
+    assert nav.get_by_role("link").all_inner_texts() == ["Workspace",
+                                                          "My tokens & extension"]
+    assert page.goto(url + "/admin/aliases").status == 403  # and not by its address either
+    assert page.goto(url + "/admin/templates").status == 403
 
 
-def test_priority_accounts_in_risk_order(served, browser, artifact_dir):
+def test_dashboard_charts_draw_the_figures(served, chromium, artifact_dir):
     from playwright.sync_api import expect
 
     url, token = served
-    page = sign_in(browser, url, LEAD)
+    page = sign_in(chromium, url, LEAD)
+    team = portfolio(url, token)["team"]
+    inputs = team["nrr"]["inputs"]
+    s, e, c, ch = (inputs[k] for k in ("start_arr", "expansion", "contraction", "churn"))
+    bridge = chart_points(page, "chart-bridge")[0]
+    assert bridge == [[0, s], [s, s + e], [s + e - c, s + e], [s + e - c - ch, s + e - c],
+                      [0, inputs["end_arr"]]]
+    nrr, grr = chart_points(page, "chart-retention")
+    assert len(nrr) == 12 and nrr[-1] == round(team["nrr"]["value"] * 100, 2)
+    assert grr[-1] == round(team["grr"]["value"] * 100, 2)
+    bands = chart_points(page, "chart-bands")  # good, watch, at risk, unknown per month end
+    assert len(bands) == 4 and len(bands[0]) == 12
+    assert [b[-1] for b in bands] == [team["accounts_by_band"]["value"][k]
+                                      for k in ("good", "watch", "at_risk", "unknown")]
+    expansion = chart_points(page, "chart-expansion")[0]
+    assert expansion == [q["expansion"] for q in team["expansion_by_quarter"]["value"]]
+    for canvas in ("bridge", "retention", "bands", "expansion"):
+        box = page.locator(f"#chart-{canvas}").bounding_box()
+        assert box["width"] > 500 and box["height"] > 200
+    expect(page.get_by_text("ARR bridge of the period's cohort")).to_be_visible()
+    page.screenshot(path=str(artifact_dir / "workspace-dashboard-charts.png"))
+    page.get_by_label("Segment").select_option("enterprise")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(f"{url}/app/?period=12m&owner=&segment=enterprise&phase=")
+    page.wait_for_load_state("load")
+    ent = portfolio(url, token, segment="enterprise")["team"]
+    assert chart_points(page, "chart-bridge")[0][0] == [0, ent["nrr"]["inputs"]["start_arr"]]
+
+
+def test_priority_accounts_in_risk_order(served, chromium, artifact_dir):
+    from playwright.sync_api import expect
+
+    url, token = served
+    page = sign_in(chromium, url, LEAD)
     page.get_by_role("link", name="Priority accounts").click()
     expect(page.get_by_role("heading", name="Priority accounts")).to_be_visible()
-    req = urllib.request.Request(f"{url}/api/v1/accounts?limit=500",
-                                 headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        every = {a["id"]: a for a in json.load(resp)["items"]}
+    every = {a["id"]: a for a in api(url, token, "accounts", limit=500)["items"]}
     rows = page.locator("table.priority tbody tr[data-account]")
     ids = [rows.nth(i).get_attribute("data-account") for i in range(rows.count())]
     assert ids and every[ids[0]]["band"] == "at_risk"
@@ -167,14 +130,11 @@ def test_priority_accounts_in_risk_order(served, browser, artifact_dir):
     page.screenshot(path=str(artifact_dir / "workspace-priority-lead.png"))
 
 
-def test_accounts_table_filters_sorts_and_exports_what_it_shows(served, browser, artifact_dir):
-    import csv
-    import io
-
+def test_accounts_table_filters_sorts_and_exports_what_it_shows(served, chromium, artifact_dir):
     from playwright.sync_api import expect
 
     url, _ = served
-    page = sign_in(browser, url, CSM)
+    page = sign_in(chromium, url, CSM)
     page.get_by_role("link", name="Accounts", exact=True).click()
     rows = page.locator("table.accounts tbody tr[data-account]")
     expect(rows.first).to_be_visible()

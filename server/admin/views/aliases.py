@@ -1,11 +1,11 @@
-"""Aliases (any signed-in user): the team's email/domain -> account fixes made from the
+"""Aliases (CSMs and admins): the team's email/domain -> account fixes made from the
 extension, with their audit log; removing one is logged like any change."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 
-from server.admin.web import login_required, store
+from server.admin.web import extension_user_required, store
 from server.errors import ApiError
 from server.services import aliases as svc
 
@@ -13,7 +13,7 @@ bp = Blueprint("aliases", __name__)
 
 
 @bp.get("/aliases")
-@login_required
+@extension_user_required
 def aliases():
     with store().sessions() as s:
         return render_template("admin/aliases.html", aliases=svc.list_aliases(s),
@@ -21,7 +21,7 @@ def aliases():
 
 
 @bp.post("/aliases/<int:alias_id>/delete")
-@login_required
+@extension_user_required
 def delete_alias(alias_id: int):
     try:
         with store().session() as s:

@@ -1,4 +1,4 @@
-"""Email templates (any signed-in user): list, write and edit with a preview on a real
+"""Email templates (CSMs and admins): list, write and edit with a preview on a real
 account; an unknown {{ variable }} is refused at save."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 
 from server import models as m
-from server.admin.web import login_required, store
+from server.admin.web import extension_user_required, store
 from server.errors import ApiError
 from server.services import templates as svc
 
@@ -39,20 +39,20 @@ def _page(template_id: int | None = None, form: dict | None = None, error: dict 
 
 
 @bp.get("/templates")
-@login_required
+@extension_user_required
 def templates():
     return _page()
 
 
 @bp.get("/templates/<int:template_id>")
-@login_required
+@extension_user_required
 def edit_template(template_id: int):
     return _page(template_id)
 
 
 @bp.post("/templates")
 @bp.post("/templates/<int:template_id>")
-@login_required
+@extension_user_required
 def save_template(template_id: int | None = None):
     form = {k: request.form.get(k) or "" for k in ("name", "subject", "body")}
     try:
@@ -69,7 +69,7 @@ def save_template(template_id: int | None = None):
 
 
 @bp.post("/templates/<int:template_id>/delete")
-@login_required
+@extension_user_required
 def delete_template(template_id: int):
     with store().session() as s:
         if not svc.delete(s, template_id):

@@ -1,0 +1,96 @@
+"""What the workspace's browser tests share: one real `account360 serve` with an imported demo
+workspace (and a year of daily history) for the session, a CSM and a lead to sign in as,
+Chromium from the shared Playwright driver, and readers of the API and of the pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from datetime import date
+
+import pytest
+
+from server.demo import write_demo
+from tests.admin.conftest import PASSWORD
+from tests.admin.test_browser import CHROMIUM, CLI
+from tests.served import free_port, serve, stop_server
+
+CSM = "maria@ourteam.example"
+LEAD = "lead@ourteam.example"
+
+
+def run_cli(args, env, stdin=None):
+    done = subprocess.run([CLI, *args], env=env, input=stdin, text=True, capture_output=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("workspace")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
+           "ACCOUNT360_DATA_DIR": str(tmp / "data"),
+           "ACCOUNT360_SECRET_KEY": "browser-test-secret", "ACCOUNT360_SCHEDULER": "off"}
+    run_cli(["db", "upgrade"], env)
+    demo = tmp / "demo.jsonl"
+    write_demo(demo, 48, 3000, 7, date.today())
+    run_cli(["import", str(demo)], env)
+    run_cli(["metrics", "backfill", "--days", "370"], env)
+    run_cli(["admin", "create", CSM, "--role", "csm"], env, PASSWORD + "\n")
+    run_cli(["admin", "create", LEAD, "--role", "lead"], env, PASSWORD + "\n")
+    token = run_cli(["token", "create", "--name", "test"], env).strip()
+    url, proc, log = serve(CLI, env, free_port(), tmp / "serve.log")
+    yield url, token
+    stop_server(proc, log)
+
+
+def api(url, token, path, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    req = urllib.request.Request(f"{url}/api/v1/{path}?{query}",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)
+
+
+def portfolio(url, token, **params):
+    return api(url, token, "portfolio", **params)
+
+
+def shown(page, figure, group="Team"):
+    cell = page.locator(f'tr[data-figure="{figure}"] td[data-group="{group}"]')
+    return json.loads(cell.get_attribute("data-value"))
+
+
+def chart_points(page, canvas_id: str) -> list[list]:
+    """Each dataset's data points of the chart drawn on a canvas, read from Chart.js."""
+    return page.evaluate(
+        "id => Chart.getChart(document.getElementById(id)).data.datasets.map(d => d.data)",
+        canvas_id)
+
+
+@pytest.fixture
+def chromium(tmp_path, playwright_driver):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                          env={**os.environ, "HOME": str(tmp_path)},
+                                          args=["--disable-gpu", "--disable-quic"])
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def sign_in(browser, url, email):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(url + "/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(url + "/app/")
+    return page
