@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import case, func
 from sqlalchemy.orm import Session
 
 
@@ -28,3 +30,26 @@ def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     session.execute(stmt, rows)
+
+
+def upsert_contacts(session: Session, contacts: list[dict]) -> None:
+    """Upsert contacts; a contact turning inactive gets today as inactive_since."""
+    from server.models import Contact
+
+    t = Contact.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    today = datetime.now(UTC).date()
+    for c in contacts:
+        if not c["active"] and c["inactive_since"] is None:
+            c["inactive_since"] = today
+    stmt = insert(t)
+    ex = stmt.excluded
+    cols = {c.name: ex[c.name] for c in t.columns if c.name not in ("id", "inactive_since")}
+    cols["inactive_since"] = case(
+        (ex.active.is_(True), None),
+        (t.c.active.is_(False), func.coalesce(t.c.inactive_since, ex.inactive_since)),
+        else_=ex.inactive_since)
+    session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=cols), contacts)

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from server import models as m
 from server import records as r
-from server.db_upsert import upsert
+from server.db_upsert import upsert, upsert_contacts
+from server.message_ingest import message_row, policy_of
 from server.records import RecordError
 from server.rows.affected import affected_days, merge, record_day
 from server.rows.marks import mark
@@ -30,12 +31,12 @@ _fromiso = datetime.fromisoformat
 
 RECORD_TYPES = (
     "account", "contact", "deal", "event", "ticket", "task",
-    "touchpoint", "nps", "survey", "advocacy",
+    "touchpoint", "nps", "survey", "advocacy", "message",
 )
 DELETABLE = {
     "account": m.Account, "contact": m.Contact, "deal": m.Deal, "ticket": m.Ticket,
     "task": m.Task, "touchpoint": m.Touchpoint, "nps": m.NpsResponse, "survey": m.Survey,
-    "advocacy": m.Advocacy,
+    "advocacy": m.Advocacy, "message": m.Message,
 }
 
 
@@ -52,6 +53,7 @@ class Loader:
         self._handlers = {t: getattr(self, f"_add_{t}") for t in RECORD_TYPES}
         self._touched: set[str] = set()
         self._gone: dict = {}
+        self.messages = policy_of(session)
         self.pending = 0
         self.loaded: dict[str, int] = defaultdict(int)
         self.touched_accounts: set[str] = set()
@@ -140,7 +142,7 @@ class Loader:
 
     def _add_contact(self, rec: dict) -> None:
         known = {"type", "id", "account_id", "email", "name", "title", "champion", "active",
-                 "inactive_since", "crm"}
+                 "inactive_since", "crm", "role", "user_id"}
         row = {
             "id": r.text(rec, "id", required=True, max_len=200),
             "account_id": self._account_ref(rec),
@@ -150,6 +152,8 @@ class Loader:
             "champion": r.boolean(rec, "champion", False),
             "active": r.boolean(rec, "active", True),
             "inactive_since": r.day(rec, "inactive_since"),
+            "role": r.enum(rec, "contact", "role", required=False),
+            "user_id": r.text(rec, "user_id", max_len=200),
             "attributes": r.extras(rec, known),
         }
         self._crm_links(rec, "contact", row["account_id"])
@@ -246,6 +250,10 @@ class Loader:
         self._dated(rec, "advocacy", {"kind"}, ("account_id", "kind", "date"),
                     {"kind": r.enum(rec, "advocacy", "kind")})
 
+    def _add_message(self, rec: dict) -> None:
+        row = message_row(rec, self._account_ref(rec), self.messages, datetime.now(timezone.utc))
+        self._put("message", (row["id"],), row)
+
     def _add_event(self, rec: dict) -> None:
         # The hot path: the same checks as the helpers in server.records, inlined.
         account_id = rec.get("account_id")
@@ -318,10 +326,11 @@ class Loader:
             upsert(s, m.AccountDomain, domains, ["domain", "account_id"], [])
         upsert(s, m.CrmLink, list(rows.get("crm", {}).values()), ["system", "record_id"])
         if rows.get("contact"):
-            self._flush_contacts(list(rows["contact"].values()))
+            upsert_contacts(s, list(rows["contact"].values()))
         for rtype, model in (("deal", m.Deal), ("ticket", m.Ticket),
                              ("touchpoint", m.Touchpoint), ("nps", m.NpsResponse),
-                             ("survey", m.Survey), ("advocacy", m.Advocacy)):
+                             ("survey", m.Survey), ("advocacy", m.Advocacy),
+                             ("message", m.Message)):
             upsert(s, model, list(rows.get(rtype, {}).values()), ["id"])
         if rows.get("task"):
             self._flush_tasks(list(rows["task"].values()))
@@ -336,27 +345,6 @@ class Loader:
         self._rows = defaultdict(dict)
         self._touched = set()
         self.pending = 0
-
-    def _flush_contacts(self, contacts: list[dict]) -> None:
-        """Upsert contacts; a contact turning inactive gets today as inactive_since."""
-        t = m.Contact.__table__
-        if self.session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        today = datetime.now(timezone.utc).date()
-        for c in contacts:
-            if not c["active"] and c["inactive_since"] is None:
-                c["inactive_since"] = today
-        stmt = insert(t)
-        ex = stmt.excluded
-        cols = {c.name: ex[c.name] for c in t.columns if c.name not in ("id", "inactive_since")}
-        cols["inactive_since"] = case(
-            (ex.active.is_(True), None),
-            (t.c.active.is_(False), func.coalesce(t.c.inactive_since, ex.inactive_since)),
-            else_=ex.inactive_since)
-        self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=cols),
-                             contacts)
 
     def _flush_tasks(self, tasks: list[dict]) -> None:
         # Imported tasks never overwrite the CRM write-back state kept on the row.

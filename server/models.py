@@ -124,6 +124,10 @@ class Contact(Base):
     champion: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactive_since: Mapped[date | None] = mapped_column(Date)
+    #: stakeholder role (server.records ENUMS contact.role); else derived from title/champion
+    role: Mapped[str | None] = mapped_column(String(40))
+    #: the contact's product user id, when usage events name users by another id than email
+    user_id: Mapped[str | None] = mapped_column(String(200))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -219,6 +223,26 @@ class Advocacy(_Dated, Base):
     account_id: Mapped[str] = mapped_column(_acct_fk(), index=True)
     kind: Mapped[str] = mapped_column(String(20))
 
+
+class Message(Base):
+    """A message exchanged with the account: its sentiment (-1..1, scored at ingest) and its
+    text only as the workspace's message policy allows (`full`, a snippet, or none)."""
+
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_acct_fk())
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(3))
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    author: Mapped[str | None] = mapped_column(String(320))
+    thread_id: Mapped[str | None] = mapped_column(String(200))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+Index("ix_messages_account_at", Message.account_id, Message.at)
 
 NO_ROWID = {"sqlite_with_rowid": False}
 

@@ -32,6 +32,10 @@ ENUMS = {
     "survey.kind": ("ces", "onboarding"),
     "advocacy.kind": ("referral", "review", "case_study", "reference"),
     "crm.system": ("hubspot", "salesforce"),
+    "message.channel": ("email", "ticket", "chat", "call", "meeting", "note"),
+    "message.direction": ("in", "out"),
+    "contact.role": ("champion", "decision_maker", "executive_sponsor", "economic_buyer",
+                     "influencer", "admin", "user", "other"),
 }
 
 

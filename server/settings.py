@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from connectors.common import DEFAULT_DEAL_KINDS, KINDS, Mappings
+from server.message_policy import TEXT_POLICIES, MessagePolicy
 from server.metrics import config as mc
+
+
+#: tables of the settings file that set a dataclass of the metrics configuration
+METRIC_SECTIONS = ("health", "signals", "phase", "sentiment")
 
 
 class SettingsError(ValueError):
@@ -26,6 +31,7 @@ class WorkspaceSettings(Mappings):
     """The loaded workspace settings (free-mail domains and deal kinds: see Mappings)."""
 
     metrics: mc.MetricsConfig = field(default_factory=mc.MetricsConfig)
+    messages: MessagePolicy = field(default_factory=MessagePolicy)
     source: str | None = None
 
     @property
@@ -92,10 +98,28 @@ def _string_list(key: str, value: Any) -> list[str]:
     return value
 
 
+def _messages(table: Any) -> MessagePolicy:
+    from server.sentiment import ScorerError, load_scorer
+
+    policy = _apply("messages", MessagePolicy(), table)
+    if policy.text not in TEXT_POLICIES:
+        raise _fail("messages.text", f"must be one of {', '.join(TEXT_POLICIES)}, "
+                    f"got {policy.text!r}")
+    if not 1 <= policy.snippet_chars <= 10_000:
+        raise _fail("messages.snippet_chars", "must be between 1 and 10000")
+    if policy.retention_days < 0:
+        raise _fail("messages.retention_days", "must be 0 (keep) or a number of days")
+    try:
+        load_scorer(policy.scorer)
+    except ScorerError as exc:
+        raise _fail("messages.scorer", str(exc)) from None
+    return policy
+
+
 def parse(data: dict, source: str | None = None) -> WorkspaceSettings:
     """Build WorkspaceSettings from a parsed TOML document."""
     known = {"currency", "first_value_event", "key_features", "health", "signals", "phase",
-             "qbr_min_arr", "freemail_domains", "deal_kinds"}
+             "qbr_min_arr", "freemail_domains", "deal_kinds", "messages", *METRIC_SECTIONS}
     for key in data:
         if key not in known:
             raise _fail(key, f"is not a known key (known: {', '.join(sorted(known))})")
@@ -117,12 +141,13 @@ def parse(data: dict, source: str | None = None) -> WorkspaceSettings:
         changes["key_features"] = {
             name: frozenset(_string_list(f"key_features.{name}", events))
             for name, events in kf.items()}
-    for section in ("health", "signals", "phase"):
+    for section in METRIC_SECTIONS:
         if section in data:
-            attr = {"health": "health", "signals": "signals", "phase": "phase"}[section]
-            changes[attr] = _apply(section, getattr(metrics, attr), data[section])
+            changes[section] = _apply(section, getattr(metrics, section), data[section])
     metrics = dataclasses.replace(metrics, **changes)
     kwargs: dict[str, Any] = {"metrics": metrics, "source": source}
+    if "messages" in data:
+        kwargs["messages"] = _messages(data["messages"])
     if "freemail_domains" in data:
         kwargs["freemail_domains"] = frozenset(
             d.lower() for d in _string_list("freemail_domains", data["freemail_domains"]))

@@ -11,7 +11,7 @@ import logging
 
 import click
 
-from server.cli import admin, connectors, core, health, metrics
+from server.cli import admin, connectors, core, health, messages, metrics
 from server.cli.context import Context
 
 
@@ -31,7 +31,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 #: Every command of `account360`, in help order.
 COMMANDS = (
     core.serve, core.demo, core.import_cmd, core.token, core.db, core.check_settings,
-    core.snapshot_cmd, metrics.metrics, health.backtest_cmd,
+    core.snapshot_cmd, metrics.metrics, health.backtest_cmd, messages.messages,
     admin.admin_group, admin.worker_cmd,
     connectors.sync_cmd, connectors.check_cmd, connectors.writeback_cmd,
 )

@@ -24,12 +24,17 @@ def daily_cmd(ctx: Context, day: str | None) -> None:
     Stale history (late data about past days) is rebuilt first; for today every account's
     current row is refreshed too.
     """
+    from server.message_ingest import purge_text
+    from server.models import utcnow
     from server.rows.history import daily
 
     when = date.fromisoformat(day) if day else None
+    settings = ctx.settings()
     with ctx.store.session() as s:
-        n = daily(s, ctx.settings(), when)
-    click.echo(f"history rows of {n} accounts for {when or 'today'}")
+        erased = purge_text(s, settings.messages, utcnow())
+        n = daily(s, settings, when)
+    click.echo(f"history rows of {n} accounts for {when or 'today'}"
+               + (f"; text erased from {erased} messages past retention" if erased else ""))
 
 
 @metrics.command("backfill")

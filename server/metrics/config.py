@@ -106,12 +106,22 @@ class PhaseConfig:
 
 
 @dataclass(frozen=True)
+class SentimentConfig:
+    """Account sentiment (section 4): inbound messages of the window, recency-weighted."""
+
+    window_days: int = 90
+    half_life_days: float = 30.0  # a message this many days old weighs half a new one
+    evidence: int = 2  # most negative and most positive messages shown as evidence
+
+
+@dataclass(frozen=True)
 class MetricsConfig:
     """All metric settings of a workspace."""
 
     health: HealthConfig = field(default_factory=HealthConfig)
     signals: SignalConfig = field(default_factory=SignalConfig)
     phase: PhaseConfig = field(default_factory=PhaseConfig)
+    sentiment: SentimentConfig = field(default_factory=SentimentConfig)
     key_features: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_value_event: str | None = None
     qbr_min_arr: Decimal = Decimal("0")

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from .common import Output, in_window, window
 from .config import MetricsConfig
+from .sentiment import Sentiment, sentiment
 from .types import ADVOCACY_KINDS, TOUCHPOINT_KINDS, AccountFacts, NpsResponse, Survey
 
 NPS_DAYS = 365
@@ -67,6 +68,7 @@ class Relationship(Output):
     onboarding_rating: SurveyScore
     advocacy: AdvocacySummary
     qbrs: Qbrs
+    sentiment: Sentiment
 
 
 def nps_category(score: int) -> str:
@@ -152,4 +154,5 @@ def relationship(facts: AccountFacts, arr: Decimal, config: MetricsConfig,
         advocacy=AdvocacySummary(count_365d=sum(adv_kinds.values()), by_kind=adv_kinds),
         qbrs=Qbrs(held_90d=held, expected=expected,
                   on_schedule=held >= expected if expected else None),
+        sentiment=sentiment(facts.messages, config.sentiment, as_of),
     )

@@ -14,6 +14,7 @@ TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 URGENT_PRIORITIES = ("high", "urgent")
 TOUCHPOINT_KINDS = ("email", "call", "meeting", "qbr")
 SURVEY_KINDS = ("ces", "onboarding")
+MESSAGE_CHANNELS = ("email", "ticket", "chat", "call", "meeting", "note")
 ADVOCACY_KINDS = ("referral", "review", "case_study", "reference")
 
 
@@ -103,6 +104,34 @@ class Contact:
     champion: bool = False
     active: bool = True
     inactive_since: date | None = None
+    name: str | None = None
+    title: str | None = None
+    role: str | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message with the account; sentiment is the scorer's -1..1 (None: not scored) and
+    text what the message policy kept (None: nothing)."""
+
+    id: str
+    at: datetime
+    channel: str
+    direction: str
+    sentiment: float | None = None
+    contact_email: str | None = None
+    author: str | None = None
+    thread_id: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    """A product user's activity: the last active day and active days in the last 30."""
+
+    last_active_day: date
+    active_days_30d: int
 
 
 @dataclass(frozen=True)
@@ -125,3 +154,6 @@ class AccountFacts:
     contacts: tuple[Contact, ...] = ()
     usage: UsageStats | None = None
     former_champions: tuple[Contact, ...] = ()
+    messages: tuple[Message, ...] = ()
+    #: product activity of users who are contacts, by user id (a contact's user_id or email)
+    user_activity: dict[str, UserActivity] | None = None

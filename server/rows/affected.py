@@ -26,7 +26,9 @@ TRACKED = {
     "nps": (m.NpsResponse, ("score", "date", "contact_email"), ("date",)),
     "survey": (m.Survey, ("kind", "score", "scale", "date"), ("date",)),
     "advocacy": (m.Advocacy, ("kind", "date"), ("date",)),
-    "contact": (m.Contact, ("champion", "active", "inactive_since"), ("inactive_since",)),
+    "contact": (m.Contact, ("champion", "active", "inactive_since", "role"), ("inactive_since",)),
+    "message": (m.Message, ("at", "channel", "direction", "sentiment", "contact_email",
+                            "thread_id"), ("at",)),
 }
 ACCOUNT_FIELDS = ("seats", "renewal_date", "onboarding_start")
 
@@ -88,7 +90,7 @@ def affected_days(session: Session, rows: dict[str, dict[tuple, dict]]) -> dict[
                 continue
             days = [_day(r[f]) for f in dates if r.get(f) is not None]
             if rtype == "contact" and not days:
-                days = [ALWAYS] if old is not None or r["champion"] else []
+                days = [ALWAYS] if old is not None or r["champion"] or r["role"] else []
             if old is not None:
                 days.append(record_day(rtype, old))
                 if old.account_id != r["account_id"]:

@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session, defer
 
 from server import models as m
 from server.metrics import types as t
+from server.metrics.common import end_of_day
+
+#: messages older than this many days before as_of are not read (sentiment and its prior
+#: window, stakeholders' last touch, the last two-way exchange)
+MESSAGE_DAYS = 365
 
 
 def _scope(column, ids: Sequence[str] | None) -> list[ColumnElement]:
@@ -117,11 +122,20 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     for acc, kind, day in rows(m.Advocacy, m.Advocacy.kind, m.Advocacy.date):
         bucket[acc]["advocacy"].append(t.Advocacy(kind=kind, date=day))
     C = m.Contact
-    for acc, email, active, since in session.execute(
-            select(C.account_id, C.email, C.active, C.inactive_since).where(
-                C.champion.is_(True), *_scope(C.account_id, scope_ids))):
+    for acc, email, champion, active, since, name, title, role, user_id in rows(
+            C, C.email, C.champion, C.active, C.inactive_since, C.name, C.title, C.role,
+            C.user_id):
         bucket[acc]["contacts"].append(t.Contact(
-            email=email, champion=True, active=active, inactive_since=since))
+            email=email, champion=bool(champion), active=active, inactive_since=since,
+            name=name, title=title, role=role, user_id=user_id))
+    M = m.Message
+    lo, hi = end_of_day(as_of - timedelta(days=MESSAGE_DAYS)), end_of_day(as_of)
+    for acc, *v in session.execute(
+            select(M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment,
+                   M.contact_email, M.author, M.thread_id, M.text)
+            .where(M.at >= lo, M.at < hi, *_scope(M.account_id, scope_ids))
+            .order_by(M.account_id, M.at, M.id)):
+        bucket[acc]["messages"].append(t.Message(*v))
     usage = usage_stats(session, scope_ids, as_of, first_value_event)
     facts = {}
     for acc_id, acc in accounts.items():
@@ -131,5 +145,6 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             deals=tuple(b.get("deals", ())), tickets=tuple(b.get("tickets", ())),
             touchpoints=tuple(b.get("touchpoints", ())), nps=tuple(b.get("nps", ())),
             surveys=tuple(b.get("surveys", ())), advocacy=tuple(b.get("advocacy", ())),
-            contacts=tuple(b.get("contacts", ())), usage=usage.get(acc_id))
+            contacts=tuple(b.get("contacts", ())), usage=usage.get(acc_id),
+            messages=tuple(b.get("messages", ())))
     return accounts, facts

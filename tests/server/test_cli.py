@@ -102,7 +102,7 @@ def test_every_command_is_registered_in_one_place():
 
     assert set(main.commands) == {
         "serve", "demo", "import", "token", "db", "check-settings", "snapshot", "metrics",
-        "admin", "worker", "sync", "check", "writeback", "backtest"}
+        "admin", "worker", "sync", "check", "writeback", "backtest", "messages"}
     assert {c.name for c in COMMANDS} == set(main.commands)
     assert set(main.commands["token"].commands) == {"create", "list", "revoke"}
     assert set(main.commands["admin"].commands) == {"create", "list"}
