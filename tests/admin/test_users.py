@@ -192,3 +192,41 @@ def test_login_redirect_stays_on_this_site(app, make_user, browser):
     r = b.post("/admin/login", {"email": "a@example.com", "password": PASSWORD,
                                 "next": "//evil.example/x"})
     assert r.headers["Location"].endswith("/admin/")
+
+
+def _new_token(resp) -> str:
+    return re.search(r'data-testid="new-token">([^<]+)<', resp.get_data(as_text=True))[1]
+
+
+def test_my_tokens_page_chooses_scopes_and_expiry(app, make_user, browser):
+    make_user("reader@example.com", "csm")
+    b = browser()
+    b.login("reader@example.com")
+    page = b.get("/admin/me").get_data(as_text=True)
+    # a CSM is offered only the scopes the role may hold
+    assert 'value="read"' in page and 'value="write"' in page and 'value="admin"' not in page
+    r = b.post("/admin/me/tokens", {"name": "dashboard", "scope": ["read"], "expires": "30d"})
+    assert r.status_code == 200
+    token = _new_token(r)
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/me", headers=auth).status_code == 200
+    denied = api.post("/api/v1/accounts/nope/tasks", json={"subject": "x"}, headers=auth)
+    assert denied.status_code == 403 and denied.json["error"]["code"] == "insufficient_scope"
+    row = b.get("/admin/me").get_data(as_text=True).split("dashboard", 1)[1].split("</tr>", 1)[0]
+    assert "<td>read</td>" in row and "active, expires " in row
+
+
+def test_my_tokens_page_refuses_a_scope_beyond_the_role_and_a_bad_expiry(app, make_user, browser):
+    from server.admin.models import UserToken
+
+    make_user("csm2@example.com", "csm")
+    b = browser()
+    b.login("csm2@example.com")
+    r = b.post("/admin/me/tokens", {"name": "sneaky", "scope": ["read", "admin"]})
+    assert r.status_code == 400
+    assert "may not hold the scope admin" in r.get_data(as_text=True)
+    r = b.post("/admin/me/tokens", {"name": "late", "expires": "2001-01-01"})
+    assert r.status_code == 400 and "in the past" in r.get_data(as_text=True)
+    with app.extensions["account360"].store.sessions() as s:
+        assert s.scalars(select(UserToken)).all() == []  # nothing was issued

@@ -20,7 +20,8 @@ def _page(**extra):
         all_tokens=svc.tokens_of(store(), None) if g.user.role == "admin" else None,
         extension_id=extension_id(admin_state().cfg), server_url=server_url(),
         pairing_code=pairing.display(code), pairing_expires=expires,
-        pairing_minutes=int(pairing.TTL.total_seconds() // 60), **extra)
+        pairing_minutes=int(pairing.TTL.total_seconds() // 60),
+        scope_choices=svc.scopes_for(g.user.role), **extra)
 
 
 @bp.get("/me")
@@ -33,7 +34,13 @@ def me():
 @login_required
 def new_token():
     name = (request.form.get("name") or "").strip()[:100] or "personal"
-    return _page(new_token=svc.issue(store(), g.user.id, f"{g.user.email}: {name}"))
+    try:
+        token = svc.issue(store(), g.user.id, f"{g.user.email}: {name}",
+                          scopes=request.form.getlist("scope") or None,
+                          expires=(request.form.get("expires") or "").strip() or None)
+    except svc.BadToken as e:
+        return _page(token_error=str(e)), 400
+    return _page(new_token=token)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
