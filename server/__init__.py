@@ -49,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     origins = cfg["EXTENSION_ORIGINS"] + cfg["CORS_ORIGINS"]
     if origins:
         CORS(app, resources={r"/api/*": {"origins": origins}},
-             allow_headers=["Authorization", "Content-Type"],
+             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
              methods=["GET", "POST", "PATCH", "OPTIONS"], max_age=600)
     errors.init_app(app)
     api.init_app(app)

@@ -15,6 +15,12 @@
   "use strict";
   const TIMEOUT_MS = 8000;
   const API = "/api/v1";
+  /* A POST that creates something carries an Idempotency-Key and is sent again with the
+   * same key when the answer is lost (network error, timeout, 502-504) or the first attempt
+   * is still running (409 in_progress): the server then answers the first result instead of
+   * creating a second task or note. */
+  const RETRY_DELAYS_MS = [400, 1200];
+  const RETRY_STATUSES = [409, 502, 503, 504];
   const CODE_BY_STATUS = { 400: "validation", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "rate_limited" };
 
   function normalizeServer(url) {
@@ -35,6 +41,27 @@
     return { ok: false, error: Object.assign({ code, message }, extra || {}) };
   }
 
+  function newKey() {
+    const bytes = root.crypto.getRandomValues(new Uint8Array(16));
+    return "a360-ext-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function worthRetrying(res) {
+    return !res.ok && (res.error.code === "unreachable" || RETRY_STATUSES.includes(res.error.status));
+  }
+
+  /** A creating POST: one Idempotency-Key for every attempt, retried after a lost answer. */
+  async function once(cfg, path, body) {
+    const key = newKey();
+    let res = await request(cfg, "POST", path, body, { idempotencyKey: key });
+    for (const delay of RETRY_DELAYS_MS) {
+      if (!worthRetrying(res)) break;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      res = await request(cfg, "POST", path, body, { idempotencyKey: key });
+    }
+    return res;
+  }
+
   async function request(cfg, method, path, body, opts) {
     const server = normalizeServer(cfg && cfg.serverUrl);
     const auth = !(opts && opts.noAuth);
@@ -42,6 +69,7 @@
     const headers = { Accept: "application/json" };
     if (auth) headers.Authorization = "Bearer " + cfg.token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts && opts.idempotencyKey) headers["Idempotency-Key"] = opts.idempotencyKey;
     let res;
     try {
       res = await fetch(server + path, {
@@ -108,12 +136,12 @@
         const body = { subject: msg.subject };
         if (msg.due_date) body.due_date = msg.due_date;
         if (msg.note) body.note = msg.note;
-        return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/tasks", body);
+        return once(cfg, API + "/accounts/" + enc(msg.accountId) + "/tasks", body);
       }
       case "setTask":
         return request(cfg, "PATCH", API + "/tasks/" + enc(msg.taskId), { status: msg.status });
       case "addNote":
-        return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/notes", { body: msg.body });
+        return once(cfg, API + "/accounts/" + enc(msg.accountId) + "/notes", { body: msg.body });
       case "listTemplates":
         return request(cfg, "GET", API + "/templates");
       case "renderTemplate": {
@@ -122,7 +150,7 @@
         return request(cfg, "GET", API + "/templates/" + enc(msg.templateId) + "/render?" + params.toString());
       }
       case "logTouchpoint":
-        return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/touchpoints",
+        return once(cfg, API + "/accounts/" + enc(msg.accountId) + "/touchpoints",
           { kind: "email", subject: msg.subject || undefined, email: msg.email || undefined });
       case "refresh":
         return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/refresh", undefined, { timeoutMs: 45000 });

@@ -117,7 +117,7 @@ def document() -> dict:
                  _param("email", "Contact email (for contact_first_name)")])},
             "/api/v1/accounts/{account_id}/touchpoints": {"post": _op(
                 "Log an email touchpoint (Gmail 'Log as touchpoint'); also a done task written "
-                "back to the linked CRM", [ACCOUNT_ID], body="TouchpointCreate", ok="201")},
+                "back to the linked CRM", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="TouchpointCreate", ok="201")},
             "/api/v1/aliases": {
                 "get": _op("Aliases (email or domain -> account), newest first", [
                     _param("account_id", "Only this account's aliases"),

@@ -11,6 +11,7 @@ from flask import g, jsonify, request
 
 from server import models as m
 from server.api.common import bp, json_body, state
+from server.api.idempotency import idempotent
 from server.auth import require_token
 from server.errors import ApiError
 from server.services import actor
@@ -91,6 +92,7 @@ def _kind(value):
 
 @bp.post("/accounts/<account_id>/touchpoints")
 @require_token
+@idempotent
 def log_touchpoint(account_id: str):
     """Record an email touchpoint (Gmail "Log as touchpoint"), owned by the token's user, and
     a done task with its subject that is written back to the linked CRM like other tasks."""
