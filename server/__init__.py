@@ -25,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from server import api, errors, preview
     from server import settings as workspace
-    from server.config import load_config, secret_key
+    from server.config import job_queue, load_config, secret_key
     from server.db import Store
     from server.services.cache import SharedCache
 
@@ -43,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         store.dispose()
         raise
     store.settings = workspace.load(cfg["SETTINGS"])
+    store.job_queue = job_queue(cfg, store)
+    store.job_attempts = cfg["JOB_MAX_ATTEMPTS"]
     app.extensions["account360"] = State(
         config=cfg, store=store, settings=store.settings,
         cache=SharedCache(maxsize=cfg["CACHE_SIZE"], ttl=cfg["CACHE_TTL"]))

@@ -66,9 +66,26 @@ class Settings(BaseSettings):
     PREFERRED_URL_SCHEME: str | None = Field(None, **_doc(
         "`https` when generated external URLs must be https and no PUBLIC_URL is set"))
     SCHEDULER: str = Field("web", **_doc(
-        "`web`: the web process runs queued and scheduled syncs; `off`: run "
-        "`account360 worker` instead"))
+        "`web`: the web process runs the embedded queue's jobs (queued and scheduled syncs, "
+        "the daily metrics job...); `off`: run `account360 worker` instead"))
     SYNC_POLL_SECONDS: float = Field(2, **_doc("how often the sync runner checks the queue"))
+    # -- background jobs (docs/deploy.md)
+    JOB_QUEUE: str = Field("embedded", **_doc(
+        "`embedded`: jobs in the `jobs` table, run by threads of the web process (or "
+        "`account360 worker`); `procrastinate` (PostgreSQL only): the procrastinate queue, run "
+        "by any number of `account360 worker` processes"))
+    JOB_MAX_ATTEMPTS: int = Field(5, **_doc(
+        "attempts of a failing job (a sync, the daily metrics job...) before it stays failed"))
+    JOB_RETRY_SECONDS: float = Field(30, **_doc(
+        "wait before the first retry of a failed job; doubled at each further attempt (at most "
+        "an hour)"))
+    JOB_STALLED_SECONDS: float = Field(30, **_doc(
+        "a worker silent this long is dead: its running jobs are retried on another worker"))
+    WORKER_CONCURRENCY: int = Field(4, **_doc("jobs one `account360 worker` runs at a time"))
+    SCHEDULE_CRON: str = Field("* * * * *", **_doc(
+        "when the per-connector schedules are checked (cron; a 6th field is seconds)"))
+    METRICS_DAILY_CRON: str = Field("5 0 * * *", **_doc(
+        "when the daily metrics job (`account360 metrics daily`) runs, in UTC (cron)"))
     EXTENSION_ID: str | None = Field(None, **_doc(
         "the browser extension's id for one-click pairing (only a build published under "
         "another id needs it)",
@@ -93,6 +110,13 @@ class Settings(BaseSettings):
     SALESFORCE_SCOPES: str = Field("api refresh_token", **_doc("space-separated OAuth scopes"))
     SALESFORCE_LOGIN_URL: str | None = Field(None, **_doc(
         "a My Domain login host; otherwise the card asks Production or Sandbox"))
+
+    @field_validator("JOB_QUEUE")
+    @classmethod
+    def _queue(cls, value: str) -> str:
+        if value not in ("embedded", "procrastinate"):
+            raise ValueError("must be `embedded` or `procrastinate`")
+        return value
 
     @field_validator("PREVIOUS_SECRET_KEYS", "EXTENSION_ORIGINS", "CORS_ORIGINS",
                      mode="before")
@@ -134,6 +158,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict:
         data_dir.mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{data_dir / 'account360.db'}"
     return cfg
+
+
+def job_queue(cfg: dict, store: Any) -> str:
+    """The job queue back-end for this store; procrastinate needs PostgreSQL."""
+    kind = cfg.get("JOB_QUEUE") or "embedded"
+    if kind == "procrastinate" and store.dialect != "postgresql":
+        raise ConfigError(f"{PREFIX}JOB_QUEUE=procrastinate needs a PostgreSQL database "
+                          f"({PREFIX}DATABASE_URL=postgresql+psycopg://...)")
+    return kind
 
 
 def secret_key(cfg: dict) -> str:

@@ -13,13 +13,14 @@ import typing as t
 from flask import Flask
 
 from server.admin.connections import Credentials, option
-from server.admin.runner import Runner
+from server.jobs.embedded import EmbeddedWorker
+from server.jobs.work import Runtime
 from server.admin.state import Admin, admin_state
 from server.secrets import Vault
 
 
 def init_app(app: Flask) -> None:
-    """Wire sessions, ProxyFix, the blueprints and the background runner into `app`."""
+    """Wire sessions, ProxyFix, the blueprints and the embedded job runner into `app`."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from server import logs, workspace
@@ -39,11 +40,15 @@ def init_app(app: Flask) -> None:
         app.config["PREFERRED_URL_SCHEME"] = scheme
     vault = Vault.from_config(cfg)
     creds = Credentials(state.store, vault)
-    runner = Runner(state.store, cfg, creds, state.settings,
-                    poll_seconds=float(option(cfg, "SYNC_POLL_SECONDS")))
+    runner = EmbeddedWorker(Runtime(state.store, cfg, creds, state.settings),
+                            poll_seconds=float(option(cfg, "SYNC_POLL_SECONDS")),
+                            concurrency=int(option(cfg, "WORKER_CONCURRENCY") or 4))
+    # the embedded queue runs in the web process unless told off; procrastinate's jobs run
+    # in `account360 worker` processes only
     app.extensions["account360_admin"] = Admin(
         cfg=cfg, vault=vault, credentials=creds, runner=runner,
-        autostart=str(option(cfg, "SCHEDULER")).lower() == "web")
+        autostart=str(option(cfg, "SCHEDULER")).lower() == "web"
+        and cfg.get("JOB_QUEUE", "embedded") == "embedded")
     app.register_blueprint(views.bp)
     app.register_blueprint(views.root)
     app.register_blueprint(webhooks.bp)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from server.admin.connections import Credentials
-from server.admin.runner import Runner
+from server.jobs.embedded import EmbeddedWorker
 from server.secrets import Vault
 
 
@@ -18,7 +18,7 @@ class Admin:
     cfg: dict
     vault: Vault
     credentials: Credentials
-    runner: Runner
+    runner: EmbeddedWorker
     autostart: bool
 
 

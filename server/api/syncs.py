@@ -7,6 +7,7 @@ from flask import jsonify, request
 from server.api.common import bp, state
 from server.auth import require_token
 from server.errors import ApiError
+from server.jobs.queue import sync_jobs
 from server.models import SyncRun
 from server.records import MAX_INT
 from server.sync import list_runs, run_json, stream_states
@@ -29,7 +30,8 @@ def _int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
 @bp.get("/syncs")
 @require_token
 def list_syncs():
-    """Recent sync runs, newest first, and where each stream's cursor stands."""
+    """Recent sync runs, newest first, where each stream's cursor stands, and each
+    connector's latest sync job (attempts, next retry, last error)."""
     connector = request.args.get("connector") or None
     status = request.args.get("status") or None
     if status and status not in STATUSES:
@@ -40,8 +42,10 @@ def list_syncs():
     with state().store.sessions() as s:
         items = list_runs(s, connector=connector, status=status, limit=limit, before=before)
         cursors = stream_states(s, connector)
+        queue = sync_jobs(s, state().store, connector)
     next_before = items[-1]["id"] if len(items) == limit else None
-    return jsonify({"items": items, "next_before": next_before, "streams": cursors})
+    return jsonify({"items": items, "next_before": next_before, "streams": cursors,
+                    "queue": queue})
 
 
 @bp.get("/syncs/<int:run_id>")

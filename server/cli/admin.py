@@ -54,29 +54,26 @@ def admin_list(ctx: Context) -> None:
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Run one pass (queued and due syncs), then exit.")
-@click.option("--poll", default=5.0, show_default=True, help="Seconds between queue checks.")
+@click.option("--once", is_flag=True, help="Run the jobs waiting now (and the periodic ones due), "
+              "then exit (embedded queue), or until the queue is empty (procrastinate).")
+@click.option("--poll", default=5.0, show_default=True,
+              help="Seconds between queue checks (embedded queue).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Jobs run at a time [default: ACCOUNT360_WORKER_CONCURRENCY].")
 @click.pass_obj
-def worker_cmd(ctx: Context, once: bool, poll: float) -> None:
-    """Run queued and scheduled connector syncs (set ACCOUNT360_SCHEDULER=off on the web
-    processes when you run this)."""
+def worker_cmd(ctx: Context, once: bool, poll: float, concurrency: int | None) -> None:
+    """Run background jobs: connector syncs (queued and scheduled), the daily metrics job,
+    backfills, large imports. With ACCOUNT360_JOB_QUEUE=procrastinate run any number of
+    these on any machines; with the embedded queue set ACCOUNT360_SCHEDULER=off on the web
+    processes when you run this."""
     from server.admin import admin_state
+    from server.jobs import run_worker
 
     app = ctx.app()
-    runner = admin_state(app).runner
-    runner.poll_seconds = poll
-    if once:
-        for th in runner.tick():
-            th.join()
-        return
+    rt = admin_state(app).runner.rt
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    logging.getLogger(__name__).info("worker started")
-    runner.start()
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
-    runner.stop()
-
+    if rt.store.job_queue == "embedded":
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    logging.getLogger(__name__).info("worker started (%s queue)", rt.store.job_queue)
+    run_worker(rt, concurrency or int(rt.cfg.get("WORKER_CONCURRENCY") or 4), poll_seconds=poll,
+               once=once, stop=stop)

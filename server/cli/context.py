@@ -27,8 +27,16 @@ class Context:
     def _open(self) -> t.Any:
         from server.db import Store
 
+        from server.config import job_queue
+
         store = Store(self.cfg()["DATABASE_URL"])
         store.settings = self.settings()  # what the metrics rows are computed with
+        try:
+            store.job_queue = job_queue(self.cfg(), store)
+            store.job_attempts = self.cfg()["JOB_MAX_ATTEMPTS"]
+        except ConfigError as exc:
+            store.dispose()
+            raise click.ClickException(str(exc)) from exc
         return store
 
     @property

@@ -15,11 +15,22 @@ def metrics() -> None:
     """The account-metrics rows: daily history, backfill, refresh."""
 
 
+def _queue(ctx: Context, name: str, **kwargs) -> None:
+    from server.jobs.queue import defer
+
+    with ctx.store.session() as s:
+        jid = defer(s, name, store=ctx.store, **kwargs)
+    click.echo(f"{name}: queued as job {jid}" if jid else f"{name}: already queued")
+
+
 @metrics.command("daily")
 @click.option("--day", default=None, help="Day (YYYY-MM-DD, default today UTC).")
+@click.option("--background", is_flag=True,
+              help="Queue it as a job for the workers instead of running it here.")
 @click.pass_obj
-def daily_cmd(ctx: Context, day: str | None) -> None:
-    """Write the day's history row of every account (idempotent; run daily, e.g. from cron).
+def daily_cmd(ctx: Context, day: str | None, background: bool) -> None:
+    """Write the day's history row of every account (idempotent). The job queue runs it
+    every day (ACCOUNT360_METRICS_DAILY_CRON); run it by hand to redo a day.
 
     Stale history (late data about past days) is rebuilt first; for today every account's
     current row is refreshed too.
@@ -27,6 +38,10 @@ def daily_cmd(ctx: Context, day: str | None) -> None:
     from server.message_ingest import purge_text
     from server.models import utcnow
     from server.rows.history import daily
+
+    if background:
+        _queue(ctx, "metrics.daily", day=day)
+        return
 
     when = date.fromisoformat(day) if day else None
     settings = ctx.settings()
@@ -42,10 +57,17 @@ def daily_cmd(ctx: Context, day: str | None) -> None:
               help="How many days back from --end (included).")
 @click.option("--end", default=None, help="Last day (YYYY-MM-DD, default today UTC).")
 @click.option("--restart", is_flag=True, help="Start over instead of resuming.")
+@click.option("--background", is_flag=True,
+              help="Queue it as a job for the workers instead of running it here.")
 @click.pass_obj
-def backfill_cmd(ctx: Context, days: int, end: str | None, restart: bool) -> None:
+def backfill_cmd(ctx: Context, days: int, end: str | None, restart: bool,
+                 background: bool) -> None:
     """Rebuild the daily history of every account from the stored records (resumable)."""
     from tqdm import tqdm
+
+    if background:
+        _queue(ctx, "metrics.backfill", days=days, end=end, restart=restart)
+        return
 
     from server.rows.history import backfill
 

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import server.extension_models  # noqa: F401  (aliases, refreshes, email templates)
+import server.jobs.models  # noqa: F401  (the embedded job queue)
 import server.rows.models  # noqa: F401  (account metrics rows)
 from server.models import Base
 

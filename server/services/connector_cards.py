@@ -29,6 +29,21 @@ def _pending(store) -> dict[str, int]:
         return out
 
 
+def _jobs(store) -> dict[str, dict]:
+    from server.jobs.queue import sync_queue
+
+    with store.sessions() as s:
+        return sync_queue(s, store)
+
+
+def _retry(job: dict | None, of: int) -> dict | None:
+    """The sync job's attempts when it failed at least once and is waiting or gave up."""
+    if not job or not job["attempts"] or job["status"] not in ("todo", "doing", "failed"):
+        return None
+    return {"attempts": job["attempts"], "of": of, "status": job["status"],
+            "next_attempt_at": job["next_attempt_at"]}
+
+
 def _records(store) -> dict[str, int]:
     with store.sessions() as s:
         return {f.source: f.records for f in s.scalars(select(m.SourceFreshness))}
@@ -37,7 +52,9 @@ def _records(store) -> dict[str, int]:
 def _status(connected: bool, row, run: dict | None, waiting: int) -> str:
     if not connected:
         return "not connected"
-    if waiting or (run and run["status"] == "running"):
+    if run and run["status"] == "running":
+        return "syncing"
+    if waiting and not row.last_error:   # a failed sync waiting for its retry shows the error
         return "syncing"
     if row.last_error or (run and run["status"] in ("failed", "partial", "interrupted")):
         return "error"
@@ -64,6 +81,10 @@ def cards(adm, store, names: list[str] | None = None) -> list[dict]:
     runs = _latest_runs(store)
     waiting = _pending(store)
     records = _records(store)
+    jobs = _jobs(store)
+    from server.jobs.specs import max_attempts, spec
+
+    attempts = max_attempts(spec("sync"), adm.cfg)
     out = []
     for name in names or available_connectors():
         cls = get_connector(name)
@@ -83,6 +104,7 @@ def cards(adm, store, names: list[str] | None = None) -> list[dict]:
             "last_error": (row.last_error if row else None) or (run or {}).get("error"),
             "records": records.get(name, 0),
             "run": _run_card(run),
+            "retry": _retry(jobs.get(name), attempts),
             "pending": waiting.get(name, 0)})
     return out
 

@@ -123,16 +123,18 @@ def _run_stream(store: Store, connector: Any, stream: Any, state: dict | None, r
 
 
 def run_sync(store: Store, connector: Any, streams: list[str] | None = None, full: bool = False,
-             progress: Progress | None = None) -> dict:
+             progress: Progress | None = None, exclusive: bool = False) -> dict:
     """Sync the connector's streams (all by default); returns the run report.
 
     `full` ignores saved cursors and re-reads everything (records are upserted, so it is
     safe). `progress(event, stream, counts)` is called with "start", "page" and "end".
+    `exclusive`: the caller holds the connector's job lock (server.jobs), so a run still
+    marked running on another host is a dead worker's and is taken over.
     """
     names = list(streams) if streams else connector.stream_names()
     for name in names:
         connector.get_stream(name)  # unknown names fail before anything starts
-    run_id = runs.start_run(store, connector.name, names, full)
+    run_id = runs.start_run(store, connector.name, names, full, exclusive)
     try:
         return _run(store, connector, names, full, progress, run_id)
     finally:

@@ -51,19 +51,22 @@ def _pid_alive(pid: int | None, run_id: int) -> bool:
     return True
 
 
-def _is_dead(run: SyncRun) -> bool:
+def _is_dead(run: SyncRun, exclusive: bool = False) -> bool:
     if run.host == socket.gethostname():
         return not _pid_alive(run.pid, run.id)
+    if exclusive:
+        return True
     beat = run.heartbeat_at or run.started_at
     return beat is None or utcnow() - beat > STALE_AFTER
 
 
-def start_run(store: Store, connector: str, streams: Iterable[str], full: bool) -> int:
+def start_run(store: Store, connector: str, streams: Iterable[str], full: bool,
+              exclusive: bool = False) -> int:
     """Record a new running run; earlier runs whose process died are marked interrupted."""
     with store.session() as s:
         for run in s.scalars(select(SyncRun).where(SyncRun.connector == connector,
                                                    SyncRun.status == "running")):
-            if not _is_dead(run):
+            if not _is_dead(run, exclusive):
                 raise SyncBusyError(f"a {connector} sync is already running (run {run.id}, "
                                     f"pid {run.pid} on {run.host})")
             run.status = "interrupted"

@@ -42,6 +42,9 @@
     text(el.querySelector('[data-field="records"]'),
          (run ? run.totals.records : 0) + " in the last run" + (card.records ? ", " + card.records + " in total" : ""));
     text(el.querySelector('[data-field="last-error"]'), card.last_error || "—");
+    var retry = card.retry;
+    text(el.querySelector('[data-field="retry"]'), retry ? retry.attempts + " failed of " +
+         retry.of + " attempts" + (retry.next_attempt_at ? ", next at " + retry.next_attempt_at : "") : "—");
     renderStreams(el.querySelector('[data-field="progress"]'), run);
   }
 

@@ -1,0 +1,39 @@
+"""The embedded queue's table (SQLite default; PostgreSQL deployments use procrastinate's own
+tables, created by the same migration)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models import Base, UtcDateTime
+
+
+class Job(Base):
+    """One deferred job: todo -> doing -> succeeded | failed (todo again between retries)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task: Mapped[str] = mapped_column(String(60))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    lock: Mapped[str | None] = mapped_column(String(200))
+    queueing_lock: Mapped[str | None] = mapped_column(String(200))
+    #: the scheduled time a periodic job was deferred for ("<task>@<epoch>"), unique.
+    periodic_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    worker: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        # at most one waiting job per queueing lock
+        Index("uq_jobs_queueing_lock_todo", "queueing_lock", unique=True,
+              sqlite_where=text("status = 'todo'"), postgresql_where=text("status = 'todo'")),
+    )

@@ -1,0 +1,133 @@
+"""Deferring a job, on either back-end, inside the caller's transaction.
+
+`defer(session, name, **kwargs)` writes the job with the session's other writes: the job
+exists exactly when they commit (a sync request and the job that serves it, an import's
+spool row and its job). A job whose queueing lock already has a waiting job is not added
+again (the waiting one will do the work). The back-end is the store's `job_queue`
+("embedded" or "procrastinate", from ACCOUNT360_JOB_QUEUE)."""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server.jobs.models import Job
+from server.jobs.specs import SPECS, spec
+from server.models import utcnow
+
+QUEUES = ("embedded", "procrastinate")
+
+
+def kind(store: t.Any) -> str:
+    return getattr(store, "job_queue", None) or "embedded"
+
+
+def defer(session: t.Any, name: str, *, store: t.Any, at: datetime | None = None,
+          **kwargs: t.Any) -> int | None:
+    """Add job `name(**kwargs)`; its id, or None when an equal job is already waiting."""
+    sp = spec(name)
+    if kind(store) == "procrastinate":
+        return _defer_procrastinate(session, sp, kwargs, at)
+    return _defer_embedded(session, sp, kwargs, at)
+
+
+def _defer_embedded(session: t.Any, sp: t.Any, kwargs: dict, at: datetime | None,
+                    periodic_key: str | None = None) -> int | None:
+    qlock = sp.queueing_lock_for(kwargs)
+    if qlock is not None:
+        waiting = session.scalar(select(Job.id).where(Job.queueing_lock == qlock,
+                                                      Job.status == "todo"))
+        if waiting is not None:
+            return None
+    job = Job(task=sp.name, args=kwargs, status="todo", lock=sp.lock_for(kwargs),
+              queueing_lock=qlock, periodic_key=periodic_key, attempts=0,
+              scheduled_at=at or utcnow())
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:   # another process deferred the same one meanwhile
+        return None
+    return job.id
+
+
+def _manager():
+    from procrastinate.manager import JobManager
+    from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
+
+    global _MANAGER
+    if _MANAGER is None:  # used only with the caller's connection: it never opens a pool
+        _MANAGER = JobManager(SyncPsycopgConnector())
+    return _MANAGER
+
+
+_MANAGER = None
+
+
+def procrastinate_job(sp: t.Any, kwargs: dict, at: datetime | None = None):
+    from procrastinate.jobs import Job as PJob
+
+    return PJob(id=None, queue=sp.queue, lock=sp.lock_for(kwargs),
+                queueing_lock=sp.queueing_lock_for(kwargs), task_name=sp.name,
+                task_kwargs=kwargs, scheduled_at=at)
+
+
+def _defer_procrastinate(session: t.Any, sp: t.Any, kwargs: dict,
+                         at: datetime | None) -> int | None:
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    if session.get_bind().dialect.name != "postgresql":
+        raise RuntimeError("ACCOUNT360_JOB_QUEUE=procrastinate needs a PostgreSQL database")
+    try:
+        with session.begin_nested():   # a refused duplicate must not abort the transaction
+            raw = session.connection().connection.driver_connection
+            job = _manager().defer_job(procrastinate_job(sp, kwargs, at), connection=raw)
+    except AlreadyEnqueued:
+        return None
+    return job.id
+
+
+# -- what is queued (connector cards, GET /api/v1/syncs) ---------------------------------
+def sync_queue(session: t.Any, store: t.Any) -> dict[str, dict]:
+    """connector -> its latest sync job: status (todo, doing, succeeded, failed), attempts
+    so far, and when a waiting one runs next."""
+    from sqlalchemy import text
+
+    out: dict[str, dict] = {}
+    if kind(store) == "procrastinate":
+        rows = session.execute(text(
+            "SELECT id, status::text, attempts, scheduled_at, args->>'connector' "
+            "FROM procrastinate_jobs WHERE task_name = 'sync' ORDER BY id DESC LIMIT 200"))
+    else:
+        rows = session.execute(select(Job.id, Job.status, Job.attempts, Job.scheduled_at,
+                                      Job.args).where(Job.task == "sync")
+                               .order_by(Job.id.desc()).limit(200))
+    for jid, status, attempts, at, args in rows:
+        connector = args if isinstance(args, str) else (args or {}).get("connector")
+        out.setdefault(connector, {
+            "job_id": jid, "status": status, "attempts": attempts,
+            "next_attempt_at": at if status == "todo" else None})
+    return out
+
+
+def sync_jobs(session: t.Any, store: t.Any, connector: str | None = None) -> list[dict]:
+    """The latest sync job of each connector with the connector's last error, for
+    GET /api/v1/syncs."""
+    from server.admin.models import ConnectorConfig
+    from server.jobs.specs import max_attempts
+
+    cfg = {"JOB_MAX_ATTEMPTS": getattr(store, "job_attempts", None)}
+    errors = {r.connector: r.last_error for r in session.scalars(select(ConnectorConfig))}
+    out = []
+    for name, job in sorted(sync_queue(session, store).items()):
+        if connector and name != connector:
+            continue
+        out.append({"connector": name, **job, "max_attempts": max_attempts(spec("sync"), cfg),
+                    "last_error": errors.get(name)})
+    return out
+
+
+__all__ = ["QUEUES", "SPECS", "defer", "kind", "sync_jobs", "sync_queue"]

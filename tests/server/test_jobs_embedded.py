@@ -1,0 +1,141 @@
+"""The embedded job queue (the `jobs` table, runner threads): a job commits with the write
+that defers it, queueing locks, locks, periodic jobs once per scheduled time, retries with
+backoff, stalled jobs put back. The same tests run on PostgreSQL in the second pass."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from server.admin import admin_state
+from server.admin.models import SyncRequest
+from server.admin.runner import enqueue
+from server.jobs.embedded import EmbeddedWorker, latest_tick
+from server.jobs.models import Job
+from server.jobs.queue import defer
+from server.jobs.specs import backoff_seconds
+from server.models import utcnow
+from server.rows.models import AccountDay
+
+
+def jobs(store, **where):
+    with store.sessions() as s:
+        q = select(Job).order_by(Job.id)
+        for k, v in where.items():
+            q = q.where(getattr(Job, k) == v)
+        return list(s.scalars(q))
+
+
+def test_a_sync_request_and_its_job_commit_together(app):
+    store = app.extensions["account360"].store
+    with pytest.raises(RuntimeError), store.session() as s:
+        s.add(SyncRequest(connector="hubspot", reason="manual", full=False,
+                          requested_at=utcnow()))
+        s.flush()
+        defer(s, "sync", store=store, connector="hubspot")
+        raise RuntimeError("the request fails after the defer")
+    assert jobs(store) == []
+    first = enqueue(store, "hubspot", "manual")
+    second = enqueue(store, "hubspot", "webhook", streams=["deals"])
+    enqueue(store, "zendesk", "connect")
+    with store.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(SyncRequest)) == 2 + 1
+    # one waiting job per connector (the queueing lock): it serves both requests
+    assert [(j.task, j.args, j.lock, j.status) for j in jobs(store)] == [
+        ("sync", {"connector": "hubspot"}, "sync:hubspot", "todo"),
+        ("sync", {"connector": "zendesk"}, "sync:zendesk", "todo")]
+    assert second == first + 1
+
+
+def test_jobs_with_one_lock_run_one_at_a_time(app):
+    store = app.extensions["account360"].store
+    worker = admin_state(app).runner
+    with store.session() as s:
+        a = defer(s, "metrics.daily", store=store)
+        b = defer(s, "metrics.backfill", store=store, days=1)
+        c = defer(s, "metrics.backfill", store=store, days=2)   # same queueing lock: no-op
+    assert c is None
+    claimed = worker.claim(10)
+    assert [j.id for j in claimed] == [a]            # b waits: both hold the "metrics" lock
+    assert worker.claim(10) == []
+    other = EmbeddedWorker(worker.rt)
+    assert other.claim(10) == []                     # nor does another worker take it
+    worker.run(claimed[0])
+    assert [j.id for j in other.claim(10)] == [b]
+    assert [j.status for j in jobs(store)] == ["succeeded", "doing"]
+
+
+def test_periodic_jobs_are_deferred_once_per_scheduled_time(app, load):
+    load([{"type": "account", "id": "acme", "name": "Acme"},
+          {"type": "account", "id": "beta", "name": "Beta"}])
+    store = app.extensions["account360"].store
+    one = admin_state(app).runner
+    two = EmbeddedWorker(one.rt)
+    now = utcnow().replace(hour=0, minute=6, second=30, microsecond=0)
+    assert latest_tick("5 0 * * *", now) == now.replace(minute=5, second=0)
+    made = one.defer_periodic(now) + two.defer_periodic(now) + one.defer_periodic(now)
+    assert len(made) == 2                            # the daily job and the schedule check
+    stamp = int(now.replace(minute=5, second=0).timestamp())
+    assert [(j.task, j.periodic_key) for j in jobs(store, task="metrics.daily")] == [
+        ("metrics.daily", f"metrics.daily@{stamp}")]
+    later = now + timedelta(minutes=20)
+    assert one.defer_periodic(later) == []           # the schedule check still waits
+    for th in one.tick():
+        th.join(30)
+    (daily,) = jobs(store, task="metrics.daily")
+    assert daily.status == "succeeded" and daily.error is None
+    with store.sessions() as s:
+        assert sorted(s.scalars(select(AccountDay.account_id))) == ["acme", "beta"]
+    # past the daily job's catch-up window: only the next schedule check
+    (jid,) = one.defer_periodic(later)
+    assert [(j.task, j.periodic_key) for j in jobs(store, id=jid)] == [
+        ("schedule", f"schedule@{int(later.replace(second=0).timestamp())}")]
+
+
+def test_a_failing_job_is_retried_with_backoff_then_fails_with_its_error(make_app):
+    app = make_app(JOB_RETRY_SECONDS=40, JOB_MAX_ATTEMPTS=3)
+    store = app.extensions["account360"].store
+    worker = admin_state(app).runner
+    assert [backoff_seconds({"JOB_RETRY_SECONDS": 40}, n) for n in (1, 2, 3, 10)] == [
+        40, 80, 160, 3600]
+    with store.session() as s:
+        defer(s, "metrics.daily", store=store, day="not-a-date")
+    error = "ValueError: Invalid isoformat string: 'not-a-date'"
+    for attempt, wait in ((1, 40), (2, 80)):
+        before = utcnow()
+        for th in worker.tick():
+            th.join(30)
+        (job,) = jobs(store)
+        assert (job.status, job.attempts, job.error) == ("todo", attempt, error)
+        assert before + timedelta(seconds=wait) <= job.scheduled_at <= utcnow() + timedelta(
+            seconds=wait)
+        assert worker.tick() == []                   # not before its time
+        with store.session() as s:
+            s.get(Job, job.id).scheduled_at = utcnow() - timedelta(seconds=1)
+    for th in worker.tick():
+        th.join(30)
+    (job,) = jobs(store)
+    assert (job.status, job.attempts, job.error) == ("failed", 3, error)
+
+
+def test_a_job_whose_worker_stopped_beating_is_queued_again(make_app):
+    app = make_app(JOB_STALLED_SECONDS=30)
+    store = app.extensions["account360"].store
+    worker = admin_state(app).runner
+    with store.session() as s:
+        dead = defer(s, "metrics.refresh", store=store)
+        mine = defer(s, "metrics.backfill", store=store, days=1)
+        for jid, who in ((dead, "other-host:4242:1"), (mine, worker.worker_id)):
+            job = s.get(Job, jid)
+            job.status, job.worker = "doing", who
+            job.heartbeat_at = utcnow() - timedelta(seconds=31)
+    assert worker.recover_stalled() == 1
+    assert [(j.id, j.status, j.worker) for j in jobs(store)] == [
+        (dead, "todo", None), (mine, "doing", worker.worker_id)]
+
+
+def test_latest_tick_with_seconds():
+    now = datetime(2026, 12, 1, 12, 0, 7, tzinfo=timezone.utc)
+    assert latest_tick("* * * * * */5", now) == now.replace(second=5)   # 6th field: seconds
