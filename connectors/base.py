@@ -35,6 +35,8 @@ class Page:
         deletions: (record_type, id) pairs deleted or archived at the vendor.
         skipped: vendor records that could not be normalised: {"vendor_id", "reason"}.
         unmapped: records that could not be attributed to an account, by the key they carried.
+        warnings: failures the stream read past (a ConnectorError's `to_dict()`); the stream
+            ends `partial` with them in its errors.
     """
 
     records: list[dict]
@@ -42,6 +44,7 @@ class Page:
     deletions: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     unmapped: Counter = field(default_factory=Counter)
+    warnings: list[dict] = field(default_factory=list)
 
 
 class Stream(ABC):

@@ -103,16 +103,37 @@ def vendor_error(body: t.Any) -> tuple[str | None, str | None]:
     return msg, (str(code) if code is not None else None)
 
 
+def missing_scopes(body: t.Any) -> list[str]:
+    """The scopes a 403 body says are required (HubSpot: `errors[].context.requiredScopes`
+    or `requiredGranularScopes`, category MISSING_SCOPES)."""
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(body) if isinstance(body, str) else body
+    except ValueError:
+        return []
+    out: list[str] = []
+    for item in (data.get("errors") or []) if isinstance(data, dict) else []:
+        ctx = item.get("context") if isinstance(item, dict) else None
+        for key in ("requiredGranularScopes", "requiredScopes"):
+            for scope in (ctx or {}).get(key) or []:
+                if isinstance(scope, str) and scope not in out:
+                    out.append(scope)
+    return out
+
+
 def classify(status: int, headers: Mapping[str, str] | None, body: t.Any, *, connector: str,
              url: str | None = None, stream: str | None = None,
-             rate_limit_hook: Callable[[int, Mapping[str, str], t.Any], float | None] | None = None
+             rate_limit_hook: Callable[[int, Mapping[str, str], t.Any], float | None] | None = None,
+             endpoint: str | None = None, object: str | None = None
              ) -> ConnectorError | None:
     """The typed error for an HTTP status (None for success)."""
     if 200 <= status < 400:
         return None
     headers = headers or {}
     message, code = vendor_error(body)
-    where = {"connector": connector, "stream": stream, "status": status, "url": safe_url(url)}
+    where = {"connector": connector, "stream": stream, "status": status, "url": safe_url(url),
+             "endpoint": endpoint, "object": object}
     text = message or f"HTTP {status}"
     if status == 429 or code in QUOTA_CODES:
         retry_after = rate_limit_hook(status, headers, body) if rate_limit_hook else None
@@ -121,7 +142,10 @@ def classify(status: int, headers: Mapping[str, str] | None, body: t.Any, *, con
         quota = code in QUOTA_CODES
         return RateLimitError(f"rate limited: {text}", retry_after, quota_exhausted=quota, **where)
     if status in (401, 403):
-        return AuthError(f"not authorised: {text}", **where)
+        scopes = missing_scopes(body) if status == 403 else []
+        if scopes:
+            text = f"missing scope {', '.join(scopes)}: {text}"
+        return AuthError(f"not authorised: {text}", missing_scopes=scopes, **where)
     if status in (408, 425) or status >= 500:
         return TransientError(f"vendor unavailable: {text}", **where)
     return ResponseError(text, vendor_code=code, **where)
@@ -257,13 +281,15 @@ class HttpClient:
         return urljoin(self.base_url, url_or_path.lstrip("/"))
 
     def request(self, method: str, url_or_path: str, *, stream_name: str | None = None,
-                idempotent: bool | None = None, **kwargs: t.Any) -> requests.Response:
+                idempotent: bool | None = None, object: str | None = None,
+                **kwargs: t.Any) -> requests.Response:
         """Send a request and return the successful response; raises typed errors.
 
         `idempotent` defaults to the method's nature (GET yes, POST no); pass True for a POST
         that only reads (a search, a token exchange) so it is retried after a timeout."""
         if idempotent is None:
             idempotent = method.upper() in IDEMPOTENT_METHODS
+        decode = kwargs.pop("_decode", False)
         url = self.url(url_or_path)
         base_headers = dict(kwargs.pop("headers", None) or {})
         kwargs.setdefault("timeout", self.timeout)
@@ -279,47 +305,67 @@ class HttpClient:
             except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidSchema) as exc:
                 raise ConfigError(f"invalid URL: {type(exc).__name__}", connector=self.connector,
-                                  stream=stream_name, url=safe_url(url)) from None
+                                  stream=stream_name, url=safe_url(url), endpoint=label,
+                                  object=object) from None
             except requests.RequestException as exc:
                 raise TransientError(f"{type(exc).__name__} talking to the vendor",
                                      connector=self.connector, stream=stream_name,
-                                     url=safe_url(url), unsent=never_sent(exc)) from exc
+                                     url=safe_url(url), unsent=never_sent(exc), endpoint=label,
+                                     object=object) from exc
             log.debug("%s %s -> %s in %.2fs", method.upper(), safe_url(resp.url or url),
                       resp.status_code,
                       time.monotonic() - started)
             if resp.status_code >= 400:
                 body = resp.content if not kwargs.get("stream") else resp.raw.read(4096)
                 err = classify(resp.status_code, resp.headers, body, connector=self.connector,
-                               url=resp.url or url, stream=stream_name, rate_limit_hook=self.rate_limit_hook)
+                               url=resp.url or url, stream=stream_name,
+                               rate_limit_hook=self.rate_limit_hook, endpoint=label,
+                               object=object)
                 resp.close()
                 if err is not None:
                     raise err
+            if decode:
+                return decode_json(resp, self.connector, stream_name, endpoint=label,
+                                   object=object)
             return resp
 
         return self.retrier.call(attempt, stream=stream_name, what=label, idempotent=idempotent)
 
     def get_json(self, url_or_path: str, *, stream_name: str | None = None,
                  **kwargs: t.Any) -> t.Any:
-        """GET and decode JSON; a body that is not JSON is a ResponseError."""
-        return decode_json(self.request("GET", url_or_path, stream_name=stream_name, **kwargs),
-                           self.connector, stream_name)
+        """GET and decode JSON; a body that is not JSON is a ResponseError, a JSON body that
+        broke off is retried like a 5xx."""
+        return self.request("GET", url_or_path, stream_name=stream_name, _decode=True, **kwargs)
 
     def post_json(self, url_or_path: str, *, stream_name: str | None = None,
                   idempotent: bool = False, **kwargs: t.Any) -> t.Any:
         """POST and decode the JSON answer (retried after a timeout only if `idempotent`)."""
-        return decode_json(self.request("POST", url_or_path, stream_name=stream_name,
-                                        idempotent=idempotent, **kwargs),
-                           self.connector, stream_name)
+        return self.request("POST", url_or_path, stream_name=stream_name,
+                            idempotent=idempotent, _decode=True, **kwargs)
 
     def close(self) -> None:
         self.session.close()
 
 
-def decode_json(resp: requests.Response, connector: str, stream: str | None = None) -> t.Any:
-    """The response body as JSON, or a ResponseError naming the URL."""
+def truncated_json(body: bytes | str | None) -> bool:
+    """True when a body starts like a JSON document but does not parse: it broke off."""
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8", "replace")
+    text = (body or "").lstrip()
+    return text[:1] in ("{", "[")
+
+
+def decode_json(resp: requests.Response, connector: str, stream: str | None = None, *,
+                endpoint: str | None = None, object: str | None = None) -> t.Any:
+    """The response body as JSON, or a ResponseError naming the URL; a JSON body that broke
+    off (a truncated answer) is a TransientError, so it is retried like a 5xx."""
     try:
         return resp.json()
     except ValueError:
+        where = {"connector": connector, "stream": stream, "status": resp.status_code,
+                 "url": safe_url(resp.url), "endpoint": endpoint, "object": object}
+        if truncated_json(resp.content):
+            where["status"] = None  # a 200 whose body broke off
+            raise TransientError("the answer broke off (truncated JSON)", **where) from None
         raise ResponseError("the vendor answered with something that is not JSON",
-                            connector=connector, stream=stream, status=resp.status_code,
-                            url=safe_url(resp.url)) from None
+                            **where) from None

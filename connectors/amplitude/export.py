@@ -17,15 +17,19 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
+import requests
+
 from connectors.attribution import Attributor
 from connectors.common import dig
 from connectors.streaming import CHUNK, PageBuffer
 
+log = logging.getLogger(__name__)
 HOSTS = {"us": "https://amplitude.com", "eu": "https://analytics.eu.amplitude.com"}
 EXPORT_PATH = "/api/2/export"
 HOUR_FMT = "%Y%m%dT%H"
@@ -156,7 +160,27 @@ class TooLarge(Exception):
 
 
 def download(http, params: dict, is_too_large, is_empty):
-    """Spool one export archive to a temporary file; None when there is no data (404)."""
+    """Spool one export archive to a temporary file; None when there is no data (404).
+
+    A download that breaks off (a truncated answer) is sent again like a 5xx, with the
+    client's backoff and retry budget."""
+    retrier = http.retrier
+    tries = 0
+    while True:
+        try:
+            return _download(http, params, is_too_large, is_empty)
+        except requests.RequestException as exc:
+            if tries >= retrier.max_retries:
+                raise
+            wait = retrier.backoff(tries)
+            tries += 1
+            retrier.retries += 1
+            log.warning("amplitude: the export download broke off (%s); retrying in %.1fs "
+                        "(retry %d/%d)", type(exc).__name__, wait, tries, retrier.max_retries)
+            retrier.sleep(wait)
+
+
+def _download(http, params: dict, is_too_large, is_empty):
     try:
         resp = http.request("GET", EXPORT_PATH, params=params, stream=True)
     except Exception as exc:  # the framework raises typed errors; classify by status

@@ -32,7 +32,7 @@ from hubspot.crm.objects.models import (
 )
 
 from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.http import Retrier, classify, never_sent, safe_url
+from connectors.http import Retrier, classify, never_sent, safe_url, truncated_json
 from connectors.hubspot.auth import HubSpotAuth, TokenSet
 from connectors.hubspot.settings import HubSpotSettings
 from connectors.pagination import CursorPaginator, paginate
@@ -91,10 +91,15 @@ class HubSpotClient:
         self._use_token(self.auth.refresh())
 
     def call(self, what: str, api: str, method: str, *args: t.Any, stream: str | None = None,
-             idempotent: bool = True, **kwargs: t.Any) -> t.Any:
+             idempotent: bool = True, endpoint: str | None = None, object: str | None = None,
+             **kwargs: t.Any) -> t.Any:
         """Call an SDK method with retries (a create, not idempotent, only after errors that
-        prove HubSpot never got it); returns the decoded JSON answer."""
+        prove HubSpot never got it); returns the decoded JSON answer. `endpoint` and
+        `object` name the request and the HubSpot object in error texts. An answer that
+        broke off (a truncated body) is retried like a 5xx."""
         fn = getattr(self._api(api), method)
+        where = {"connector": "hubspot", "stream": stream, "endpoint": endpoint,
+                 "object": object}
 
         def attempt() -> t.Any:
             self._use_token(self.auth.token())
@@ -102,28 +107,32 @@ class HubSpotClient:
                 resp = fn(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
             except urllib3.exceptions.HTTPError as exc:
                 raise TransientError(f"{type(exc).__name__} talking to HubSpot",
-                                     connector="hubspot", stream=stream,
                                      url=safe_url(self.settings.base_url),
-                                     unsent=never_sent(exc)) from None
+                                     unsent=never_sent(exc), **where) from None
             except Exception as exc:
                 if not _is_api_exception(exc):
                     raise
                 status = getattr(exc, "status", 0) or 0
                 if status == 0:  # the SDK's own wrapper of TLS and request-building problems
                     raise ConfigError(f"cannot call HubSpot: {getattr(exc, 'reason', exc)}",
-                                      connector="hubspot", stream=stream) from None
+                                      **where) from None
                 err = classify(status, dict(getattr(exc, "headers", None) or {}),
-                               getattr(exc, "body", None), connector="hubspot",
-                               url=self.settings.base_url, stream=stream,
-                               rate_limit_hook=_rate_limit_wait)
+                               getattr(exc, "body", None), url=self.settings.base_url,
+                               rate_limit_hook=_rate_limit_wait, **where)
                 raise err from None
+            data = b""
             try:
                 data = resp.data
                 return json.loads(data) if data else None
+            except urllib3.exceptions.HTTPError as exc:  # the body broke off while read
+                raise TransientError(f"the answer broke off ({type(exc).__name__})",
+                                     **where) from None
             except ValueError:
+                if truncated_json(data):
+                    raise TransientError("the answer broke off (truncated JSON)",
+                                         **where) from None
                 raise ResponseError(f"HubSpot answered {what} with something that is not JSON",
-                                    connector="hubspot", stream=stream,
-                                    status=resp.status) from None
+                                    status=resp.status, **where) from None
             finally:
                 resp.release_conn()
 
@@ -143,7 +152,8 @@ class HubSpotClient:
             sorts=[{"propertyName": sort, "direction": "ASCENDING"}],
             properties=properties, limit=limit, after=after or "0")
         return self.call(f"search {object_type}", "search", "do_search", object_type, request,
-                         stream=stream)
+                         stream=stream, endpoint=f"POST /crm/v3/objects/{object_type}/search",
+                         object=object_type)
 
     def list_archived(self, object_type: str, properties: list[str] | None = None,
                       stream: str | None = None, after: str | None = None
@@ -156,7 +166,8 @@ class HubSpotClient:
             if properties:
                 kwargs["properties"] = properties
             return self.call(f"list archived {object_type}", "basic", "get_page", object_type,
-                             stream=stream, **kwargs)
+                             stream=stream, endpoint=f"GET /crm/v3/objects/{object_type}",
+                             object=f"archived {object_type}", **kwargs)
 
         yield from paginate(fetch, CursorPaginator("paging.next.after", start=after,
                                                    connector="hubspot", stream=stream))
@@ -173,7 +184,10 @@ class HubSpotClient:
                 inputs=[PublicFetchAssociationsBatchRequest(id=x, local_vars_configuration=cfg)
                         for x in ids[i:i + 1000]], local_vars_configuration=cfg)
             data = self.call(f"associations {from_type}->{to_type}", "assoc", "get_page",
-                             from_type, to_type, body, stream=stream) or {}
+                             from_type, to_type, body, stream=stream,
+                             endpoint=f"POST /crm/v4/associations/{from_type}/{to_type}"
+                                      "/batch/read",
+                             object=f"{from_type} to {to_type} associations") or {}
             for item in data.get("results") or []:
                 src = str((item.get("from") or {}).get("id"))
                 out.setdefault(src, []).extend(item.get("to") or [])
@@ -187,7 +201,8 @@ class HubSpotClient:
                 kwargs: dict[str, t.Any] = {"limit": 500, "archived": archived}
                 if token:
                     kwargs["after"] = token
-                return self.call("list owners", "owners", "get_page", **kwargs) or {}
+                return self.call("list owners", "owners", "get_page",
+                                 endpoint="GET /crm/v3/owners", object="owners", **kwargs) or {}
 
             for page, _ in paginate(fetch, CursorPaginator("paging.next.after",
                                                            connector="hubspot", stream="owners")):
@@ -196,12 +211,15 @@ class HubSpotClient:
 
     def pipelines(self, object_type: str) -> list[dict]:
         """The pipelines of deals or tickets, with their stages."""
-        data = self.call(f"pipelines {object_type}", "pipelines", "get_all", object_type) or {}
+        data = self.call(f"pipelines {object_type}", "pipelines", "get_all", object_type,
+                         endpoint=f"GET /crm/v3/pipelines/{object_type}",
+                         object=f"{object_type[:-1]} pipelines") or {}
         return data.get("results") or []
 
     def first_page(self, object_type: str) -> dict:
         """One object of a type: the cheap authenticated call of check()."""
-        return self.call(f"list {object_type}", "basic", "get_page", object_type, limit=1)
+        return self.call(f"list {object_type}", "basic", "get_page", object_type, limit=1,
+                         endpoint=f"GET /crm/v3/objects/{object_type}", object=object_type)
 
     def create(self, object_type: str, properties: dict[str, str],
                associate_to: list[tuple[str, int]] = ()) -> dict:
@@ -214,7 +232,8 @@ class HubSpotClient:
                                        association_type_id=type_id)])
                 for to_id, type_id in associate_to])
         return self.call(f"create {object_type}", "basic", "create", object_type, body,
-                         idempotent=False)
+                         idempotent=False, endpoint=f"POST /crm/v3/objects/{object_type}",
+                         object=object_type)
 
 
 def _rate_limit_wait(status: int, headers: t.Mapping[str, str], body: t.Any) -> float | None:

@@ -8,7 +8,11 @@
 Organizations are read once per run (``/api/v2/organizations.json``, cursor pages) and mapped
 to accounts by their ``external_id`` (an account id, a CRM id or a domain) and then by their
 ``domain_names``. Tickets of an organization that maps to no account are counted as unmapped
-under the organization's name; they are not loaded.
+under the organization's name; they are not loaded. When the organizations cannot be read
+(a 403 or a 404 on that endpoint), the tickets are read anyway: those whose requester's
+email maps to an account land, the others are counted unmapped, the stream ends `partial`
+with the organizations error, and the cursor stays where it was so the next run reads
+those tickets again.
 
 Normalisation: status ``new``/``open``/``hold`` -> ``open``, ``pending`` -> ``pending``,
 ``solved`` -> ``solved``, ``closed`` -> ``closed``, ``deleted`` -> a deletion; priority
@@ -23,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from connectors.attribution import NO_KEY, Attributor
 from connectors.base import Page
-from connectors.errors import ResponseError
+from connectors.errors import AuthError, ConfigError, ConnectorError, ResponseError
 from connectors.pagination import Paginator, paginate
 from connectors.rest import RestStream
 from connectors.streaming import PageBuffer
@@ -93,11 +97,15 @@ class OrgMap:
         def fetch(link):
             return http.get_json(link or ORGS_PATH, params=None if link else {"page[size]": 100})
 
-        for data, _ in paginate(fetch, Paginator(_next_orgs, connector="zendesk",
-                                                 stream="tickets")):
-            for org in data.get("organizations") or ():
-                if isinstance(org, dict):
-                    self.add(org)
+        try:
+            for data, _ in paginate(fetch, Paginator(_next_orgs, connector="zendesk",
+                                                     stream="tickets")):
+                for org in data.get("organizations") or ():
+                    if isinstance(org, dict):
+                        self.add(org)
+        except ConnectorError as exc:
+            exc.object = "organizations"
+            raise
 
 
 def _next_orgs(data: dict) -> str | None:
@@ -107,9 +115,10 @@ def _next_orgs(data: dict) -> str | None:
 
 
 class TicketNormaliser:
-    def __init__(self, orgs: OrgMap, attributor: Attributor) -> None:
+    def __init__(self, orgs: OrgMap, attributor: Attributor, orgs_read: bool = True) -> None:
         self.orgs = orgs
         self.attributor = attributor
+        self.orgs_read = orgs_read
 
     def handle(self, t, metrics: dict, emails: dict, buf: PageBuffer,
                deletions: list) -> None:
@@ -137,7 +146,9 @@ class TicketNormaliser:
         if account is None and email:
             account = self.attributor.email(email)
         if account is None:
-            if org is not None:
+            if org is not None and not self.orgs_read:
+                key = f"organization {org} (organizations not read)"
+            elif org is not None:
                 key = self.orgs.names.get(org, f"organization {org}")
             else:
                 key = self.attributor.unmapped_key_of_email(email) if email else NO_KEY
@@ -182,8 +193,21 @@ class TicketsStream(RestStream):
     def prepare(self) -> None:
         attributor = self.attributor()
         self.orgs = OrgMap(attributor)
-        self.orgs.load(self.http)
-        self.norm = TicketNormaliser(self.orgs, attributor)
+        self.orgs_error: dict | None = None
+        try:
+            self.orgs.load(self.http)
+        except ConnectorError as exc:
+            if isinstance(exc, ConfigError) or (isinstance(exc, AuthError) and exc.status != 403):
+                raise  # the ticket export would fail the same way
+            self.log.warning("organizations not read, tickets read without them: %s", exc)
+            self.orgs = OrgMap(attributor)
+            self.orgs_error = exc.to_dict()
+        self.norm = TicketNormaliser(self.orgs, attributor, orgs_read=self.orgs_error is None)
+        self.held: dict | None = None
+
+    def read(self, state: dict | None):
+        self.held = state  # where the cursor stays while the organizations are unreadable
+        yield from super().read(state)
 
     def fetch(self, params: dict):
         data = super().fetch(params)
@@ -205,6 +229,8 @@ class TicketsStream(RestStream):
         return None if data.get("end_of_stream", True) else data.get("after_cursor")
 
     def bookmark(self, data: dict, state: dict | None) -> dict | None:
+        if self.orgs_error is not None:
+            return self.held
         cursor = data.get("after_cursor") or (state or {}).get("cursor")
         return {"cursor": cursor} if cursor else state
 
@@ -217,4 +243,7 @@ class TicketsStream(RestStream):
         deletions: list = []
         for t in data.get("tickets") or ():
             self.norm.handle(t, metrics, emails, buf, deletions)
-        return buf.take(state, deletions)
+        page = buf.take(state, deletions)
+        if self.orgs_error is not None:
+            page.warnings.append(self.orgs_error)
+        return page

@@ -50,7 +50,7 @@ def _echo_report(report: dict) -> None:
             top = ", ".join(f"{k} ({v})" for k, v in list(c["unmapped_keys"].items())[:5])
             click.echo(f"    unmatched keys: {top}")
         for err in c.get("errors", []):
-            click.echo(f"    error: {err.get('message')}")
+            click.echo(f"    error: {err.get('text') or err.get('message')}")
 
 
 def _build(name: str, workspace: t.Any) -> t.Any:

@@ -61,16 +61,28 @@ def _status(connected: bool, row, run: dict | None, waiting: int) -> str:
     return "connected"
 
 
+def _stream_card(name: str, counts: dict) -> dict:
+    errors = counts.get("errors") or []
+    scopes: list[str] = []
+    for err in errors:
+        scopes += [x for x in err.get("missing_scopes") or [] if x not in scopes]
+    first = errors[0] if errors else {}
+    return {"name": name, "status": counts.get("status"), "records": counts.get("records", 0),
+            "pages": counts.get("pages", 0), "parked": counts.get("parked", 0),
+            "error": first.get("text") or first.get("message"), "missing_scopes": scopes}
+
+
 def _run_card(run: dict | None) -> dict | None:
     if not run:
         return None
-    streams = [{"name": name, "status": counts.get("status"),
-                "records": counts.get("records", 0), "pages": counts.get("pages", 0)}
-               for name, counts in run["streams"].items()]
+    streams = [_stream_card(name, counts) for name, counts in run["streams"].items()]
     done = sum(1 for s in streams if s["status"] not in ("pending", "running"))
+    missing = [{"stream": s["name"], "scopes": s["missing_scopes"]} for s in streams
+               if s["missing_scopes"]]
     return {"id": run["id"], "status": run["status"], "started_at": run["started_at"],
             "finished_at": run["finished_at"], "totals": run["totals"],
-            "streams": streams, "done": done, "total": len(streams)}
+            "streams": streams, "done": done, "total": len(streams),
+            "missing_scopes": missing}
 
 
 def cards(adm, store, names: list[str] | None = None) -> list[dict]:

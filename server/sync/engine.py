@@ -63,6 +63,9 @@ def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter) -> None:
     for item in page.skipped:
         skipped += 1
         _sample(counts, item)
+    for warning in page.warnings:
+        if warning not in counts["errors"]:
+            counts["errors"].append(warning)
     counts["skipped"] += skipped
     counts["records"] += len(page.records) - (skipped - len(page.skipped))
     by_type = counts["by_type"]
@@ -141,15 +144,46 @@ def run_sync(store: Store, connector: Any, streams: list[str] | None = None, ful
         runs.ACTIVE.discard(run_id)
 
 
+def stops_the_run(exc: Exception) -> bool:
+    """A failure every later stream would hit too: rejected credentials (401, not a 403
+    missing one object's scope), a setting, an exhausted vendor quota."""
+    from connectors.errors import AuthError, ConfigError, RateLimitError
+
+    if isinstance(exc, AuthError):
+        return exc.status != 403
+    return isinstance(exc, ConfigError) or (
+        isinstance(exc, RateLimitError) and exc.quota_exhausted)
+
+
+def run_status(report: dict[str, dict]) -> str:
+    """success when every stream completed cleanly; failed when none completed and nothing
+    landed; partial otherwise (some streams, or some pages, landed)."""
+    statuses = [c["status"] for c in report.values()]
+    if all(st == "success" for st in statuses):
+        return "success"
+    landed = sum(c["records"] + c["deleted"] + c.get("parked", 0) for c in report.values())
+    if landed == 0 and not any(st in ("success", "partial") for st in statuses):
+        return "failed"
+    return "partial"
+
+
+def _summary(report: dict[str, dict]) -> str | None:
+    """What went wrong, stream by stream ("deals: HubSpot deals: 403 ...")."""
+    lines = [f"{name}: {err.get('text') or err.get('message')}"
+             for name, c in report.items() if c["status"] in ("failed", "partial")
+             for err in c["errors"][:1]]
+    return "; ".join(lines)[:2000] or None
+
+
 def _run(store: Store, connector: Any, names: list[str], full: bool,
          progress: Progress | None, run_id: int) -> dict:
-    from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimitError
+    from connectors.errors import ConnectorError
 
     with store.sessions() as s:
         links = store_links(s, connector.name)
     connector.bind(links, account_lookup=account_lookup(store, connector.workspace))
     report: dict[str, dict] = {name: runs.new_counts() for name in names}
-    status, run_error = "success", None
+    stopped = None
     notify = progress or (lambda *_: None)
     log.info("%s: sync run %d started (streams: %s%s)", connector.name, run_id,
              ", ".join(names), ", full" if full else "")
@@ -162,25 +196,21 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
             stream = connector.get_stream(name)
             try:
                 _run_stream(store, connector, stream, state, run_id, report, counts, notify)
-                counts["status"] = "success"
+                counts["status"] = "partial" if counts["errors"] else "success"
             except ConnectorError as exc:
                 exc.stream = exc.stream or name
                 exc.connector = exc.connector or connector.name
                 counts["status"] = "failed"
                 counts["errors"].append(exc.to_dict())
                 log.error("%s/%s: stream stopped: %s", connector.name, name, exc)
-                stop = isinstance(exc, (AuthError, ConfigError)) or (
-                    isinstance(exc, RateLimitError) and exc.quota_exhausted)
-                if stop:
-                    status, run_error = "failed", str(exc)
-                else:
-                    status = "partial"
+                if stops_the_run(exc):
+                    stopped = str(exc)
             finally:
                 counts["finished_at"] = m.utcnow().isoformat()
                 notify("end", name, counts)
                 with store.session() as s:
                     runs.save_run(s, run_id, report)
-            if status == "failed":
+            if stopped:
                 for rest in names[names.index(name) + 1:]:
                     report[rest]["status"] = "not_run"
                 break
@@ -195,6 +225,8 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
                           finished_at=m.utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
         log.error("%s: sync run %d stopped by %s", connector.name, run_id, type(exc).__name__)
         raise
+    status = run_status(report)
+    run_error = stopped or (_summary(report) if status != "success" else None)
     with store.session() as s:
         runs.save_run(s, run_id, report, status=status, finished_at=m.utcnow(), error=run_error)
     log.info("%s: sync run %d finished: %s", connector.name, run_id, status)

@@ -42,7 +42,7 @@ class Prefetch:
             for page in self.pages:
                 snap = type(page)(list(page.records), copy.deepcopy(page.state),
                                   list(page.deletions), list(page.skipped),
-                                  Counter(page.unmapped))
+                                  Counter(page.unmapped), list(page.warnings))
                 if not self._put(("page", snap)):
                     return
             self._put(("end", None))

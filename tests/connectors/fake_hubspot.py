@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 # re-exported: tests and benches build portals from these
 from tests.connectors.fake_hubspot_store import (  # noqa: F401, I001
     CREATED, PRIMARY_TYPE_IDS, SEARCH_CAP, Collection, Fault, LazyCollection, Obj, _error, _match,
-    _s, _scramble, iso, modified_prop, ms_of
+    _s, _scramble, iso, modified_prop, ms_of, wire
 )
 
 
@@ -52,6 +52,7 @@ class FakeHubSpot:
         self.keep_log = True
         self.search_delay = 0.0  # seconds to wait before answering a search
         self.lost_answers: list[dict] = []
+        self.cuts: list[dict] = []  # answers that break off (fake_hubspot_store.cut_answer)
 
     # -- data -------------------------------------------------------------------
     def coll(self, otype: str) -> Collection:
@@ -365,14 +366,15 @@ class FakeHubSpot:
                                                       parse_qs(parts.query), hdrs, raw)
                 except Exception as exc:  # a bug in the fake: answer 500, keep serving
                     status, body, extra = 500, _error("INTERNAL", repr(exc)), {}
-                data = json.dumps(body).encode()
+                data, length = wire(fake, self.command, parts.path, json.dumps(body).encode())
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(length))
                 for k, v in extra.items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
+                self.close_connection = self.close_connection or length != len(data)
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _do
 

@@ -3,6 +3,7 @@ modification time (eager and lazily generated), search filters and injectable fa
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -151,3 +152,22 @@ def _match(obj: Obj, name: str, op: str, value: Any) -> bool:
 def _error(category: str, message: str) -> dict:
     return {"status": "error", "message": message, "correlationId": str(uuid.uuid4()),
             "category": category}
+
+
+def cut_answer(fake, method: str, path: str, honest_length: bool = False,
+               times: int = 1) -> None:
+    """The next `times` answers to `method` `path` (a regex) break off half way: the
+    Content-Length announces the whole body (the connection closes early), or, with
+    `honest_length`, only the half that is sent (a JSON document cut short)."""
+    fake.cuts.append({"method": method, "path": path, "honest": honest_length,
+                      "times": times})
+
+
+def wire(fake, method: str, path: str, data: bytes) -> tuple[bytes, int]:
+    """The bytes to send and the Content-Length to announce for one answer."""
+    for cut in fake.cuts:
+        if cut["times"] > 0 and cut["method"] == method and re.search(cut["path"], path):
+            cut["times"] -= 1
+            half = data[:len(data) // 2]
+            return half, len(half) if cut["honest"] else len(data)
+    return data, len(data)

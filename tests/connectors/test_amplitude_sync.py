@@ -198,7 +198,8 @@ def test_a_single_hour_too_large_stops_the_stream_with_a_clear_error(server, sto
     AmplitudeFake(server, EVENTS, max_hours=0)
     report = run_sync(store, connector(server, store, start_date="2025-07-01"))
     err = report["streams"]["events"]["errors"][0]
-    assert report["status"] == "partial" and "larger than the Export API serves" in \
+    # the only stream failed and nothing landed: the run failed
+    assert report["status"] == "failed" and "larger than the Export API serves" in \
         err["message"]
     assert load_state(store, "amplitude", "events") is None
 
@@ -236,16 +237,28 @@ def test_429_5xx_and_a_truncated_archive(server, store):
     fake.cut_next = False
     report = run_sync(store, connector(server, store, sleeps=sleeps, start_date="2025-07-01"))
     assert report["status"] == "success" and sleeps[0] == 3.0 and len(sleeps) == 2
-    # a download cut half way: the stream stops, nothing of the window is half-landed
-    store2_state = load_state(store, "amplitude", "events")
+    # a download cut half way is downloaded again, like a 5xx: nothing half-landed
     fake.events.append(ev("Login", "u6", "2025-07-10T10:00:00Z", "acme.io"))
     fake.cut_next = True
-    report = run_sync(store, connector(server, store, now="2025-07-10T16:00:00Z"))
-    assert report["status"] == "partial"
-    assert load_state(store, "amplitude", "events") == store2_state
-    report = run_sync(store, connector(server, store, now="2025-07-10T16:00:00Z"))
-    assert report["status"] == "success"
+    sleeps.clear()
+    report = run_sync(store, connector(server, store, sleeps=sleeps,
+                                       now="2025-07-10T16:00:00Z"))
+    assert report["status"] == "success" and len(sleeps) == 1
     assert ("acc-acme", "2025-07-10", "u6") in H.user_days(store)
+    # a download that keeps breaking off stops the stream; the cursor stays before it
+    store2_state = load_state(store, "amplitude", "events")
+    fake.events.append(ev("Login", "u7", "2025-07-10T16:00:00Z", "acme.io"))
+    real = fake.handle
+
+    def always_cut(req):
+        fake.cut_next = True
+        return real(req)
+
+    server.route("GET", EXPORT, always_cut)
+    report = run_sync(store, connector(server, store, now="2025-07-10T22:00:00Z"))
+    assert report["status"] == "failed"
+    assert "broke off" in report["streams"]["events"]["errors"][0]["message"]
+    assert load_state(store, "amplitude", "events") == store2_state
 
 
 def test_crash_mid_sync_then_resume_gives_exact_counts(server, store):

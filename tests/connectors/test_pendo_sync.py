@@ -191,7 +191,7 @@ def test_429_5xx_malformed_rows_and_a_broken_body(server, store):
         "missing 'visitorId' or 'day'", "not a JSON object"}
     fake.raw_override = b'{"results": [{"visitorId": "a", "day": 1'
     report = run_sync(store, connector(server, store, now="2025-07-11T12:00:00Z"))
-    assert report["status"] == "partial"
+    assert report["status"] == "failed"  # the one stream stopped before anything landed
     assert "not the documented JSON" in report["streams"]["events"]["errors"][0]["message"]
 
 

@@ -23,8 +23,15 @@
       else if (s.status !== "running") { bar.value = 1; bar.max = 1; }
       var count = document.createElement("span");
       count.className = "scount";
-      count.textContent = s.records + " · " + s.status;
+      count.textContent = s.records + " · " + s.status + (s.parked ? " · " + s.parked + " parked" : "");
       row.appendChild(name); row.appendChild(bar); row.appendChild(count);
+      if (s.error) {
+        var err = document.createElement("span");
+        err.className = "serr err";
+        err.setAttribute("data-field", "stream-error");
+        err.textContent = s.error;
+        row.appendChild(err);
+      }
       box.appendChild(row);
     });
   }
@@ -45,6 +52,10 @@
     var retry = card.retry;
     text(el.querySelector('[data-field="retry"]'), retry ? retry.attempts + " failed of " +
          retry.of + " attempts" + (retry.next_attempt_at ? ", next at " + retry.next_attempt_at : "") : "—");
+    var missing = (run && run.missing_scopes) || [];
+    text(el.querySelector('[data-field="missing-scopes"]'), missing.length ? missing.map(function (m) {
+      return m.stream + ": " + m.scopes.join(", ");
+    }).join("; ") : "—");
     renderStreams(el.querySelector('[data-field="progress"]'), run);
   }
 
