@@ -19,7 +19,7 @@ from server.metrics import config as mc
 
 
 #: tables of the settings file that set a dataclass of the metrics configuration
-METRIC_SECTIONS = ("health", "signals", "phase", "sentiment")
+METRIC_SECTIONS = ("health", "signals", "phase", "sentiment", "relationship")
 
 
 class SettingsError(ValueError):
@@ -59,6 +59,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 raise _fail(key, f"must be a whole number, got {value!r}")
             return int(value)
         return float(value)
+    if isinstance(default, tuple):
+        return tuple(_string_list(key, value))
     if isinstance(default, str) or default is None:
         if not isinstance(value, str):
             raise _fail(key, f"must be a string, got {value!r}")

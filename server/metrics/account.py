@@ -39,7 +39,7 @@ def account_metrics(facts: AccountFacts, config: MetricsConfig, as_of: date,
     sup = support(facts.tickets, as_of)
     rel = relationship(facts, rev.arr, config, as_of)
     hl = health(use, sup, rel, config)
-    sig = signals(facts, use, sup, rel, hl, health_30d_ago, rev.renewal, config, as_of)
+    sig = signals(facts, use, sup, rel, hl, health_30d_ago, rev.renewal, config, as_of, rev.arr)
     ph = phase(rev.arr, rev.had_arr_before, rev.renewal, use, rel, config, as_of)
     return AccountMetrics(as_of=as_of, revenue=rev, usage=use, support=sup, relationship=rel,
                           health=hl, signals=tuple(sig), phase=ph)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -101,3 +101,17 @@ class Output:
         """JSON-ready data: dates as ISO strings, Decimal money kept, ratios as float."""
         return {f.name: to_json(getattr(self, f.name))
                 for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Component(Output):
+    """One component of an explained score: its input, score (0-100), weight and points
+    (its share of the score)."""
+
+    name: str
+    label: str
+    input: Any
+    score: float
+    weight: float
+    points: float
+

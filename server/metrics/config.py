@@ -13,7 +13,11 @@ HEALTH_COMPONENTS = (
     "support",
     "engagement",
     "nps",
+    "sentiment",
+    "relationship",
 )
+#: components off by default (weight 0): not listed as missing while their weight is 0
+OPTIONAL_COMPONENTS = ("sentiment", "relationship")
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "seat_utilization": 20.0,
@@ -22,6 +26,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "support": 15.0,
     "engagement": 15.0,
     "nps": 15.0,
+    "sentiment": 0.0,
+    "relationship": 0.0,
 }
 
 SIGNAL_CODES = (
@@ -35,6 +41,9 @@ SIGNAL_CODES = (
     "low_seat_utilization",
     "no_touch",
     "champion_left",
+    "single_threaded",
+    "sentiment_drop",
+    "negative_message",
 )
 
 DEFAULT_SEVERITIES: Mapping[str, str] = {
@@ -48,6 +57,9 @@ DEFAULT_SEVERITIES: Mapping[str, str] = {
     "low_seat_utilization": "low",
     "no_touch": "low",
     "champion_left": "high",
+    "single_threaded": "medium",
+    "sentiment_drop": "medium",
+    "negative_message": "high",
 }
 
 
@@ -88,6 +100,10 @@ class SignalConfig:
     detractor_max_score: int = 6  # detractor = score <= this
     low_seat_utilization: float = 0.5  # utilization < this
     no_touch_days: int = 30  # no touchpoint for >= this many days
+    single_threaded_min_arr: Decimal = Decimal("0")  # one engaged contact, ARR above this
+    sentiment_drop_points: float = 20.0  # sentiment fell >= this vs the prior 90 days
+    negative_message_score: float = -50.0  # an inbound message scored <= this ...
+    negative_message_days: int = 7  # ... in the last N days from a champion or executive
     severities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
 
     def severity(self, code: str) -> str:
@@ -114,6 +130,24 @@ class SentimentConfig:
     evidence: int = 2  # most negative and most positive messages shown as evidence
 
 
+DEFAULT_RELATIONSHIP_WEIGHTS: Mapping[str, float] = {
+    "coverage": 30.0, "breadth": 20.0, "recency": 30.0, "executive_access": 20.0}
+
+
+@dataclass(frozen=True)
+class RelationshipConfig:
+    """Stakeholders and the relationship score (section 4)."""
+
+    window_days: int = 90
+    expected_roles: tuple[str, ...] = ("champion", "decision_maker", "executive_sponsor")
+    breadth_target: int = 4  # this many engaged contacts score 100
+    recency_full_days: int = 14  # last two-way exchange within this: 100 ...
+    recency_zero_days: int = 90  # ... falling linearly to 0 at this
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_RELATIONSHIP_WEIGHTS))
+    stakeholders_max: int = 25  # stakeholders listed in the 360
+
+
 @dataclass(frozen=True)
 class MetricsConfig:
     """All metric settings of a workspace."""
@@ -122,6 +156,7 @@ class MetricsConfig:
     signals: SignalConfig = field(default_factory=SignalConfig)
     phase: PhaseConfig = field(default_factory=PhaseConfig)
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
+    relationship: RelationshipConfig = field(default_factory=RelationshipConfig)
     key_features: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_value_event: str | None = None
     qbr_min_arr: Decimal = Decimal("0")

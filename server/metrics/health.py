@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .common import EPSILON, Output, clamp
-from .config import HEALTH_COMPONENTS, HealthConfig, MetricsConfig
+from .common import EPSILON, Component, Output, clamp
+from .config import HEALTH_COMPONENTS, OPTIONAL_COMPONENTS, HealthConfig, MetricsConfig
 from .relationship import Relationship
 from .support import Support
 from .usage import Usage
@@ -18,19 +18,9 @@ LABELS = {
     "support": "Support",
     "engagement": "Engagement",
     "nps": "NPS",
+    "sentiment": "Sentiment",
+    "relationship": "Relationship",
 }
-
-
-@dataclass(frozen=True)
-class Component(Output):
-    """One health component: its input, score (0-100), weight and points (share of the score)."""
-
-    name: str
-    label: str
-    input: Any
-    score: float
-    weight: float
-    points: float
 
 
 @dataclass(frozen=True)
@@ -80,6 +70,11 @@ def component_scores(usage: Usage | None, support: Support,
         out["engagement"] = (days, _engagement_score(days, cfg))
     if relationship is not None and relationship.nps.score is not None:
         out["nps"] = (relationship.nps.score, (relationship.nps.score + 100.0) / 2)
+    if relationship is not None and relationship.sentiment.score is not None:
+        out["sentiment"] = (relationship.sentiment.score,
+                            (relationship.sentiment.score + 100.0) / 2)
+    if relationship is not None and relationship.score is not None:
+        out["relationship"] = (relationship.score, relationship.score)
     return out
 
 
@@ -89,7 +84,8 @@ def health(usage: Usage | None, support: Support, relationship: Relationship | N
     cfg = config.health
     raw = component_scores(usage, support, relationship, cfg)
     available = [n for n in HEALTH_COMPONENTS if n in raw and cfg.weight(n) > 0]
-    missing = tuple(n for n in HEALTH_COMPONENTS if n not in available)
+    missing = tuple(n for n in HEALTH_COMPONENTS if n not in available
+                    and not (n in OPTIONAL_COMPONENTS and cfg.weight(n) <= 0))
     total_weight = sum(cfg.weight(n) for n in available)
     components = []
     for name in available:

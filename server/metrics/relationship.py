@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from .common import Output, in_window, window
 from .config import MetricsConfig
 from .sentiment import Sentiment, sentiment
+from .stakeholders import Stakeholder, relationship_score, stakeholders
 from .types import ADVOCACY_KINDS, TOUCHPOINT_KINDS, AccountFacts, NpsResponse, Survey
 
 NPS_DAYS = 365
@@ -69,6 +70,12 @@ class Relationship(Output):
     advocacy: AdvocacySummary
     qbrs: Qbrs
     sentiment: Sentiment
+    score: float | None
+    score_components: tuple
+    engaged_contacts: int
+    last_two_way_at: datetime | None
+    days_since_two_way: int | None
+    stakeholders: tuple[Stakeholder, ...]
 
 
 def nps_category(score: int) -> str:
@@ -143,6 +150,9 @@ def relationship(facts: AccountFacts, arr: Decimal, config: MetricsConfig,
             adv_kinds[kind] = adv_kinds.get(kind, 0) + 1
     held = by_kind["qbr"]
     expected = 1 if arr > config.qbr_min_arr else 0
+    rc = config.relationship
+    people = stakeholders(facts.contacts, facts.messages, facts.user_activity, rc, as_of)
+    rs = relationship_score(people, facts.messages, rc, as_of)
     return Relationship(
         touchpoints_90d=sum(by_kind.values()),
         touchpoints_by_kind=by_kind,
@@ -155,4 +165,7 @@ def relationship(facts: AccountFacts, arr: Decimal, config: MetricsConfig,
         qbrs=Qbrs(held_90d=held, expected=expected,
                   on_schedule=held >= expected if expected else None),
         sentiment=sentiment(facts.messages, config.sentiment, as_of),
+        score=rs.score, score_components=rs.components, engaged_contacts=rs.engaged_contacts,
+        last_two_way_at=rs.last_two_way_at, days_since_two_way=rs.days_since_two_way,
+        stakeholders=tuple(people[:rc.stakeholders_max]),
     )

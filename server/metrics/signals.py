@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from .common import EPSILON, Output, in_window, utc_day, window
 from .config import SIGNAL_CODES, MetricsConfig
 from .health import Health
 from .relationship import Relationship, nps_category
 from .revenue import Renewal
+from .stakeholders import EXECUTIVE_ROLES, contact_role
 from .support import Support, aging_urgent_tickets
 from .types import AccountFacts
 from .usage import Usage
@@ -145,10 +147,51 @@ def _champion_left(facts, as_of):
     return (f"{label} left: {text}", since)
 
 
+def _single_threaded(relationship, arr, cfg):
+    if relationship is None or arr is None or relationship.engaged_contacts != 1:
+        return None
+    if arr <= cfg.single_threaded_min_arr:
+        return None
+    who = next(p.email for p in relationship.stakeholders if p.engaged)
+    return (f"Only one engaged contact in 90 days ({who}) on ARR {arr:.2f}", None)
+
+
+def _sentiment_drop(relationship, cfg):
+    s = relationship.sentiment if relationship is not None else None
+    if s is None or s.change_90d is None or s.change_90d > -cfg.sentiment_drop_points + EPSILON:
+        return None
+    return (f"Sentiment fell {_num(-s.change_90d)} points ({_num(s.prior_score)} -> "
+            f"{_num(s.score)}) vs the prior 90 days", None)
+
+
+def _negative_message(facts, cfg, as_of):
+    key_people = {}
+    for c in facts.contacts:
+        role = contact_role(c)
+        if role == "champion" or role in EXECUTIVE_ROLES:
+            key_people[c.email.lower()] = role
+    bounds = window(as_of, cfg.negative_message_days)
+    hits = sorted((m for m in facts.messages
+                   if m.direction == "in" and m.sentiment is not None
+                   and 100 * m.sentiment <= cfg.negative_message_score + EPSILON
+                   and in_window(utc_day(m.at), bounds)
+                   and (m.contact_email or "").lower() in key_people),
+                  key=lambda m: (m.at, m.id))
+    if not hits:
+        return None
+    last = hits[-1]
+    who = last.contact_email.lower()
+    more = f"; {len(hits)} such messages in {cfg.negative_message_days} days" if len(
+        hits) > 1 else ""
+    return (f"Strongly negative {last.channel} from {who} ({key_people[who]}) on "
+            f"{utc_day(last.at)}: sentiment {_num(100 * last.sentiment)}{more}",
+            utc_day(hits[0].at))
+
+
 def signals(facts: AccountFacts, usage: Usage | None, support: Support,
             relationship: Relationship | None, health: Health | None,
             health_30d_ago: float | None, renewal: Renewal | None, config: MetricsConfig,
-            as_of: date) -> list[Signal]:
+            as_of: date, arr: Decimal | None = None) -> list[Signal]:
     """Every early-warning signal that fires as of a day, most severe first."""
     cfg = config.signals
     found = {
@@ -162,6 +205,9 @@ def signals(facts: AccountFacts, usage: Usage | None, support: Support,
         "low_seat_utilization": _low_seat_utilization(usage, cfg),
         "no_touch": _no_touch(relationship, renewal, cfg, as_of),
         "champion_left": _champion_left(facts, as_of),
+        "single_threaded": _single_threaded(relationship, arr, cfg),
+        "sentiment_drop": _sentiment_drop(relationship, cfg),
+        "negative_message": _negative_message(facts, cfg, as_of),
     }
     out = [Signal(code=code, severity=cfg.severity(code), reason=hit[0], since=hit[1])
            for code in SIGNAL_CODES if (hit := found[code]) is not None]

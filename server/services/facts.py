@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
@@ -84,6 +84,24 @@ def usage_stats(session: Session, ids: Sequence[str] | None, as_of: date,
     return out
 
 
+def contact_activity(session: Session, ids: Sequence[str] | None, as_of: date
+                     ) -> dict[str, dict[str, t.UserActivity]]:
+    """Product activity of the users who are contacts (matched on the contact's user_id,
+    else its email), per account and user id."""
+    ud, c = m.UsageUserDay, m.Contact
+    lo30 = as_of - timedelta(days=29)
+    q = (select(ud.account_id, ud.user_id, func.max(ud.day),
+                func.sum(case((ud.day >= lo30, 1), else_=0)))
+         .join(c, (c.account_id == ud.account_id)
+               & (ud.user_id == func.coalesce(c.user_id, c.email)))
+         .where(ud.day <= as_of, *_scope(ud.account_id, ids))
+         .group_by(ud.account_id, ud.user_id))
+    out: dict[str, dict[str, t.UserActivity]] = defaultdict(dict)
+    for acc, user, last, days in session.execute(q):
+        out[acc][user] = t.UserActivity(last_active_day=last, active_days_30d=int(days or 0))
+    return out
+
+
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all)."""
@@ -137,6 +155,7 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             .order_by(M.account_id, M.at, M.id)):
         bucket[acc]["messages"].append(t.Message(*v))
     usage = usage_stats(session, scope_ids, as_of, first_value_event)
+    activity = contact_activity(session, scope_ids, as_of)
     facts = {}
     for acc_id, acc in accounts.items():
         b = bucket.get(acc_id, {})
@@ -146,5 +165,5 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             touchpoints=tuple(b.get("touchpoints", ())), nps=tuple(b.get("nps", ())),
             surveys=tuple(b.get("surveys", ())), advocacy=tuple(b.get("advocacy", ())),
             contacts=tuple(b.get("contacts", ())), usage=usage.get(acc_id),
-            messages=tuple(b.get("messages", ())))
+            messages=tuple(b.get("messages", ())), user_activity=activity.get(acc_id))
     return accounts, facts

@@ -149,6 +149,14 @@ def test_the_message_settings_are_checked():
     with pytest.raises(SettingsError, match="messages.colour"):
         parse({"messages": {"colour": "red"}})
     assert parse({}).messages == MessagePolicy()
+    rel = parse({"relationship": {"expected_roles": ["champion", "user"], "breadth_target": 3,
+                                  "weights": {"coverage": 50}}}).metrics.relationship
+    assert (rel.expected_roles, rel.breadth_target, rel.weights["coverage"]) == (
+        ("champion", "user"), 3, 50.0)
+    with pytest.raises(SettingsError, match="relationship.expected_roles.*list of strings"):
+        parse({"relationship": {"expected_roles": "champion"}})
+    assert parse({"signals": {"single_threaded_min_arr": 50000}}).metrics.signals \
+        .single_threaded_min_arr == 50000
 
 
 def test_the_360_shows_sentiment(make_app, settings_file):
@@ -157,7 +165,9 @@ def test_the_360_shows_sentiment(make_app, settings_file):
     app = make_app(SETTINGS=path)
     store = app.extensions["account360"].store
     report = import_lines(store, lines(
-        ACME, message("a", 0, "love it 0.5"), message("b", 30, "broken -1"),
+        ACME, {"type": "contact", "id": "c1", "account_id": "acme", "email": "ann@acme.com",
+               "role": "champion", "title": "Ops lead"},
+        message("a", 0, "love it 0.5"), message("b", 30, "broken -1"),
         message("c", 60, "meh 0.2", channel="ticket"), message("d", 0, "ours -0.9",
                                                                 direction="out")))
     assert report.rejected == 0
@@ -174,3 +184,11 @@ def test_the_360_shows_sentiment(make_app, settings_file):
         ("negative", "b", "ann@acme.com", "broken -1"),
         ("positive", "a", "ann@acme.com", "love it 0.5"),
         ("positive", "c", "ann@acme.com", "meh 0.2")]
+    rel = body["relationship"]
+    # coverage 1 of 3 roles, breadth 1 of 4, last two-way exchange today, no executive
+    assert rel["score"] == pytest.approx((100 / 3 * 30 + 25 * 20 + 100 * 30) / 100)
+    assert [c["name"] for c in rel["score_components"]] == [
+        "coverage", "breadth", "recency", "executive_access"]
+    assert [(p["email"], p["role"], p["engaged"], p["messages_in_90d"], p["messages_out_90d"])
+            for p in rel["stakeholders"]] == [("ann@acme.com", "champion", True, 3, 1)]
+    assert rel["stakeholders"][0]["last_touch"].startswith(NOW.date().isoformat())
