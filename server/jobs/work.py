@@ -183,10 +183,14 @@ def schedule(rt: Runtime, attempt: Attempt, timestamp: int | None = None) -> lis
 # -- metrics rows ------------------------------------------------------------------------
 def metrics_daily(rt: Runtime, attempt: Attempt, day: str | None = None,
                   timestamp: int | None = None) -> int:
-    """The daily history rows of every account (idempotent)."""
+    """The daily history rows of every account (idempotent); message text past the
+    retention period is erased first."""
+    from server.message_ingest import purge_text
+    from server.models import utcnow
     from server.rows.history import daily
 
     with rt.store.session() as s:
+        purge_text(s, rt.workspace.messages, utcnow())
         n = daily(s, rt.workspace, date.fromisoformat(day) if day else None)
     log.info("daily metrics: history rows of %d accounts", n)
     return n
