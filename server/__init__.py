@@ -18,13 +18,18 @@ class State:
     settings: Any
     cache: Any
 
+    def use_settings(self, settings: Any) -> None:
+        """Compute with new workspace settings from now on (a newly applied version)."""
+        self.settings = self.store.settings = settings
+        self.cache.clear()
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: defaults < ACCOUNT360_* env < test_config."""
     from flask_cors import CORS
 
     from server import api, errors, preview
-    from server import settings as workspace
+    from server import settings_history
     from server.config import job_queue, load_config, secret_key
     from server.db import Store
     from server.services.cache import SharedCache
@@ -42,12 +47,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     except BaseException:
         store.dispose()
         raise
-    store.settings = workspace.load(cfg["SETTINGS"])
+    store.settings = settings_history.effective(store, cfg["SETTINGS"])
     store.job_queue = job_queue(cfg, store)
     store.job_attempts = cfg["JOB_MAX_ATTEMPTS"]
-    app.extensions["account360"] = State(
+    state = app.extensions["account360"] = State(
         config=cfg, store=store, settings=store.settings,
         cache=SharedCache(maxsize=cfg["CACHE_SIZE"], ttl=cfg["CACHE_TTL"]))
+    watch = settings_history.Watch(settings_history.current_number(store))
+
+    @app.before_request
+    def _settings_current() -> None:   # a version applied by another process (the CLI)
+        if watch.changed(store):
+            state.use_settings(settings_history.effective(store, cfg["SETTINGS"]))
     origins = cfg["EXTENSION_ORIGINS"] + cfg["CORS_ORIGINS"]
     if origins:
         CORS(app, resources={r"/api/*": {"origins": origins}},

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     DATABASE_URL: str | None = Field(None, **_doc(
         "any SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user:pass@host/db`",
         "`sqlite:///<DATA_DIR>/account360.db`"))
-    SETTINGS: str | None = Field(None, **_doc("path of the workspace settings TOML file"))
+    SETTINGS: str | None = Field(None, **_doc("path of the workspace settings TOML file (until a first `account360 settings apply`)"))
     SECRET_KEY: str | None = Field(None, **_doc(
         "signs sessions and, through HKDF, encrypts connector credentials and OAuth tokens "
         "at rest", "generated into `<DATA_DIR>/secret.key` (mode 0600)"))

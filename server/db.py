@@ -87,12 +87,12 @@ class Store:
     @property
     def settings(self):
         """The workspace settings the metrics rows are computed with (set by the app or CLI;
-        else loaded from the configured settings file)."""
+        else the latest applied settings version, else the configured settings file)."""
         if self._settings is None:
             from server.config import load_config
-            from server.settings import load
+            from server.settings_history import effective
 
-            self._settings = load(load_config()["SETTINGS"])
+            self._settings = effective(self, load_config()["SETTINGS"])
         return self._settings
 
     @settings.setter

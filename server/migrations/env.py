@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 import server.extension_models  # noqa: F401  (aliases, refreshes, email templates)
 import server.jobs.models  # noqa: F401  (the embedded job queue)
 import server.rows.models  # noqa: F401  (account metrics rows)
+import server.settings_models  # noqa: F401  (settings history)
 from server.models import Base
 
 config = context.config

@@ -30,6 +30,11 @@ class SharedCache:
         with self._lock:
             self._data[key] = value
 
+    def clear(self) -> None:
+        """Drop every entry (the workspace settings changed)."""
+        with self._lock:
+            self._data.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._data)

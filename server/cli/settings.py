@@ -1,0 +1,113 @@
+"""`account360 settings ...`: settings as code (apply a file, history, roll back, preview)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import click
+
+from server.cli.context import Context
+
+
+def _who(by: str | None) -> str:
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "command line"
+
+
+def _show(value) -> str:
+    return "(default)" if value is None else json.dumps(value)
+
+
+def diff_lines(changes: list[dict]) -> list[str]:
+    """One line per changed key: `key: before -> after`."""
+    return [f"  {c['key']}: {_show(c['before'])} -> {_show(c['after'])}" for c in changes] \
+        or ["  (no change in the effective values)"]
+
+
+@click.group("settings")
+def settings_group() -> None:
+    """Workspace settings as code: apply a file, history, roll back, preview."""
+
+
+def _done(ctx: Context, row, new, verb: str) -> None:
+    if row is None:
+        click.echo("unchanged: these settings are already the current version")
+        return
+    ctx.use_settings(new)
+    click.echo(f"{verb} settings version {row.id} (digest {row.digest}) by {row.applied_by}")
+    click.echo("\n".join(diff_lines(row.diff)))
+    click.echo("metrics rows are recomputed with it on their next read "
+               "(or now: account360 metrics refresh)")
+
+
+@settings_group.command("apply")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--by", default=None, help="Who applies it (default: the system user).")
+@click.pass_obj
+def apply_cmd(ctx: Context, file: Path, by: str | None) -> None:
+    """Validate FILE and make it the new settings version (who, when and the diff recorded).
+
+    A bad file is refused with the key named, and nothing changes.
+    """
+    from server.settings import SettingsError
+    from server.settings_history import apply
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"settings: cannot read {file}: {exc}") from exc
+    current = ctx.settings()
+    try:
+        with ctx.store.session() as s:
+            row, new = apply(s, text, _who(by), "cli", current)
+    except SettingsError as exc:
+        raise click.ClickException(f"{exc} (nothing was changed)") from exc
+    _done(ctx, row, new, "applied")
+
+
+@settings_group.command("rollback")
+@click.argument("version", type=int)
+@click.option("--by", default=None, help="Who rolls back (default: the system user).")
+@click.pass_obj
+def rollback_cmd(ctx: Context, version: int, by: str | None) -> None:
+    """Make an earlier version current again (recorded as a new version)."""
+    from server.settings import SettingsError
+    from server.settings_history import rollback
+
+    current = ctx.settings()
+    try:
+        with ctx.store.session() as s:
+            row, new = rollback(s, version, _who(by), current)
+    except SettingsError as exc:
+        raise click.ClickException(f"{exc} (nothing was changed)") from exc
+    _done(ctx, row, new, f"restored version {version} as")
+
+
+@settings_group.command("history")
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
+@click.pass_obj
+def history_cmd(ctx: Context, as_json: bool) -> None:
+    """Every applied settings version, newest first: who, when, what changed."""
+    from server.backtest.report import to_json
+    from server.settings_history import history
+
+    with ctx.store.session() as s:
+        items = history(s)
+    if as_json:
+        click.echo(to_json(items))
+        return
+    if not items:
+        click.echo(f"no settings version applied yet: the settings come from "
+                   f"{ctx.settings().source or 'the defaults'}")
+        return
+    for v in items:
+        how = f"rollback to version {v['restored']}" if v["restored"] else v["source"]
+        click.echo(f"version {v['version']}  {v['applied_at'].isoformat(timespec='seconds')}  {v['applied_by']}  "
+                   f"{how}  digest {v['digest']}")
+        click.echo("\n".join(diff_lines(v["diff"])))
