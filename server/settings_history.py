@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,24 +49,33 @@ def _value(v: Any) -> Any:
     return v
 
 
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return _value(value)
+
+
 def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
             _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
     else:
-        out[prefix] = _value(value)
+        out[prefix] = value
 
 
 def flatten(settings: WorkspaceSettings) -> dict[str, Any]:
-    """Every effective value by its settings-file key (health.weights.nps, currency, ...)."""
+    """Every effective value by its settings-file key (health.weights.nps, currency, ...).
+
+    Metric settings sit at the top of the file (`health`, `signals`, `key_features`...);
+    every other part of the settings (`messages`, `deal_kinds`...) under its own name, so a
+    new section or component shows in the diff without a change here.
+    """
     out: dict[str, Any] = {}
-    metrics = settings.metrics
-    for f in dataclasses.fields(metrics):
-        value = getattr(metrics, f.name)
-        _flat(f.name, dataclasses.asdict(value) if dataclasses.is_dataclass(value)
-              else dict(value) if isinstance(value, dict) else value, out)
-    out["freemail_domains"] = sorted(settings.freemail_domains)
-    _flat("deal_kinds", {k: dict(v) for k, v in settings.deal_kinds.items()}, out)
+    for f in dataclasses.fields(settings):
+        if f.name != "source":
+            _flat("" if f.name == "metrics" else f.name, _plain(getattr(settings, f.name)), out)
     return out
 
 

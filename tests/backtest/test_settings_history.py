@@ -75,10 +75,11 @@ def test_a_bad_file_is_refused_with_the_key_named_and_nothing_changes(store):
 def test_diff_covers_every_settings_key():
     new = parse_text('freemail_domains = ["a.io"]\nqbr_min_arr = 5000\n'
                      '[key_features]\nreports = ["report"]\n'
-                     '[deal_kinds.hubspot]\n"Upgrade" = "expansion"\n')
+                     '[deal_kinds.hubspot]\n"Upgrade" = "expansion"\n[messages]\ntext = "none"\n')
     keys = {c["key"]: c["after"] for c in diff(WorkspaceSettings(), new)}
     assert keys == {"freemail_domains": ["a.io"], "qbr_min_arr": "5000",
-                    "key_features.reports": ["report"], "deal_kinds.hubspot.upgrade": "expansion"}
+                    "key_features.reports": ["report"], "deal_kinds.hubspot.upgrade": "expansion",
+                    "messages.text": "none"}
 
 
 def test_the_app_uses_the_latest_version_and_history_rows_carry_it(make_app, settings_file,
