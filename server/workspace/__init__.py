@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 def register(app) -> None:
-    from server.workspace import accounts, dashboard, priority  # noqa: F401  (routes on bp)
+    from server.workspace import (  # noqa: F401  (their routes on bp)
+        account, accounts, dashboard, priority, tasks)
     from server.workspace.blueprint import bp
 
     app.register_blueprint(bp)

@@ -16,6 +16,14 @@ SEGMENT = _q("segment", "Segment")
 PHASE = _q("phase", "Lifecycle phase")
 
 
+def _path(name: str, desc: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": desc,
+            "schema": {"type": "string"}}
+
+
+ACCOUNT = _path("account_id", "Account id")
+
+
 def paths() -> dict:
     return {
         "/app/": {"get": _html("Team dashboard: section 8 figures for the team and per CSM", [
@@ -29,6 +37,19 @@ def paths() -> dict:
             _q("cursor", "Next page")])},
         "/app/accounts.csv": {"get": _html("The accounts table's rows as CSV (same parameters)",
                                            [])},
+        "/app/accounts/{account_id}": {"get": _html(
+            "Account page: the 360, health, ARR and active-user charts, signal timeline, "
+            "tickets, pipeline, touchpoints, tasks and notes", [ACCOUNT])},
+        "/app/accounts/{account_id}/tasks": {"post": _html(
+            "Add a task (subject, due_date, note); written back to a linked CRM", [ACCOUNT],
+            form=True)},
+        "/app/accounts/{account_id}/tasks/{task_id}/done": {"post": _html(
+            "Tick a task done (a CSM: their own tasks); `next` returns to a workspace page",
+            [ACCOUNT, _path("task_id", "Task id")], form=True)},
+        "/app/accounts/{account_id}/notes": {"post": _html("Add a note (body)", [ACCOUNT],
+                                                           form=True)},
+        "/app/tasks": {"get": _html("My tasks: open tasks across my accounts, overdue first",
+                                    [OWNER])},
         "/app/static/{filename}": {"get": _html(
             "Stylesheet and scripts of the workspace",
             [{"name": "filename", "in": "path", "required": True, "description": "File",

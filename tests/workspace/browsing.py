@@ -19,6 +19,15 @@ from tests.served import free_port, serve, stop_server
 
 CSM = "maria@ourteam.example"
 LEAD = "lead@ourteam.example"
+XSS = "<img src=x onerror=alert(1)>"
+#: An account whose CRM name is markup, in the CSM's book, with a year of ARR and a task.
+XSS_RECORDS = [
+    {"type": "account", "id": "xss-1", "name": XSS, "owner": CSM, "segment": "smb"},
+    {"type": "deal", "id": "xss-d1", "account_id": "xss-1", "kind": "new", "status": "won",
+     "amount": 4200, "close_date": "2025-06-01"},
+    {"type": "task", "id": "xss-t1", "account_id": "xss-1", "subject": XSS, "status": "open",
+     "owner": CSM},
+]
 
 
 def run_cli(args, env, stdin=None):
@@ -38,6 +47,9 @@ def served(tmp_path_factory):
     demo = tmp / "demo.jsonl"
     write_demo(demo, 48, 3000, 7, date.today())
     run_cli(["import", str(demo)], env)
+    extra = tmp / "xss.jsonl"
+    extra.write_text("".join(json.dumps(r) + "\n" for r in XSS_RECORDS))
+    run_cli(["import", str(extra)], env)
     run_cli(["metrics", "backfill", "--days", "370"], env)
     run_cli(["admin", "create", CSM, "--role", "csm"], env, PASSWORD + "\n")
     run_cli(["admin", "create", LEAD, "--role", "lead"], env, PASSWORD + "\n")

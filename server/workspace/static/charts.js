@@ -74,7 +74,8 @@
         data: { labels: d.labels, datasets: [
           { label: "Health score", data: d.values, borderColor: COLORS.blue, backgroundColor: COLORS.blue, pointRadius: 0 },
           band(d.good, "Good from " + d.good, COLORS.good), band(d.watch, "Watch from " + d.watch, COLORS.watch)] },
-        options: { spanGaps: true, scales: { x: axis("Day"), y: axis("Health (0 to 100)", { min: 0, max: 100 }) } } };
+        options: { spanGaps: true, plugins: { legend: { labels: { boxWidth: 14, font: { size: 11 } } } },
+          scales: { x: axis("Day"), y: axis("Health (0 to 100)", { min: 0, max: 100 }) } } };
     },
     arr: function (d) {
       return { type: "line",

@@ -1,0 +1,79 @@
+"""My tasks (/app/tasks): open tasks across my accounts and the ones I hold elsewhere, overdue
+first; a lead sees the team's; ticking one done returns to the list."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+TODAY = date.today()
+
+
+def due(n: int) -> str:
+    return (TODAY + timedelta(days=n)).isoformat()
+
+
+def task(i, acc, owner, days=None, status="open"):
+    out = {"type": "task", "id": i, "account_id": acc, "subject": f"Task {i}", "status": status,
+           "owner": owner}
+    if days is not None:
+        out["due_date"] = due(days)
+    return out
+
+
+CSM, OTHER = "csm@example.com", "other@example.com"
+RECORDS = [
+    {"type": "account", "id": "A", "name": "Alpha", "owner": CSM},
+    {"type": "account", "id": "B", "name": "Beta", "owner": OTHER},
+    task("t1", "A", CSM, -5), task("t2", "A", OTHER, 3), task("t3", "A", CSM),
+    task("t4", "A", CSM, -9, "done"), task("t5", "B", CSM, -1), task("t6", "B", OTHER, -10),
+]
+
+
+def rows(html: str) -> list[tuple[str, bool]]:
+    return [(i, bool(o)) for i, o in
+            re.findall(r'<tr data-task="([^"]+)" ?(data-overdue="1")?>', html)]
+
+
+@pytest.fixture
+def signed_in(app, load, make_user, browser):
+    load(RECORDS)
+
+    def sign_in(email, role):
+        make_user(email, role)
+        b = browser()
+        b.login(email)
+        return b
+    return sign_in
+
+
+def test_a_csm_sees_their_open_tasks_overdue_first(signed_in):
+    b = signed_in(CSM, "csm")
+    html = b.get("/app/tasks").get_data(as_text=True)
+    assert rows(html) == [("t1", True), ("t5", True), ("t2", False), ("t3", False)]
+    assert "4 open, 2 overdue" in html
+    assert "Mark done: Task t2" not in html  # on my account, but another CSM's task
+    assert 'href="/app/accounts/B"' in html
+
+
+def test_a_lead_sees_the_team_and_may_narrow(signed_in):
+    b = signed_in("lead@example.com", "lead")
+    html = b.get("/app/tasks").get_data(as_text=True)
+    assert rows(html) == [("t6", True), ("t1", True), ("t5", True), ("t2", False),
+                          ("t3", False)]
+    other = b.get(f"/app/tasks?owner={OTHER}").get_data(as_text=True)
+    assert rows(other) == [("t6", True), ("t5", True), ("t2", False)]
+
+
+def test_tick_done_returns_to_the_list(signed_in, client, auth):
+    b = signed_in(CSM, "csm")
+    b.get("/app/tasks")
+    r = b.post("/app/accounts/A/tasks/t1/done", {"next": "/app/tasks"})
+    assert r.status_code == 302 and r.headers["Location"] == "/app/tasks"
+    assert rows(b.get("/app/tasks").get_data(as_text=True))[0] == ("t5", True)
+    items = client.get("/api/v1/accounts/A/tasks", headers=auth).get_json()["items"]
+    assert {t["id"]: t["status"] for t in items}["t1"] == "done"
+    r = b.post("/app/accounts/A/tasks/t3/done", {"next": "https://evil.example/"})
+    assert r.headers["Location"] == "/admin/"  # never off the site
