@@ -24,8 +24,11 @@ from .portfolio import (
     expansion_by_quarter,
     loaded_arr,
     quarter_bounds,
+    quarter_rows,
     quarterly_expansion,
+    quarters,
     retention,
+    retention_of,
     team_nps,
     team_time_to_first_value,
 )
@@ -90,7 +93,8 @@ __all__ = [
     "band", "band_counts", "expansion_by_quarter", "had_arr", "health", "is_open_at",
     "latest_per_respondent", "loaded_arr", "mean", "median", "movement_from", "movement_of",
     "movements", "nps", "nps_category", "open_tickets", "phase", "quarter_bounds",
-    "quarterly_expansion", "ratio", "relationship", "renewal", "resolution_hours",
-    "response_hours", "retention", "revenue", "signals", "support", "survey_score", "team_nps",
-    "team_time_to_first_value", "trailing_year", "usage", "window",
+    "quarter_rows", "quarterly_expansion", "quarters", "ratio", "relationship", "renewal",
+    "resolution_hours", "response_hours", "retention", "retention_of", "revenue", "signals",
+    "support", "survey_score", "team_nps", "team_time_to_first_value", "trailing_year", "usage",
+    "window",
 ]

@@ -39,26 +39,32 @@ class Retention(Output):
 def retention(movements: Iterable[Movement]) -> Retention:
     """NRR, GRR, logo and revenue churn, and growth split over accounts with S > 0."""
     cohort = [m for m in movements if m.start_arr > 0]
-    s = sum((m.start_arr for m in cohort), ZERO)
-    e = sum((m.end_arr for m in cohort), ZERO)
-    expansion = sum((m.expansion for m in cohort), ZERO)
-    contraction = sum((m.contraction for m in cohort), ZERO)
-    churn = sum((m.churn for m in cohort), ZERO)
-    churned = sum(1 for m in cohort if m.end_arr == 0)
+    return retention_of(
+        cohort_size=len(cohort), start_arr=sum((m.start_arr for m in cohort), ZERO),
+        end_arr=sum((m.end_arr for m in cohort), ZERO),
+        expansion=sum((m.expansion for m in cohort), ZERO),
+        contraction=sum((m.contraction for m in cohort), ZERO),
+        churn=sum((m.churn for m in cohort), ZERO),
+        churned_logos=sum(1 for m in cohort if m.end_arr == 0),
+        upsell=sum((m.upsell for m in cohort), ZERO),
+        cross_sell=sum((m.cross_sell for m in cohort), ZERO))
+
+
+def retention_of(cohort_size: int, start_arr: Decimal, end_arr: Decimal, expansion: Decimal,
+                 contraction: Decimal, churn: Decimal, churned_logos: int, upsell: Decimal,
+                 cross_sell: Decimal) -> Retention:
+    """Retention from the cohort's sums of its accounts' movements (accounts with S > 0)."""
+    s, e = start_arr, end_arr
     retained = s - contraction - churn
     return Retention(
-        cohort_size=len(cohort), start_arr=s, end_arr=e,
+        cohort_size=cohort_size, start_arr=s, end_arr=e,
         expansion=expansion, contraction=contraction, churn=churn,
         nrr=ratio(e, s), grr=ratio(retained, s),
-        logo_churn_rate=ratio(churned, len(cohort)),
+        logo_churn_rate=ratio(churned_logos, cohort_size),
         revenue_churn_rate=ratio(churn, s),
-        churned_logos=churned,
-        growth={
-            "retained": retained,
-            "upsell": sum((m.upsell for m in cohort), ZERO),
-            "cross_sell": sum((m.cross_sell for m in cohort), ZERO),
-            "total": e - s,
-        },
+        churned_logos=churned_logos,
+        growth={"retained": retained, "upsell": upsell, "cross_sell": cross_sell,
+                "total": e - s},
     )
 
 
@@ -82,31 +88,42 @@ def expansion_by_quarter(deals_by_account: Mapping[str, Iterable[Deal]], start: 
         start, end)
 
 
-def quarterly_expansion(changes: Iterable[ArrChange], start: date, end: date) -> list[dict]:
-    """expansion_by_quarter over ARR timeline changes (of any accounts, in any order)."""
-    rows: list[dict] = []
+def quarters(start: date, end: date) -> list[tuple[str, date, date]]:
+    """(label "YYYY-Qn", first day, last day) of each calendar quarter meeting [start, end],
+    clipped to the period."""
+    out: list[tuple[str, date, date]] = []
     if start > end:
-        return rows
+        return out
     year, q = quarter_of(start)
     while quarter_bounds(year, q)[0] <= end:
         q_start, q_end = quarter_bounds(year, q)
-        rows.append({"quarter": f"{year}-Q{q}", "start": max(q_start, start),
-                     "end": min(q_end, end), "expansion": ZERO, "upsell": ZERO,
-                     "cross_sell": ZERO})
+        out.append((f"{year}-Q{q}", max(q_start, start), min(q_end, end)))
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
-    by_quarter = {r["quarter"]: r for r in rows}
+    return out
+
+
+def quarter_rows(start: date, end: date, sums: Mapping[str, tuple[Decimal, Decimal]]
+                 ) -> list[dict]:
+    """The expansion_by_quarter rows from each quarter's (upsell, cross_sell) increases."""
+    rows = []
+    for label, q_start, q_end in quarters(start, end):
+        up, cross = sums.get(label, (ZERO, ZERO))
+        rows.append({"quarter": label, "start": q_start.isoformat(), "end": q_end.isoformat(),
+                     "expansion": up + cross, "upsell": up, "cross_sell": cross})
+    return rows
+
+
+def quarterly_expansion(changes: Iterable[ArrChange], start: date, end: date) -> list[dict]:
+    """expansion_by_quarter over ARR timeline changes (of any accounts, in any order)."""
+    sums: dict[str, list[Decimal]] = {}
     for change in changes:
         if change.date < start or change.date > end or change.before <= 0 \
                 or change.after <= change.before:
             continue
         y, qq = quarter_of(change.date)
-        row = by_quarter[f"{y}-Q{qq}"]
-        part = "cross_sell" if change.expansion_type == "cross_sell" else "upsell"
-        row["expansion"] += change.delta
-        row[part] += change.delta
-    for row in rows:
-        row["start"], row["end"] = row["start"].isoformat(), row["end"].isoformat()
-    return rows
+        part = sums.setdefault(f"{y}-Q{qq}", [ZERO, ZERO])
+        part[1 if change.expansion_type == "cross_sell" else 0] += change.delta
+    return quarter_rows(start, end, {k: (v[0], v[1]) for k, v in sums.items()})
 
 
 def loaded_arr(arrs: Iterable[Decimal]) -> Decimal:

@@ -1,27 +1,32 @@
 """Team and per-CSM totals from the account-metrics rows with grouped, indexed SQL.
 
 Sums, counts and pooled means are SQL aggregates grouped by owner; ticket medians are read
-at their offset on the (kind, owner, hours) index; retention folds one (S, E) pair per
-cohort account, read from the stored ARR timeline for any period.
+at their offset on the (kind, owner, hours) index; retention and quarterly expansion over any
+period are grouped sums over the stored ARR timeline (server.rows.retention).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
-from server.rows.build import money
-from server.rows.models import AccountMetrics, AccountSignal, ArrChangeRow, TicketHours, scoped
+from server.rows.models import AccountMetrics, AccountSignal, TicketHours, scoped
+from server.rows.retention import (
+    add_quarters,
+    cents,
+    expansion_by_owner,
+    from_cents,
+    retention_by_owner,
+    retention_from,
+)
 
-am, a, ch, th, sig = AccountMetrics, m.Account, ArrChangeRow, TicketHours, AccountSignal
+am, a, th, sig = AccountMetrics, m.Account, TicketHours, AccountSignal
 UNASSIGNED = "(unassigned)"
-ZERO = Decimal("0")
 
 
 def _scope(stmt, owner, segment, phase, account_col):
@@ -34,20 +39,6 @@ def _scope(stmt, owner, segment, phase, account_col):
 
 def _key(owner: str | None) -> str:
     return owner or UNASSIGNED
-
-
-def _arr_on(day: date):
-    return func.coalesce(
-        select(ch.after).where(ch.account_id == am.account_id, ch.date <= day)
-        .order_by(ch.seq.desc()).limit(1).scalar_subquery(), 0)
-
-
-def _increases(start: date, end: date, cross: bool):
-    cond = [ch.account_id == am.account_id, ch.date.between(start, end), ch.after > ch.before]
-    if cross:
-        cond.append(ch.expansion_type == "cross_sell")
-    return func.coalesce(select(func.sum(ch.after - ch.before)).where(*cond)
-                         .scalar_subquery(), 0)
 
 
 def _median(session: Session, base, n: int):
@@ -92,8 +83,9 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     reached = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.isnot(None))
     waiting = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.is_(None))
     has_onb, has_ces = am.onboarding_mean.isnot(None), am.ces_mean.isnot(None)
+    band_names = list(mx.band_counts(()))
     agg = session.execute(scoped(select(
-        a.owner, func.count(), func.sum(am.arr), func.sum(am.touchpoints_90d),
+        a.owner, func.count(), func.sum(cents(am.arr)), func.sum(am.touchpoints_90d),
         func.sum(am.advocacy_365d), func.sum(am.nps_promoters), func.sum(am.nps_passives),
         func.sum(am.nps_detractors),
         func.sum(case((has_onb, am.onboarding_mean * am.onboarding_responses))),
@@ -102,12 +94,10 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
         func.sum(case((has_ces, am.ces_responses), else_=0)),
         func.sum(case((reached, am.time_to_first_value_days))),
         func.count(case((reached, 1))), func.count(case((waiting, 1))),
+        *(func.count(case((am.band == b, 1))) for b in band_names),
     )).group_by(a.owner)).all()
-    groups = {_key(r[0]): list(r[1:]) for r in agg}
-    bands: dict[str, dict] = defaultdict(lambda: mx.band_counts(()))
-    for o, band, n in session.execute(scoped(select(a.owner, am.band, func.count()))
-                                      .group_by(a.owner, am.band)):
-        bands[_key(o)][band] = n
+    groups = {_key(r[0]): list(r[1:15]) for r in agg}
+    bands = {_key(r[0]): dict(zip(band_names, r[15:], strict=True)) for r in agg}
     warn: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     sev: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     for o, code, severity, n in session.execute(_scope(
@@ -115,29 +105,17 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
             .group_by(sig.owner, sig.code, sig.severity), owner, segment, phase, sig.account_id)):
         warn[_key(o)][code] += n
         sev[_key(o)][severity] += n
-    s_arr, e_arr = _arr_on(start - timedelta(days=1)), _arr_on(end)
-    cohort = scoped(select(a.owner, s_arr.label("s"), e_arr.label("e"),
-                           _increases(start, end, False), _increases(start, end, True))).subquery()
-    moves: dict[str, list] = defaultdict(list)
-    for o, s, e, inc, cross in session.execute(select(cohort).where(cohort.c.s > 0)):
-        moves[_key(o)].append(mx.movement_from(start, end, money(Decimal(s)), money(Decimal(e)),
-                                               money(Decimal(inc)), money(Decimal(cross))))
-    exp: dict[str, list] = defaultdict(list)
-    for o, day, etype, before, after in session.execute(scoped(
-            select(a.owner, ch.date, ch.expansion_type, ch.before, ch.after))
-            .join(ch, ch.account_id == am.account_id)
-            .where(ch.date.between(start, end), ch.before > 0, ch.after > ch.before)):
-        exp[_key(o)].append(mx.ArrChange(date=day, kind="expansion", deal_id="", before=before,
-                                         after=after, expansion_type=etype))
+    moves = retention_by_owner(session, start, end, owner, segment, phase, _key)
+    exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
     resp_team, resp = _medians(session, "response", owner, segment, phase)
     res_team, res = _medians(session, "resolution", owner, segment, phase)
 
-    def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: list,
+    def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: dict,
              rp: tuple, rs: tuple) -> Totals:
         n, arr, tps, adv, p, pa, d, onb_s, onb_n, ces_s, ces_n, ttfv_s, ttfv_n, ttfv_w = v
         return Totals(
-            accounts=n, loaded_arr=money(Decimal(arr or 0)), retention=mx.retention(mv),
-            expansion_by_quarter=mx.quarterly_expansion(ex, start, end),
+            accounts=n, loaded_arr=from_cents(arr), retention=retention_from(mv),
+            expansion_by_quarter=mx.quarter_rows(start, end, ex),
             ttfv={"mean_days": ttfv_s / ttfv_n if ttfv_n else None, "reached": ttfv_n,
                   "not_reached": ttfv_w},
             onboarding={"mean": onb_s / onb_n if onb_n else None, "responses": onb_n},
@@ -148,7 +126,8 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
             response=rp, resolution=rs, bands=dict(band), warnings=dict(w),
             by_severity=dict(sv))
 
-    per = {o: make(o, v, bands[o], warn[o], sev[o], moves[o], exp[o],
+    per = {o: make(o, v, bands[o], warn[o], sev[o], [moves[o]] if o in moves else [],
+                   exp.get(o, {}),
                    resp.get(o, (None, 0)), res.get(o, (None, 0))) for o, v in groups.items()}
     total = [sum((v[i] or 0) for v in groups.values()) for i in range(14)]
     team_band = mx.band_counts(())
@@ -162,6 +141,6 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
         for k, n in sev[o].items():
             team_sev[k] += n
     team = make(None, total, team_band, team_warn, team_sev,
-                [x for v in moves.values() for x in v], [x for v in exp.values() for x in v],
+                list(moves.values()), add_quarters(exp.values()),
                 resp_team, res_team)
     return team, per
