@@ -94,10 +94,18 @@ class HubSpotConnector(Connector):
             self._stages[object_type] = table
         return self._stages[object_type]
 
-    def deal_stage(self, pipeline: str | None, stage: str | None
+    def deal_stage(self, pipeline: str | None, stage: str | None, flags: dict | None = None
                    ) -> tuple[str | None, str, str | None]:
-        """(stage label, open/won/lost, pipeline label) from the pipelines API."""
+        """(stage label, open/won/lost, pipeline label) from the pipelines API.
+
+        The deal's own flags (`hs_is_closed_won`, `hs_is_closed`, `hs_is_closed_lost`, in
+        `flags`) decide the status when HubSpot sent them; the stage mapping is the
+        fallback for deals without them."""
         info = self._pipelines("deals").get((str(pipeline), str(stage)))
+        status = n.flag_status(flags or {})
+        if status is not None:
+            return (info["label"] if info else stage), status, (
+                info["pipeline"] if info else pipeline)
         sid = (stage or "").lower()
         if info is None:
             status = "won" if sid == "closedwon" else "lost" if sid == "closedlost" else "open"

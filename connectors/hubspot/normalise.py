@@ -31,6 +31,30 @@ TICKET_PRIORITY = {"low": "low", "medium": "normal", "normal": "normal", "high":
 PENDING_WORDS = ("waiting on contact", "waiting on customer", "pending", "on hold")
 
 
+def flag(value: t.Any) -> bool | None:
+    """A HubSpot boolean property ("true"/"false" strings, or JSON booleans); None if unset."""
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip().lower()
+    return True if text == "true" else False if text == "false" else None
+
+
+def flag_status(p: t.Mapping) -> str | None:
+    """open/won/lost from a deal's `hs_is_closed_won` / `hs_is_closed` / `hs_is_closed_lost`
+    flags; None when the deal carries none of them (the stage mapping decides)."""
+    won, closed, lost = (flag(p.get(k)) for k in ("hs_is_closed_won", "hs_is_closed",
+                                                  "hs_is_closed_lost"))
+    if won:
+        return "won"
+    if lost or closed:
+        return "lost"
+    if won is False and closed is None and lost is None:
+        return None  # "not won" alone does not say open or lost
+    if closed is False or lost is False:
+        return "open"
+    return None
+
+
 def ms(value: t.Any) -> int | None:
     """Epoch milliseconds of a HubSpot datetime (ISO string or ms string); None if unparseable."""
     dt = when(value)

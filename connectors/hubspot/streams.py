@@ -233,13 +233,14 @@ class DealsStream(SearchStream):
     object_type = "deals"
     record_type = "deal"
     properties = ("dealname", "amount", "dealstage", "closedate", "pipeline", "dealtype",
-                  "createdate")
+                  "createdate", "hs_is_closed_won", "hs_is_closed", "hs_is_closed_lost")
 
     def normalise(self, obj: dict, account_id: str) -> dict:
         p = n.props(obj)
         kind = deal_kind(self.connector.workspace, "hubspot", p.get("dealtype"),
                          self.connector.settings.default_deal_kind, "deal type")
-        stage, status, pipeline = self.connector.deal_stage(p.get("pipeline"), p.get("dealstage"))
+        stage, status, pipeline = self.connector.deal_stage(p.get("pipeline"), p.get("dealstage"),
+                                                            p)
         return n.deal(obj, account_id, kind, status, stage, pipeline)
 
 

@@ -81,9 +81,27 @@ def contact(rec: dict, account_id: str) -> dict:
     return out
 
 
+def sf_flag(value: t.Any) -> bool | None:
+    """A Salesforce checkbox: JSON true/false (REST), "true"/"false" (Bulk CSV); None unset."""
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    return True if text == "true" else False if text == "false" else None
+
+
+def opportunity_status(rec: dict) -> str:
+    """open/won/lost from IsWon/IsClosed; the stage name ("Closed Won", "Closed Lost") only
+    when the record carries neither flag."""
+    won, closed = sf_flag(rec.get("IsWon")), sf_flag(rec.get("IsClosed"))
+    if won is None and closed is None:
+        stage = str(rec.get("StageName") or "").strip().lower()
+        return "won" if stage == "closed won" else "lost" if stage == "closed lost" else "open"
+    return "won" if won else "lost" if closed else "open"
+
+
 def opportunity(rec: dict, account_id: str, kind: str) -> dict:
-    """An Opportunity -> a deal; status from IsClosed/IsWon, never from stage names."""
-    status = "won" if rec.get("IsWon") else "lost" if rec.get("IsClosed") else "open"
+    """An Opportunity -> a deal; status from IsClosed/IsWon over the stage name."""
+    status = opportunity_status(rec)
     amount = number(rec.get("Amount"))
     extra: dict[str, t.Any] = {}
     if amount is None:
@@ -115,7 +133,7 @@ def case(rec: dict, account_id: str) -> dict:
     if created is None:
         raise Skip("case has no CreatedDate")
     label = str(rec.get("Status") or "").lower()
-    if rec.get("IsClosed"):
+    if sf_flag(rec.get("IsClosed")):
         status = "closed"
     elif any(w in label for w in PENDING_WORDS):
         status = "pending"
@@ -133,7 +151,7 @@ def case(rec: dict, account_id: str) -> dict:
     if rec.get("Status"):
         out["stage"] = rec["Status"]
     closed = when(rec.get("ClosedDate"))
-    if rec.get("IsClosed") and closed is not None:
+    if sf_flag(rec.get("IsClosed")) and closed is not None:
         out["solved_at"] = iso(closed)
     return out
 
@@ -142,7 +160,8 @@ def task(rec: dict, account_id: str, record_id: str, owner: str | None) -> dict:
     subject = (rec.get("Subject") or "").strip()
     if not subject:
         raise Skip("task has no subject")
-    done = bool(rec.get("IsClosed")) or str(rec.get("Status") or "").lower() == "completed"
+    done = bool(sf_flag(rec.get("IsClosed"))) or \
+        str(rec.get("Status") or "").lower() == "completed"
     out = {"type": "task", "id": record_id, "account_id": account_id, "subject": subject[:500],
            "status": "done" if done else "open", "crm": crm(rec)}
     if day(rec.get("ActivityDate")):

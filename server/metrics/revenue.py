@@ -184,8 +184,17 @@ class Renewal(Output):
     renewal_date_source: str | None = None  # "crm" | "derived" | None
 
 
-def renewal(facts: AccountFacts, as_of: date) -> Renewal:
-    """Renewal as of a day: CRM renewal date, else one year after the latest won new/renewal."""
+def renewal(facts: AccountFacts, as_of: date, arr: Decimal | None = None) -> Renewal:
+    """Renewal as of a day: CRM renewal date, else one year after the latest won new/renewal.
+
+    The pipeline lists the open renewal and expansion deals, and the open `new` deals of an
+    account that already has ARR on `as_of` (`arr`, computed when not given): a CRM's
+    default "new business" type on a customer's deal is an expansion in effect (won, it adds
+    to the ARR like one), so it is not left out of the customer's pipeline."""
+    if arr is None:
+        changes = arr_changes(facts.deals, as_of=as_of)
+        arr = changes[-1].after if changes else ZERO
+    pipeline_kinds = ("renewal", "expansion", "new") if arr > 0 else ("renewal", "expansion")
     won = [d for d in facts.deals if d.status.lower() == "won" and d.close_date <= as_of]
     source = None
     renewal_date = facts.renewal_date
@@ -202,7 +211,7 @@ def renewal(facts: AccountFacts, as_of: date) -> Renewal:
         PipelineDeal(id=d.id, name=d.name, kind=d.kind.lower(), stage=d.stage,
                      amount=d.amount, close_date=d.close_date)
         for d in sorted(facts.deals, key=lambda d: (d.close_date, str(d.id)))
-        if d.status.lower() == "open" and d.kind.lower() in ("renewal", "expansion")
+        if d.status.lower() == "open" and d.kind.lower() in pipeline_kinds
     )
     return Renewal(
         renewal_date=renewal_date,
@@ -240,6 +249,6 @@ def revenue(facts: AccountFacts, as_of: date) -> Revenue:
         as_of=as_of, arr=arr, mrr=arr / 12,
         had_arr_before=any(c.after > 0 for c in changes),
         movements=movements(facts.deals, t0, t1),
-        renewal=renewal(facts, as_of),
+        renewal=renewal(facts, as_of, arr),
         changes=tuple(changes),
     )

@@ -176,10 +176,19 @@ def test_renewal_date_from_crm_or_derived():
     # 2026-03-31 -> 2026-06-29 = 90 days
     assert (crm.renewal_date, crm.days_to_renewal, crm.renewal_date_source) == (
         date(2026, 6, 29), 90, "crm")
-    # open renewal/expansion deals only, by close date
+    # open renewal/expansion deals, and the open new deal of this customer (ARR 1000 on T),
+    # by close date then id
     assert [(p.id, p.kind, p.amount) for p in crm.pipeline] == [
-        ("o2", "expansion", D(200)), ("o1", "renewal", D(1100))]
-    assert crm.pipeline[1].stage == "negotiation" and crm.pipeline[1].name == "Renewal 27"
+        ("o2", "expansion", D(200)), ("o3", "new", D(50)), ("o1", "renewal", D(1100))]
+    assert crm.pipeline[2].stage == "negotiation" and crm.pipeline[2].name == "Renewal 27"
+    # a prospect (no ARR on T): its open new deal is not a customer's pipeline
+    prospect = renewal(AccountFacts(deals=(deal("p", "new", "70", "2026-05-01",
+                                                 status="open"),)), T)
+    assert prospect.pipeline == ()
+    # a prospect (no ARR on T): its open new deal is not a customer's pipeline
+    prospect = renewal(AccountFacts(deals=(deal("p", "new", "70", "2026-05-01",
+                                                 status="open"),)), T)
+    assert prospect.pipeline == ()
     derived = renewal(AccountFacts(deals=tuple(deals)), T)
     # latest won new/renewal 2026-02-10 + 1 year = 2027-02-10; 316 days after 2026-03-31
     assert (derived.renewal_date, derived.days_to_renewal) == (date(2027, 2, 10), 316)
