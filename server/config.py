@@ -91,6 +91,22 @@ class Settings(BaseSettings):
         "another id needs it)",
         "the first `chrome-extension://` origin of EXTENSION_ORIGINS, else the id "
         "extension/manifest.json's `key` pins"))
+    # -- playbooks and notifications
+    PLAYBOOKS: str | None = Field(None, **_doc(
+        "path of the playbooks TOML file (`account360 playbooks preview`, docs/playbooks.md)"))
+    SMTP_HOST: str | None = Field(None, **_doc(
+        "SMTP server of playbook and digest email (none: email actions fail, visibly)"))
+    SMTP_PORT: int = Field(587, **_doc("SMTP port"))
+    SMTP_TLS: str = Field("starttls", **_doc(
+        "`starttls`, `ssl` (implicit TLS, usually port 465) or `none` (local relays only)"))
+    SMTP_USERNAME: str | None = Field(None, **_doc("SMTP user name, when the server wants one"))
+    SMTP_PASSWORD: str | None = Field(None, **_doc(
+        "SMTP password; or store it encrypted with `account360 playbooks secret set "
+        "smtp-password`"))
+    SMTP_FROM: str | None = Field(None, **_doc(
+        "sender address of playbook and digest email", "`account360@<SMTP_HOST>`"))
+    SLACK_API_URL: str = Field("https://slack.com/api/", **_doc(
+        "Slack Web API base URL (bot-token messages and digest DMs)"))
     # -- OAuth apps of the CRMs (environment wins over what an admin saved in the card)
     HUBSPOT_CLIENT_ID: str | None = Field(None, **_doc("your HubSpot app's client id"))
     HUBSPOT_CLIENT_SECRET: str | None = Field(None, **_doc(
@@ -116,6 +132,13 @@ class Settings(BaseSettings):
     def _queue(cls, value: str) -> str:
         if value not in ("embedded", "procrastinate"):
             raise ValueError("must be `embedded` or `procrastinate`")
+        return value
+
+    @field_validator("SMTP_TLS")
+    @classmethod
+    def _tls(cls, value: str) -> str:
+        if value not in ("starttls", "ssl", "none"):
+            raise ValueError("must be starttls, ssl or none")
         return value
 
     @field_validator("PREVIOUS_SECRET_KEYS", "EXTENSION_ORIGINS", "CORS_ORIGINS",

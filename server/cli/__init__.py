@@ -11,7 +11,7 @@ import logging
 
 import click
 
-from server.cli import admin, connectors, core, health, messages, metrics, settings
+from server.cli import admin, connectors, core, health, messages, metrics, playbooks, settings
 from server.cli.context import Context
 
 
@@ -32,7 +32,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 COMMANDS = (
     core.serve, core.demo, core.import_cmd, core.token, core.db, core.check_settings,
     core.snapshot_cmd, metrics.metrics, health.backtest_cmd, messages.messages,
-    settings.settings_group,
+    settings.settings_group, playbooks.playbooks,
     admin.admin_group, admin.worker_cmd,
     connectors.sync_cmd, connectors.check_cmd, connectors.writeback_cmd,
 )

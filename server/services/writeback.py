@@ -4,9 +4,9 @@ A server service: it reads and updates `Task` rows and calls the connector's
 `create_task(task, crm_account_id)` (the CRM client's one write), which knows nothing
 of the store.
 
-A task made through the API (`source="api"`) on an account linked to a CRM record is
-created there (HubSpot: a task associated to the company; Salesforce: a Task with
-`WhatId`). Its CRM id is stored on the row (`crm_sync_status="synced"`). A failure is
+A task made through the API (`source="api"`) or by a playbook (`source="playbook"`) on an
+account linked to a CRM record is created there (HubSpot: a task associated to the company;
+Salesforce: a Task with `WhatId`). Its CRM id is stored on the row (`crm_sync_status="synced"`). A failure is
 kept on the row (`failed`, the error, the attempt count) and retried by the next
 `account360 sync` or `account360 writeback`: a task is never dropped.
 Before each call the row is marked `pending` with its attempt counted, in its own
@@ -30,6 +30,8 @@ from server.db import Store
 log = logging.getLogger(__name__)
 
 RETRYABLE = (None, "failed", "pending")
+#: Task sources created in account360 and so written back to the CRM.
+WRITTEN_BACK = ("api", "playbook")
 
 
 class TaskWriter(t.Protocol):
@@ -41,11 +43,12 @@ class TaskWriter(t.Protocol):
 
 
 def pending_tasks(store: Store, system: str, limit: int = 1000) -> list[tuple[str, str]]:
-    """(task id, CRM account id) of API tasks on linked accounts not yet in that CRM."""
+    """(task id, CRM account id) of API and playbook tasks on linked accounts not yet in
+    that CRM."""
     q = (select(m.Task.id, m.CrmLink.record_id)
          .join(m.CrmLink, and_(m.CrmLink.account_id == m.Task.account_id,
                                m.CrmLink.system == system, m.CrmLink.object_type == "account"))
-         .where(m.Task.source == "api", m.Task.crm_id.is_(None),
+         .where(m.Task.source.in_(WRITTEN_BACK), m.Task.crm_id.is_(None),
                 or_(m.Task.crm_sync_status.is_(None),
                     m.Task.crm_sync_status.in_(["failed", "pending"])))
          .order_by(m.Task.created_at, m.Task.id).limit(limit))

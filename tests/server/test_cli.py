@@ -102,12 +102,14 @@ def test_every_command_is_registered_in_one_place():
 
     assert set(main.commands) == {
         "serve", "demo", "import", "token", "db", "check-settings", "snapshot", "metrics",
-        "admin", "worker", "sync", "check", "writeback", "backtest", "messages", "settings"}
+        "admin", "worker", "sync", "check", "writeback", "backtest", "messages", "settings",
+        "playbooks"}
     assert {c.name for c in COMMANDS} == set(main.commands)
     assert set(main.commands["token"].commands) == {"create", "list", "revoke"}
     assert set(main.commands["admin"].commands) == {"create", "list"}
     assert set(main.commands["metrics"].commands) == {"daily", "backfill", "refresh"}
     assert set(main.commands["settings"].commands) == {"apply", "history", "rollback"}
+    assert set(main.commands["playbooks"].commands) == {"preview", "run", "digest", "secret"}
 
 
 def test_importing_the_command_line_has_no_side_effects(tmp_path):

@@ -1,0 +1,138 @@
+"""Carrying out the messages: Slack through the official `slack_sdk` (an incoming webhook, or
+`chat.postMessage` with a bot token) and email over SMTP (`smtplib`, `email`).
+
+Each call answers an `Outcome` instead of raising: sent, or the vendor's error with the
+Retry-After Slack gave (a 429). Nothing here sleeps or retries: the caller schedules the
+retry, so one slow or failing receiver never holds up the others. Secrets (webhook URLs,
+tokens, passwords) are never put into an error or a log line.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+TIMEOUT = 15
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    error: str | None = None
+    retry_after: float | None = None
+    detail: dict | None = None
+
+
+def _retry_after(headers) -> float | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def slack_webhook(url: str, text: str) -> Outcome:
+    """POST {"text": ...} to an incoming webhook; Slack answers `ok` or an error string."""
+    from slack_sdk.webhook import WebhookClient
+
+    try:
+        resp = WebhookClient(url, timeout=TIMEOUT).send(text=text)
+    except Exception as exc:  # noqa: BLE001 - network errors become a retryable outcome
+        return Outcome(False, f"Slack webhook unreachable: {type(exc).__name__}")
+    if resp.status_code == 200:
+        return Outcome(True)
+    return Outcome(False, f"Slack webhook answered {resp.status_code}: {(resp.body or '')[:300]}",
+                   _retry_after(resp.headers) if resp.status_code == 429 else None)
+
+
+def slack_post(token: str, channel: str, text: str, base_url: str) -> Outcome:
+    """chat.postMessage with a bot token (a channel id or name, or a user id for a DM)."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        resp = WebClient(token=token, base_url=base_url, timeout=TIMEOUT).chat_postMessage(
+            channel=channel, text=text)
+    except SlackApiError as exc:
+        r = exc.response
+        error = r.get("error") if isinstance(r.data, dict) else None
+        return Outcome(False, f"Slack API answered {r.status_code}: {error or r.data!s:.300}",
+                       _retry_after(r.headers) if r.status_code == 429 else None)
+    except Exception as exc:  # noqa: BLE001
+        return Outcome(False, f"Slack API unreachable: {type(exc).__name__}")
+    return Outcome(True, detail={"ts": resp.get("ts"), "channel": resp.get("channel")})
+
+
+def slack_user_id(token: str, email: str, base_url: str) -> tuple[str | None, Outcome | None]:
+    """The Slack user of an email address (users.lookupByEmail), for a direct message."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        resp = WebClient(token=token, base_url=base_url, timeout=TIMEOUT).users_lookupByEmail(
+            email=email)
+    except SlackApiError as exc:
+        r = exc.response
+        return None, Outcome(False, f"Slack API answered {r.status_code}: {r.get('error')}",
+                             _retry_after(r.headers) if r.status_code == 429 else None)
+    except Exception as exc:  # noqa: BLE001
+        return None, Outcome(False, f"Slack API unreachable: {type(exc).__name__}")
+    return (resp.get("user") or {}).get("id"), None
+
+
+def sender(cfg: dict) -> str:
+    return cfg.get("SMTP_FROM") or f"account360@{cfg.get('SMTP_HOST') or 'localhost'}"
+
+
+def message(cfg: dict, to: list[str], subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender(cfg)
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = " ".join(subject.splitlines())
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain=sender(cfg).rpartition("@")[2] or None)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(body)
+    return msg
+
+
+def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
+               body: str) -> Outcome:
+    """Send one plain-text message over SMTP (STARTTLS, implicit TLS or plain, as set)."""
+    host = cfg.get("SMTP_HOST")
+    if not host:
+        return Outcome(False, "no SMTP server configured (ACCOUNT360_SMTP_HOST)")
+    if not to:
+        return Outcome(False, "no recipient: the account has no CSM")
+    port = int(cfg.get("SMTP_PORT") or 587)
+    tls = cfg.get("SMTP_TLS") or "starttls"
+    try:
+        if tls == "ssl":
+            client = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT,
+                                      context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(host, port, timeout=TIMEOUT)
+        with client:
+            if tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if cfg.get("SMTP_USERNAME"):
+                client.login(cfg["SMTP_USERNAME"], password or "")
+            refused = client.send_message(message(cfg, to, subject, body))
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode(errors="replace") if isinstance(
+            exc.smtp_error, bytes) else str(exc.smtp_error)
+        return Outcome(False, f"SMTP {exc.smtp_code}: {text[:300]}")
+    except smtplib.SMTPRecipientsRefused as exc:
+        return Outcome(False, "SMTP refused every recipient: " + ", ".join(
+            f"{k} ({v[0]})" for k, v in exc.recipients.items()))
+    except (smtplib.SMTPException, OSError) as exc:
+        return Outcome(False, f"SMTP {type(exc).__name__}: {str(exc)[:300]}")
+    if refused:
+        return Outcome(True, detail={"refused": sorted(refused)})
+    return Outcome(True)
