@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server import models as m
 from server.cli import main
+from server.metrics.config import SIGNAL_CODES
 from server.playbooks.models import PlaybookAction, PlaybookRun
 from server.playbooks.service import preview, run
 from server.playbooks.spec import PlaybookFileError, parse
@@ -104,8 +105,7 @@ sms = { to = "owner" }
         raise AssertionError("the file was accepted")
     assert errors == [
         "playbook 'Usage drop rescue', key when.signal: unknown signal 'usage_dorp' (one of "
-        "usage_drop, inactive, renewal_risk, health_drop, ticket_spike, urgent_ticket_aging, "
-        "detractor, low_seat_utilization, no_touch, champion_left)",
+        + ", ".join(SIGNAL_CODES) + ")",
         "playbook 'Renewal', key action[1].slack.webhook: must be an https:// URL (http:// "
         "only for 127.0.0.1 or localhost), or secret:NAME of a stored secret",
         "playbook 'Renewal', key action[2].email.to: 'someone' is neither \"owner\" nor an "
