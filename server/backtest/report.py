@@ -74,3 +74,49 @@ def _plain(o: Any) -> Any:
 def to_json(bt: dict[str, Any]) -> str:
     """The backtest as JSON, as the API writes it (money as numbers with two decimals)."""
     return json.dumps(bt, default=_plain, indent=2)
+
+
+def _num(r: dict[str, Any] | None) -> str:
+    return "n/a" if r is None or r["value"] is None else f"{r['value']:.3f}"
+
+
+def side_by_side(current: dict[str, Any], proposed: dict[str, Any]) -> list[list[str]]:
+    """[figure, current, proposed] rows: AUC, precision and recall, churn rate per band."""
+    rows = [["figure", "current", "proposed"],
+            ["ROC AUC", _num(current["auc"]), _num(proposed["auc"])],
+            ["ARR-weighted ROC AUC", _num(current["arr_auc"]), _num(proposed["arr_auc"])]]
+    for name in current["predictors"]:
+        for key in ("precision", "recall"):
+            rows.append([f"{name} {key}", pct(current["predictors"][name][key]),
+                         pct(proposed["predictors"][name][key])])
+    for b in BANDS:
+        rows.append([f"churn rate {b}", pct(current["bands"][b]["churn_rate"]),
+                     pct(proposed["bands"][b]["churn_rate"])])
+    return rows
+
+
+def preview_text(p: dict[str, Any]) -> str:
+    """The preview of a proposed settings file, as text."""
+    cur = p["current"]
+    name = f"settings version {cur['version']}" if cur["version"] else "the current settings"
+    out = [f"preview as of {p['as_of']}: proposed (digest {p['proposed']['digest']}) vs {name} "
+           f"(digest {cur['digest']}); nothing is saved", "changes:"]
+    out += [f"  {c['key']}: {json.dumps(c['before'])} -> {json.dumps(c['after'])}"
+            for c in p["diff"]] or ["  (none)"]
+    counts = p["band_counts"]
+    out.append("bands: " + ", ".join(
+        f"{b} {counts['current'].get(b, 0)} -> {counts['proposed'].get(b, 0)}" for b in BANDS))
+    out.append(f"accounts changing band ({len(p['band_changes'])}):")
+    for c in p["band_changes"]:
+        scores = " -> ".join("n/a" if x is None else f"{x:.1f}"
+                             for x in (c["score_from"], c["score_to"]))
+        out.append(f"  {c['id']} {c['name']}: {c['from']} -> {c['to']} ({scores})")
+    out.append(f"accounts whose signals change ({len(p['signal_changes'])}):")
+    for c in p["signal_changes"]:
+        moves = [f"+{x}" for x in c["appear"]] + [f"-{x}" for x in c["disappear"]]
+        out.append(f"  {c['id']} {c['name']}: {' '.join(moves)}")
+    bt = p["backtest"]
+    out.append(f"backtest {bt['current']['start']}..{bt['current']['end']}, horizon "
+               f"{bt['current']['horizon']} days:")
+    out += ["  " + line for line in _table(side_by_side(bt["current"], bt["proposed"]))]
+    return "\n".join(out)

@@ -17,6 +17,11 @@ def _day(name: str, value: str) -> date:
                                  param_hint=f"--{name}") from None
 
 
+def period(start: str | None, end: str | None, default: tuple[date, date]) -> tuple[date, date]:
+    """--start and --end as days (each defaulting to the given period's)."""
+    return (_day("start", start) if start else default[0], _day("end", end) if end else default[1])
+
+
 @click.command("backtest")
 @click.option("--start", required=True, help="First day of the period (YYYY-MM-DD).")
 @click.option("--end", required=True, help="Last day of the period (YYYY-MM-DD, not after today).")

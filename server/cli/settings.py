@@ -111,3 +111,37 @@ def history_cmd(ctx: Context, as_json: bool) -> None:
         click.echo(f"version {v['version']}  {v['applied_at'].isoformat(timespec='seconds')}  {v['applied_by']}  "
                    f"{how}  digest {v['digest']}")
         click.echo("\n".join(diff_lines(v["diff"])))
+
+
+@settings_group.command("preview")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--start", default=None, help="Backtest from (default: 364 days before --end).")
+@click.option("--end", default=None, help="Backtest until (default: today).")
+@click.option("--horizon", default=90, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the preview as JSON.")
+@click.pass_obj
+def preview_cmd(ctx: Context, file: Path, start: str | None, end: str | None, horizon: int,
+                as_json: bool) -> None:
+    """What FILE would change, saving nothing: band moves, signals, backtests side by side."""
+    from server.backtest.preview import default_period, preview
+    from server.backtest.report import preview_text, to_json
+    from server.backtest.service import BacktestError
+    from server.cli.health import period
+    from server.models import utcnow
+    from server.settings import SettingsError
+    from server.settings_history import parse_text
+
+    try:
+        proposed = parse_text(file.read_text(encoding="utf-8"), str(file))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"settings: cannot read {file}: {exc}") from exc
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    today = utcnow().date()
+    first, last = period(start, end, default_period(today))
+    try:
+        with ctx.store.session() as s:
+            result = preview(s, ctx.settings(), proposed, first, last, horizon, today)
+    except BacktestError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
+    click.echo(to_json(result) if as_json else preview_text(result))

@@ -72,6 +72,8 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
         for day, stats in series.stats(acc_id):
             f = with_usage(base, stats)
             if day < first:
+                if day > last - timedelta(days=30):
+                    continue          # no day of the range looks back at it
                 key = (acc_id, day)
                 scores[day] = kept[key] if key in kept else \
                     mx.account_metrics(f, cfg, day).health.score

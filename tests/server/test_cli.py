@@ -108,7 +108,7 @@ def test_every_command_is_registered_in_one_place():
     assert set(main.commands["token"].commands) == {"create", "list", "revoke"}
     assert set(main.commands["admin"].commands) == {"create", "list"}
     assert set(main.commands["metrics"].commands) == {"daily", "backfill", "refresh"}
-    assert set(main.commands["settings"].commands) == {"apply", "history", "rollback"}
+    assert set(main.commands["settings"].commands) == {"apply", "history", "rollback", "preview"}
     assert set(main.commands["playbooks"].commands) == {"preview", "run", "digest", "secret"}
 
 
