@@ -48,6 +48,9 @@ def paths() -> dict:
             [ACCOUNT, _path("task_id", "Task id")], form=True)},
         "/app/accounts/{account_id}/notes": {"post": _html("Add a note (body)", [ACCOUNT],
                                                            form=True)},
+        "/app/lifecycle": {"get": _html(
+            "Lifecycle: accounts per phase with each phase's headline metrics",
+            [OWNER, SEGMENT])},
         "/app/tasks": {"get": _html("My tasks: open tasks across my accounts, overdue first",
                                     [OWNER])},
         "/app/static/{filename}": {"get": _html(

@@ -157,3 +157,18 @@ def test_accounts_table_filters_sorts_and_exports_what_it_shows(served, chromium
     exported = list(csv.reader(io.StringIO(body)))[1:]
     assert exported == table
     page.screenshot(path=str(artifact_dir / "workspace-accounts.png"))
+
+
+def test_lifecycle_counts_equal_the_list(served, chromium, artifact_dir):
+    from playwright.sync_api import expect
+
+    url, token = served
+    page = sign_in(chromium, url, LEAD)
+    page.get_by_role("link", name="Lifecycle").click()
+    expect(page.get_by_role("heading", name="Lifecycle")).to_be_visible()
+    every = api(url, token, "accounts", limit=500)["items"]
+    for phase in ("onboarding", "adoption", "value_realization", "renewal", "advocacy",
+                  "churned"):
+        want = sum(1 for a in every if a["phase"] == phase)
+        assert page.get_by_test_id(f"count-{phase}").inner_text() == str(want), phase
+    page.screenshot(path=str(artifact_dir / "workspace-lifecycle.png"))
