@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: system packages, venv, then pytest twice:
-# everything on SQLite, and the store/API/connector tests again on a real PostgreSQL server.
+# everything on SQLite, and the store/API/connector tests again on a real PostgreSQL server,
+# with the job-queue tests (procrastinate, real `account360 worker` processes) there too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -28,10 +29,10 @@ fi
 export ACCOUNT360_ARTIFACT_DIR="${ACCOUNT360_ARTIFACT_DIR:-$ROOT/artifacts}"
 mkdir -p "$ACCOUNT360_ARTIFACT_DIR"
 
-echo "== pytest: whole suite on SQLite"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+echo "== pytest: whole suite on SQLite (the job-queue worker tests need PostgreSQL: second pass)"
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not postgres" "$@"
 
-echo "== pytest: store, API and connector tests on PostgreSQL"
+echo "== pytest: store, API and connector tests, and the job queue's worker processes, on PostgreSQL"
 PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 PGDATA=$(mktemp -d /tmp/account360-pg.XXXXXX)
 PGPORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -47,4 +48,4 @@ fi
 stop_pg() { "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
 trap stop_pg EXIT
 ACCOUNT360_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider -m store "$@"
+  .venv/bin/python -m pytest -q -p no:cacheprovider -m "store or postgres" "$@"

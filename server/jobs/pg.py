@@ -2,8 +2,8 @@
 `account360 worker` processes on any machines run the jobs.
 
 procrastinate gives: jobs in PostgreSQL (deferred in the caller's transaction, see
-server.jobs.queue), `lock` (one running job per lock: one sync per connector), queueing
-locks, periodic tasks deferred once per scheduled time however many workers run
+server.jobs.queue), `lock` (one running job per lock: one sync per connector), periodic
+tasks deferred once per scheduled time however many workers run
 (procrastinate_periodic_defers), retries (our backoff, server.jobs.specs) and worker
 heartbeats. A worker killed mid-job (kill -9) stops beating; every worker checks for such
 stalled jobs and puts them back in the queue, where another worker picks them up."""
@@ -60,13 +60,12 @@ def build_app(rt: work.Runtime):
         static_lock = sp.lock if sp.lock and "{" not in sp.lock else None
         task = app.task(name=name, pass_context=True, queue=sp.queue,
                         retry=_retry(cfg, total) if total > 1 else False,
-                        lock=static_lock, queueing_lock=sp.queueing_lock
-                        if sp.queueing_lock and "{" not in sp.queueing_lock else None)(run)
+                        lock=static_lock)(run)
         if sp.cron_key:
             app.periodic(cron=str(cfg[sp.cron_key]), periodic_id=name)(task)
 
     @app.periodic(cron="17 3 * * *", periodic_id="jobs.prune")
-    @app.task(name="jobs.prune", pass_context=True, queueing_lock="jobs.prune")
+    @app.task(name="jobs.prune", pass_context=True, lock="jobs.prune")
     async def prune(context, timestamp: int) -> None:  # noqa: ANN001
         await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_HOURS, include_failed=True)
 

@@ -2,8 +2,8 @@
 
 `defer(session, name, **kwargs)` writes the job with the session's other writes: the job
 exists exactly when they commit (a sync request and the job that serves it, an import's
-spool row and its job). A job whose queueing lock already has a waiting job is not added
-again (the waiting one will do the work). The back-end is the store's `job_queue`
+spool row and its job). A `dedupe` job is not added again while an equal one (same lock)
+waits for its first attempt: that one will do the work. The back-end is the store's `job_queue`
 ("embedded" or "procrastinate", from ACCOUNT360_JOB_QUEUE)."""
 
 from __future__ import annotations
@@ -36,15 +36,13 @@ def defer(session: t.Any, name: str, *, store: t.Any, at: datetime | None = None
 
 def _defer_embedded(session: t.Any, sp: t.Any, kwargs: dict, at: datetime | None,
                     periodic_key: str | None = None) -> int | None:
-    qlock = sp.queueing_lock_for(kwargs)
-    if qlock is not None:
-        waiting = session.scalar(select(Job.id).where(Job.queueing_lock == qlock,
-                                                      Job.status == "todo"))
-        if waiting is not None:
-            return None
-    job = Job(task=sp.name, args=kwargs, status="todo", lock=sp.lock_for(kwargs),
-              queueing_lock=qlock, periodic_key=periodic_key, attempts=0,
-              scheduled_at=at or utcnow())
+    lock = sp.lock_for(kwargs)
+    if sp.dedupe and lock is not None and session.scalar(select(Job.id).where(
+            Job.task == sp.name, Job.lock == lock, Job.status == "todo", Job.attempts == 0)
+            .limit(1)) is not None:
+        return None
+    job = Job(task=sp.name, args=kwargs, status="todo", lock=lock,
+              periodic_key=periodic_key, attempts=0, scheduled_at=at or utcnow())
     try:
         with session.begin_nested():
             session.add(job)
@@ -70,24 +68,23 @@ _MANAGER = None
 def procrastinate_job(sp: t.Any, kwargs: dict, at: datetime | None = None):
     from procrastinate.jobs import Job as PJob
 
-    return PJob(id=None, queue=sp.queue, lock=sp.lock_for(kwargs),
-                queueing_lock=sp.queueing_lock_for(kwargs), task_name=sp.name,
-                task_kwargs=kwargs, scheduled_at=at)
+    return PJob(id=None, queue=sp.queue, lock=sp.lock_for(kwargs), queueing_lock=None,
+                task_name=sp.name, task_kwargs=kwargs, scheduled_at=at)
 
 
 def _defer_procrastinate(session: t.Any, sp: t.Any, kwargs: dict,
                          at: datetime | None) -> int | None:
-    from procrastinate.exceptions import AlreadyEnqueued
+    from sqlalchemy import text
 
     if session.get_bind().dialect.name != "postgresql":
         raise RuntimeError("ACCOUNT360_JOB_QUEUE=procrastinate needs a PostgreSQL database")
-    try:
-        with session.begin_nested():   # a refused duplicate must not abort the transaction
-            raw = session.connection().connection.driver_connection
-            job = _manager().defer_job(procrastinate_job(sp, kwargs, at), connection=raw)
-    except AlreadyEnqueued:
+    lock = sp.lock_for(kwargs)
+    if sp.dedupe and lock is not None and session.scalar(text(
+            "SELECT id FROM procrastinate_jobs WHERE task_name = :t AND lock = :l "
+            "AND status = 'todo' AND attempts = 0 LIMIT 1"), {"t": sp.name, "l": lock}):
         return None
-    return job.id
+    raw = session.connection().connection.driver_connection   # the caller's transaction
+    return _manager().defer_job(procrastinate_job(sp, kwargs, at), connection=raw).id
 
 
 # -- what is queued (connector cards, GET /api/v1/syncs) ---------------------------------

@@ -15,8 +15,10 @@ class Spec:
     #: `str.format` template over the job's arguments: jobs with the same lock never run at
     #: the same time, on any worker (e.g. one sync per connector).
     lock: str | None = None
-    #: at most one job with this key waits in the queue (a second defer is a no-op).
-    queueing_lock: str | None = None
+    #: a second defer while a first attempt with the same lock still waits is a no-op (the
+    #: waiting job will do the work). Unlike a queueing lock, a job waiting for its retry
+    #: does not count, so retries and new requests never collide.
+    dedupe: bool = False
     #: attempts in all (1 = never retried); None takes JOB_MAX_ATTEMPTS.
     attempts: int | None = None
     #: the configuration key of its cron expression when it runs on a schedule.
@@ -26,24 +28,21 @@ class Spec:
     def lock_for(self, kwargs: dict) -> str | None:
         return self.lock.format(**kwargs) if self.lock else None
 
-    def queueing_lock_for(self, kwargs: dict) -> str | None:
-        return self.queueing_lock.format(**kwargs) if self.queueing_lock else None
 
 
 SPECS: dict[str, Spec] = {s.name: s for s in (
     # one connector's queued sync requests (Connect, Sync now, schedule, webhook)
-    Spec("sync", lock="sync:{connector}", queueing_lock="sync:{connector}"),
+    Spec("sync", lock="sync:{connector}", dedupe=True),
     # queue a sync of every connector whose schedule is due
-    Spec("schedule", cron_key="SCHEDULE_CRON", attempts=1, queueing_lock="schedule"),
+    Spec("schedule", cron_key="SCHEDULE_CRON", attempts=1, lock="schedule", dedupe=True),
     # the day's history rows of every account (docs/metrics-rows.md)
     Spec("metrics.daily", lock="metrics", cron_key="METRICS_DAILY_CRON"),
-    Spec("metrics.backfill", lock="metrics", queueing_lock="metrics.backfill"),
-    Spec("metrics.refresh", lock="metrics", queueing_lock="metrics.refresh"),
+    Spec("metrics.backfill", lock="metrics", dedupe=True),
+    Spec("metrics.refresh", lock="metrics", dedupe=True),
     # a large JSON Lines import spooled by POST /api/v1/import
     Spec("import", lock="import:{import_id}", attempts=1),
     # one account's CRM records, by record id (fresh on open)
-    Spec("account.refresh", lock="refresh:{account_id}",
-         queueing_lock="refresh:{account_id}"),
+    Spec("account.refresh", lock="refresh:{account_id}", dedupe=True),
 )}
 
 

@@ -112,6 +112,9 @@ def sync(rt: Runtime, attempt: Attempt, connector: str) -> dict | None:
     rt.credentials.set_error(connector, error and (
         f"{error} (attempt {attempt.number} of {attempt.of}; gave up)"
         if attempt.of > 1 else error))
+    # playbooks (issue 14): run them after each sync here, once server/playbooks lands
+    if error:
+        raise JobFailed(error)   # the queue records the job as failed
     return report
 
 

@@ -42,7 +42,7 @@ def test_a_sync_request_and_its_job_commit_together(app):
     enqueue(store, "zendesk", "connect")
     with store.sessions() as s:
         assert s.scalar(select(func.count()).select_from(SyncRequest)) == 2 + 1
-    # one waiting job per connector (the queueing lock): it serves both requests
+    # one waiting job per connector: it serves both requests
     assert [(j.task, j.args, j.lock, j.status) for j in jobs(store)] == [
         ("sync", {"connector": "hubspot"}, "sync:hubspot", "todo"),
         ("sync", {"connector": "zendesk"}, "sync:zendesk", "todo")]
@@ -55,7 +55,7 @@ def test_jobs_with_one_lock_run_one_at_a_time(app):
     with store.session() as s:
         a = defer(s, "metrics.daily", store=store)
         b = defer(s, "metrics.backfill", store=store, days=1)
-        c = defer(s, "metrics.backfill", store=store, days=2)   # same queueing lock: no-op
+        c = defer(s, "metrics.backfill", store=store, days=2)   # one already waits: no-op
     assert c is None
     claimed = worker.claim(10)
     assert [j.id for j in claimed] == [a]            # b waits: both hold the "metrics" lock
@@ -139,3 +139,15 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again(make_app):
 def test_latest_tick_with_seconds():
     now = datetime(2026, 12, 1, 12, 0, 7, tzinfo=timezone.utc)
     assert latest_tick("* * * * * */5", now) == now.replace(second=5)   # 6th field: seconds
+
+
+def test_a_request_while_a_sync_waits_for_its_retry_gets_a_job_of_its_own(app):
+    store = app.extensions["account360"].store
+    enqueue(store, "hubspot", "schedule")
+    with store.session() as s:
+        (job,) = s.scalars(select(Job))
+        job.attempts, job.scheduled_at = 1, utcnow() + timedelta(minutes=5)
+    enqueue(store, "hubspot", "manual")
+    assert [(j.attempts, j.status) for j in jobs(store)] == [(1, "todo"), (0, "todo")]
+    (now,) = admin_state(app).runner.claim(10)     # the new one runs now, the retry later
+    assert now.attempts == 0
