@@ -41,6 +41,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("metrics.refresh", lock="metrics", dedupe=True),
     # a large JSON Lines import spooled by POST /api/v1/import
     Spec("import", lock="import:{import_id}", attempts=1),
+    # the playbooks (server/playbooks), after each sync and after the daily metrics job
+    Spec("playbooks.run", lock="playbooks", dedupe=True),
     # one account's CRM records, by record id (fresh on open)
     Spec("account.refresh", lock="refresh:{account_id}", dedupe=True),
 )}

@@ -112,10 +112,33 @@ def sync(rt: Runtime, attempt: Attempt, connector: str) -> dict | None:
     rt.credentials.set_error(connector, error and (
         f"{error} (attempt {attempt.number} of {attempt.of}; gave up)"
         if attempt.of > 1 else error))
-    # playbooks (issue 14): run them after each sync here, once server/playbooks lands
     if error:
         raise JobFailed(error)   # the queue records the job as failed
+    after_playbooks(rt, "sync")
     return report
+
+
+def after_playbooks(rt: Runtime, trigger: str) -> None:
+    """Queue a playbooks run when a playbooks file is configured."""
+    if not rt.cfg.get("PLAYBOOKS"):
+        return
+    from server.jobs.queue import defer
+
+    with rt.store.session() as s:
+        defer(s, "playbooks.run", store=rt.store, trigger=trigger)
+
+
+def playbooks_run(rt: Runtime, attempt: Attempt, trigger: str = "daily") -> dict | None:
+    """Fire the playbooks for today (idempotent: once per episode; due retries sent)."""
+    if not rt.cfg.get("PLAYBOOKS"):
+        return None
+    from server.playbooks.service import Env, playbooks_of, run
+    from server.rows.refresh import today
+    from server.secrets import Vault
+
+    out = run(Env(rt.store, rt.cfg, Vault.from_config(rt.cfg)), playbooks_of(rt.cfg), today(),
+              trigger=trigger)
+    return {"run_id": out.get("run_id")} if isinstance(out, dict) else None
 
 
 def progress_writer(store: t.Any, name: str):
@@ -196,6 +219,7 @@ def metrics_daily(rt: Runtime, attempt: Attempt, day: str | None = None,
         purge_text(s, rt.workspace.messages, utcnow())
         n = daily(s, rt.workspace, date.fromisoformat(day) if day else None)
     log.info("daily metrics: history rows of %d accounts", n)
+    after_playbooks(rt, "daily")
     return n
 
 
@@ -235,5 +259,5 @@ def import_job(rt: Runtime, attempt: Attempt, import_id: int) -> dict:
 FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "sync": sync, "schedule": schedule, "metrics.daily": metrics_daily,
     "metrics.backfill": metrics_backfill, "metrics.refresh": metrics_refresh,
-    "account.refresh": account_refresh, "import": import_job,
+    "account.refresh": account_refresh, "import": import_job, "playbooks.run": playbooks_run,
 }

@@ -30,10 +30,10 @@ def test_failed_sync_is_retried_and_its_error_and_attempts_are_shown(app, admin_
     for th in admin_state_.runner.tick():
         th.join(30)
     hub = card(admin_browser)
-    said = ("hubspot/companies: HubSpot refused the refresh token: unknown refresh token "
-            "(HTTP 400)")
+    said = "HubSpot refused the refresh token: unknown refresh token"
     assert hub["status"] == "error" and hub["pending"] == 1
-    assert hub["last_error"] == said + " (attempt 1 of 5; retrying)"
+    assert said in hub["last_error"]
+    assert hub["last_error"].endswith(" (attempt 1 of 5; retrying)"), hub["last_error"]
     retry = hub["retry"]
     assert (retry["attempts"], retry["of"], retry["status"]) == (1, 5, "todo")
     page = admin_browser.get("/admin/connectors").get_data(as_text=True)

@@ -151,3 +151,29 @@ def test_a_request_while_a_sync_waits_for_its_retry_gets_a_job_of_its_own(app):
     assert [(j.attempts, j.status) for j in jobs(store)] == [(1, "todo"), (0, "todo")]
     (now,) = admin_state(app).runner.claim(10)     # the new one runs now, the retry later
     assert now.attempts == 0
+
+
+def test_the_daily_job_queues_a_playbooks_run(make_app, tmp_path):
+    from server.importer import import_lines
+    from server.models import Task
+    from server.playbooks.models import PlaybookRun
+
+    book = tmp_path / "playbooks.toml"
+    book.write_text('[[playbook]]\nname = "Never touched"\nwhen = { signal = "no_touch" }\n'
+                    '[[playbook.action]]\ntask = { subject = "Reach out to {account.name}" }\n')
+    app = make_app(PLAYBOOKS=str(book))
+    store, worker = app.extensions["account360"].store, admin_state(app).runner
+    start = (utcnow() - timedelta(days=200)).date().isoformat()
+    import_lines(store, [b'{"type": "account", "id": "quiet", "name": "Quiet Co", '
+                         b'"onboarding_start": "' + start.encode() + b'"}'])
+    with store.session() as s:
+        defer(s, "metrics.daily", store=store)
+    for _ in range(2):                       # the daily job, then the run it queued
+        for th in worker.tick():
+            th.join(30)
+    assert [(j.task, j.args, j.status) for j in jobs(store)] == [
+        ("metrics.daily", {}, "succeeded"),
+        ("playbooks.run", {"trigger": "daily"}, "succeeded")]
+    with store.sessions() as s:
+        assert [r.trigger for r in s.scalars(select(PlaybookRun))] == ["daily"]
+        assert [t.subject for t in s.scalars(select(Task))] == ["Reach out to Quiet Co"]
