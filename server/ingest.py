@@ -83,8 +83,7 @@ class Loader:
     def _account_ref(self, rec: dict) -> str:
         account_id = r.text(rec, "account_id", required=True, max_len=200)
         if account_id not in self.known_accounts():
-            raise RecordError(f"unknown account '{account_id}' (load the account first)",
-                              "account_id")
+            raise r.UnknownAccount(account_id)
         return account_id
 
     def add(self, rec: Any) -> None:

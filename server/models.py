@@ -338,6 +338,22 @@ class SyncRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
     streams: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    #: Records still parked when the run ended, by record type (server.sync.parking).
+    parked: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ParkedRecord(Base):
+    """A connector's record whose account (its parent) is not in the store yet: kept here,
+    it lands when the account does, in the same run or a later one (server.sync.parking)."""
+
+    __tablename__ = "parked_records"
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    parent_id: Mapped[str] = mapped_column(String(200), index=True)
+    stream: Mapped[str] = mapped_column(String(100))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    parked_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SyncState(Base):

@@ -48,6 +48,15 @@ class RecordError(ValueError):
         self.field = field
 
 
+class UnknownAccount(RecordError):
+    """The record names an account the store does not have (yet): `account_id`."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"unknown account '{account_id}' (load the account first)",
+                         "account_id")
+        self.account_id = account_id
+
+
 def _req(rec: dict, field: str) -> Any:
     value = rec.get(field)
     if value is None or value == "":

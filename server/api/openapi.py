@@ -146,8 +146,10 @@ def document() -> dict:
                     _param("end", "Last day (default today UTC)",
                            schema={"type": "string", "format": "date"})])},
             "/api/v1/syncs": {"get": _op(
-                "Sync run history, stream cursors, and each connector's latest sync job "
-                "(queue: status, attempts, max_attempts, next_attempt_at, last_error)")},
+                "Sync run history, stream cursors, each connector's latest sync job "
+                "(queue: status, attempts, max_attempts, next_attempt_at, last_error), and "
+                "the records parked until their account lands (parked: {connector: "
+                "{record type: count}})")},
             "/api/v1/syncs/{run_id}": {"get": _op(
                 "One sync run with per-stream counts and errors",
                 [_param("run_id", "Sync run id", "path", True,

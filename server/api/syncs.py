@@ -11,6 +11,7 @@ from server.jobs.queue import sync_jobs
 from server.models import SyncRun
 from server.records import MAX_INT
 from server.sync import list_runs, run_json, stream_states
+from server.sync.parking import waiting_all
 
 STATUSES = ("running", "success", "partial", "failed", "interrupted")
 
@@ -30,8 +31,9 @@ def _int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
 @bp.get("/syncs")
 @require_token
 def list_syncs():
-    """Recent sync runs, newest first, where each stream's cursor stands, and each
-    connector's latest sync job (attempts, next retry, last error)."""
+    """Recent sync runs, newest first, where each stream's cursor stands, each
+    connector's latest sync job (attempts, next retry, last error) and the records parked
+    until their account lands ({connector: {record type: count}})."""
     connector = request.args.get("connector") or None
     status = request.args.get("status") or None
     if status and status not in STATUSES:
@@ -43,9 +45,10 @@ def list_syncs():
         items = list_runs(s, connector=connector, status=status, limit=limit, before=before)
         cursors = stream_states(s, connector)
         queue = sync_jobs(s, state().store, connector)
+        parked = waiting_all(s, connector)
     next_before = items[-1]["id"] if len(items) == limit else None
     return jsonify({"items": items, "next_before": next_before, "streams": cursors,
-                    "queue": queue})
+                    "queue": queue, "parked": parked})
 
 
 @bp.get("/syncs/<int:run_id>")

@@ -42,6 +42,10 @@ def _echo_report(report: dict) -> None:
                 f"{c['deleted']} deleted")
         if c.get("unmapped"):
             line += f", {c['unmapped']} not matched to an account"
+        if c.get("parked"):
+            line += f", {c['parked']} parked until their account lands"
+        if c.get("unparked"):
+            line += f", {c['unparked']} landed from the park"
         click.echo(line)
         for item in c.get("skipped_samples", [])[:10]:
             click.echo(f"    skipped {item.get('type') or 'record'} {item.get('vendor_id')}: "
@@ -51,6 +55,10 @@ def _echo_report(report: dict) -> None:
             click.echo(f"    unmatched keys: {top}")
         for err in c.get("errors", []):
             click.echo(f"    error: {err.get('text') or err.get('message')}")
+    waiting = report.get("parked") or {}
+    if waiting:
+        click.echo("  parked, waiting for their account: " + ", ".join(
+            f"{n} {rtype}" for rtype, n in waiting.items()))
 
 
 def _build(name: str, workspace: t.Any) -> t.Any:

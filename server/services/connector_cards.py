@@ -81,6 +81,7 @@ def _run_card(run: dict | None) -> dict | None:
                if s["missing_scopes"]]
     return {"id": run["id"], "status": run["status"], "started_at": run["started_at"],
             "finished_at": run["finished_at"], "totals": run["totals"],
+            "parked": run.get("parked") or {},
             "streams": streams, "done": done, "total": len(streams),
             "missing_scopes": missing}
 

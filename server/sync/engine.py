@@ -20,7 +20,7 @@ from server import models as m
 from server.db import Store
 from server.ingest import Loader
 from server.records import RecordError
-from server.sync import runs
+from server.sync import parking, runs
 from server.sync.lookups import account_lookup, store_links
 from server.sync.prefetch import Prefetch
 
@@ -44,18 +44,36 @@ def _vendor_id(rec: Any) -> str | None:
     return None
 
 
-def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter) -> None:
-    """Add a page's records and deletions to the loader and flush them (no commit)."""
+def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter,
+          park: parking.StreamPark | None = None) -> None:
+    """Add a page's records and deletions to the loader and flush them (no commit).
+
+    With a `park`, a record whose account is not in the store yet is parked, not skipped;
+    parked records whose account landed (in this page, or before the stream started) land
+    with the page. Without one (the one-account refresh), such a record is skipped.
+    """
     before = dict(loader.loaded)
-    skipped = 0
+    skipped = parked = 0
+    landed: list[tuple[str, str]] = []
+    accounts: set[str] = set()
     for rec in page.records:
         try:
             loader.add(rec)
         except RecordError as exc:
+            if park is not None and park.keep(rec, exc, counts):
+                parked += 1
+                continue
             skipped += 1
             _sample(counts, {"vendor_id": _vendor_id(rec),
                              "type": rec.get("type") if isinstance(rec, dict) else None,
                              "reason": exc.reason})
+            continue
+        landed.append((rec["type"], str(rec.get("id"))))
+        if rec["type"] == "account":
+            accounts.add(str(rec["id"]))
+    counts["records"] += len(page.records) - skipped - parked
+    if park is not None:
+        park.settle(loader, landed, accounts, list(page.deletions), counts, _sample)
     for rtype, rid in page.deletions:
         if loader.delete(rtype, rid):
             counts["deleted"] += 1
@@ -67,7 +85,6 @@ def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter) -> None:
         if warning not in counts["errors"]:
             counts["errors"].append(warning)
     counts["skipped"] += skipped
-    counts["records"] += len(page.records) - (skipped - len(page.skipped))
     by_type = counts["by_type"]
     for rtype, n in loader.loaded.items():
         if not rtype.endswith("_deleted") and n != before.get(rtype, 0):
@@ -96,12 +113,13 @@ def _run_stream(store: Store, connector: Any, stream: Any, state: dict | None, r
     began = time.monotonic()
     with store.sessions() as s:
         loader = Loader(s, source=connector.name)
+        park = parking.StreamPark(s, connector.name, name)
         pages = Prefetch(stream.pages(state))
         try:
             for page in pages:
                 before = copy.deepcopy(counts), Counter(unmapped)
                 try:
-                    _land(loader, page, counts, unmapped)
+                    _land(loader, page, counts, unmapped, park)
                     runs.save_state(s, connector.name, name, page.state, run_id)
                     runs.save_run(s, run_id, report)
                     s.commit()
@@ -209,7 +227,8 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
                 counts["finished_at"] = m.utcnow().isoformat()
                 notify("end", name, counts)
                 with store.session() as s:
-                    runs.save_run(s, run_id, report)
+                    runs.save_run(s, run_id, report,
+                                  parked=parking.waiting(s, connector.name))
             if stopped:
                 for rest in names[names.index(name) + 1:]:
                     report[rest]["status"] = "not_run"
@@ -228,7 +247,8 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
     status = run_status(report)
     run_error = stopped or (_summary(report) if status != "success" else None)
     with store.session() as s:
-        runs.save_run(s, run_id, report, status=status, finished_at=m.utcnow(), error=run_error)
+        runs.save_run(s, run_id, report, status=status, finished_at=m.utcnow(), error=run_error,
+                      parked=parking.waiting(s, connector.name))
     log.info("%s: sync run %d finished: %s", connector.name, run_id, status)
     with store.sessions() as s:
         return runs.run_json(s.get(m.SyncRun, run_id))

@@ -29,6 +29,7 @@ class SyncBusyError(RuntimeError):
 
 def new_counts() -> dict:
     return {"status": "pending", "records": 0, "skipped": 0, "deleted": 0, "pages": 0,
+            "parked": 0, "unparked": 0,
             "by_type": {}, "unmapped": 0, "unmapped_keys": {}, "skipped_samples": [],
             "errors": [], "started_at": None, "finished_at": None}
 
@@ -114,11 +115,14 @@ def run_json(run: SyncRun) -> dict:
     """A run as JSON-ready dict."""
     streams = run.streams or {}
     totals = {k: sum(c.get(k, 0) for c in streams.values())
-              for k in ("records", "skipped", "deleted", "unmapped", "pages")}
+              for k in ("records", "skipped", "deleted", "unmapped", "pages", "parked",
+                        "unparked")}
+    parked = dict(run.parked or {})
+    totals["parked_waiting"] = sum(parked.values())
     return {"id": run.id, "connector": run.connector, "status": run.status, "full": run.full,
             "started_at": run.started_at, "finished_at": run.finished_at,
             "heartbeat_at": run.heartbeat_at, "totals": totals, "streams": streams,
-            "error": run.error}
+            "parked": parked, "error": run.error}
 
 
 def list_runs(session: Session, connector: str | None = None, status: str | None = None,

@@ -86,9 +86,11 @@ def test_full_run_lands_pages_and_reports_counts(store):
     assert (acc["records"], acc["skipped"], acc["pages"]) == (5, 1, 3)
     assert acc["skipped_samples"] == [{"vendor_id": "v-bad", "reason": "no name"}]
     deals = report["streams"]["deals"]
-    assert (deals["records"], deals["skipped"], deals["deleted"], deals["unmapped"]) == (1, 1, 1, 3)
-    assert deals["skipped_samples"][0]["vendor_id"] == "10"
-    assert "unknown account" in deals["skipped_samples"][0]["reason"]
+    # d2 names an account the store does not have: parked (one counter), not skipped
+    assert (deals["records"], deals["skipped"], deals["parked"], deals["deleted"],
+            deals["unmapped"]) == (1, 0, 1, 1, 3)
+    assert deals["skipped_samples"] == []
+    assert report["parked"] == {"deal": 1} and report["totals"]["parked_waiting"] == 1
     assert count(store, m.Account) == 4 and count(store, m.Deal) == 1
     assert load_state(store, "hubspot", "accounts") == {"next": 6}
 

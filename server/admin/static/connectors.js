@@ -49,6 +49,9 @@
     text(el.querySelector('[data-field="records"]'),
          (run ? run.totals.records : 0) + " in the last run" + (card.records ? ", " + card.records + " in total" : ""));
     text(el.querySelector('[data-field="last-error"]'), card.last_error || "—");
+    var waiting = run && run.totals.parked_waiting;
+    text(el.querySelector('[data-field="parked"]'), waiting ? waiting + " waiting for their account (" +
+         Object.keys(run.parked).map(function (t) { return run.parked[t] + " " + t; }).join(", ") + ")" : "—");
     var retry = card.retry;
     text(el.querySelector('[data-field="retry"]'), retry ? retry.attempts + " failed of " +
          retry.of + " attempts" + (retry.next_attempt_at ? ", next at " + retry.next_attempt_at : "") : "—");
