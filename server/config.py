@@ -105,6 +105,8 @@ class Settings(BaseSettings):
         "smtp-password`"))
     SMTP_FROM: str | None = Field(None, **_doc(
         "sender address of playbook and digest email", "`account360@<SMTP_HOST>`"))
+    PLAYBOOKS_DIGEST_CRON: str = Field("0 7 * * *", **_doc(
+        "when the daily playbooks digest goes to each CSM (cron, UTC)"))
     SLACK_API_URL: str = Field("https://slack.com/api/", **_doc(
         "Slack Web API base URL (bot-token messages and digest DMs)"))
     # -- OAuth apps of the CRMs (environment wins over what an admin saved in the card)

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         history,
         meta,
         pair,
+        playbooks,
         portfolio,
         refresh,
         syncs,

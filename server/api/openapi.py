@@ -154,6 +154,19 @@ def document() -> dict:
                 "One sync run with per-stream counts and errors",
                 [_param("run_id", "Sync run id", "path", True,
                         {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})])},
+            "/api/v1/playbooks/runs": {"get": _op(
+                "Playbook history: firings (playbook, account, episode start) newest first, "
+                "each action with its outcome (status pending | sent | retrying | failed, "
+                "attempts, retried, the vendor's error, the attempt log), and the last runs", [
+                    _param("playbook", "Only this playbook"),
+                    _param("account_id", "Only this account"),
+                    _param("status", "Only firings with an action in this status",
+                           schema={"type": "string",
+                                   "enum": ["pending", "sent", "retrying", "failed"]}),
+                    _param("limit", "1..200 (default 50)", schema={"type": "integer"}),
+                    _param("before", "next_before of the previous page",
+                           schema={"type": "integer", "minimum": 1,
+                                   "maximum": 2**31 - 1})])},
             "/preview": {"get": _op("Widget preview page (HTML)", [
                 _param("account", "Account id"), _param("email", "Email to look up")],
                 auth=False)},

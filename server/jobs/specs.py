@@ -43,6 +43,9 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("import", lock="import:{import_id}", attempts=1),
     # the playbooks (server/playbooks), after each sync and after the daily metrics job
     Spec("playbooks.run", lock="playbooks", dedupe=True),
+    # the daily digest per CSM (docs/playbooks.md), on its own schedule
+    Spec("playbooks.digest", lock="playbooks.digest", cron_key="PLAYBOOKS_DIGEST_CRON",
+         attempts=1, dedupe=True),
     # one account's CRM records, by record id (fresh on open)
     Spec("account.refresh", lock="refresh:{account_id}", dedupe=True),
 )}

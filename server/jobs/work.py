@@ -141,6 +141,13 @@ def playbooks_run(rt: Runtime, attempt: Attempt, trigger: str = "daily") -> dict
     return {"run_id": out.get("run_id")} if isinstance(out, dict) else None
 
 
+def playbooks_digest(rt: Runtime, attempt: Attempt, timestamp: int | None = None) -> int:
+    """The daily digest per CSM, when the playbooks file has a [digest] table."""
+    from server.playbooks.scheduled import digest_job
+
+    return digest_job(rt.store, rt.cfg)
+
+
 def progress_writer(store: t.Any, name: str):
     """A run_sync progress callback that records when a stream starts, so the card shows it
     running before its first page lands (pages are recorded by run_sync)."""
@@ -260,4 +267,5 @@ FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "sync": sync, "schedule": schedule, "metrics.daily": metrics_daily,
     "metrics.backfill": metrics_backfill, "metrics.refresh": metrics_refresh,
     "account.refresh": account_refresh, "import": import_job, "playbooks.run": playbooks_run,
+    "playbooks.digest": playbooks_digest,
 }

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server.errors import ApiError
+from server.models import utcnow
+from server.playbooks.history import nudges
 from server.rows.marks import mark
 from server.services.evaluate import evaluate_many, since_from_history
 
@@ -91,6 +93,7 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
         "tasks": tasks_of(session, account_id),
         "notes": notes_of(session, account_id),
         "freshness": freshness(session),
+        "playbooks": nudges(session, account_id, utcnow()),
     }
 
 

@@ -95,7 +95,8 @@ def test_360_figures_match_hand_computation(client, auth, acme):
     code, body = get(client, auth, f"/api/v1/accounts/acme/360?as_of={T}")
     assert code == 200
     assert list(body) == ["as_of", "account", "revenue", "usage", "support", "relationship",
-                          "health", "signals", "phase", "tasks", "notes", "freshness"]
+                          "health", "signals", "phase", "tasks", "notes", "freshness",
+                          "playbooks"]
     assert body["account"]["crm"] == [{"system": "salesforce", "id": "001000000000001AAA"}]
     rev = body["revenue"]
     assert rev["arr"] == 120000 and rev["mrr"] == 10000

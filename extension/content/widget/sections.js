@@ -181,6 +181,15 @@
         : null);
   }
 
+  /** Recent playbook firings ("Playbook: Usage drop rescue, task created 2 days ago"). */
+  function playbooks(list) {
+    list = list || [];
+    if (!list.length) return null;
+    return section("Playbooks", "a360-playbooks",
+      h("ul", { class: "list" }, ...list.slice(0, 3).map((n) =>
+        h("li", { "data-testid": "a360-playbook", text: n.text }))));
+  }
+
   function relationship(rel) {
     rel = rel || {};
     const nps = rel.nps || {};
@@ -199,5 +208,5 @@
     return h("div", { class: "fresh", "data-testid": "a360-freshness", text: "As of " + f.date(d.as_of) + (parts.length ? " · " + parts.join(" · ") : "") });
   }
 
-  A360.sections = { header, why, kpis, pipeline, usage, support, signals, relationship, freshness, section };
+  A360.sections = { header, why, kpis, pipeline, usage, support, signals, playbooks, relationship, freshness, section };
 })(globalThis.A360);

@@ -152,6 +152,7 @@
           S.why(d.health),
           S.kpis(d),
           S.signals(d.signals, 0),
+          S.playbooks(d.playbooks),
           S.usage(d.usage),
           S.support(d.support),
           S.pipeline(d.revenue),

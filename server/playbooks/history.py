@@ -1,0 +1,100 @@
+"""What the playbooks did: the firings with their actions and outcomes (GET
+/api/v1/playbooks/runs and the admin page), the runs, and the nudges an account's 360 shows
+("Playbook: Usage drop rescue, task created 2 days ago")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server import models as m
+from server.playbooks.models import PlaybookAction, PlaybookFiring, PlaybookRun
+
+NUDGE_DAYS = 30
+DONE = {"task": "task created", "slack": "Slack message sent", "email": "email sent"}
+TRYING = {"task": "task pending", "slack": "Slack message pending", "email": "email pending"}
+
+
+def _action_json(a: PlaybookAction) -> dict:
+    d = {k: v for k, v in (a.detail or {}).items() if k != "sealed"}   # never the secret
+    return {"index": a.action_index, "kind": a.kind, "status": a.status,
+            "attempts": a.attempts, "retried": a.attempts > 1, "error": a.last_error,
+            "next_attempt_at": a.next_attempt_at, "created_at": a.created_at,
+            "updated_at": a.updated_at, "detail": d, "log": list(a.log or [])}
+
+
+def firings(session: Session, limit: int = 50, before_id: int | None = None,
+            playbook: str | None = None, account_id: str | None = None,
+            status: str | None = None) -> tuple[list[dict], int | None]:
+    """Firings newest first with their actions; the id to page on (or None at the end)."""
+    f = PlaybookFiring
+    q = select(f, m.Account.name).join(m.Account, m.Account.id == f.account_id)
+    if before_id is not None:
+        q = q.where(f.id < before_id)
+    if playbook:
+        q = q.where(f.playbook == playbook)
+    if account_id:
+        q = q.where(f.account_id == account_id)
+    if status:
+        q = q.where(f.id.in_(select(PlaybookAction.firing_id)
+                             .where(PlaybookAction.status == status)))
+    rows = session.execute(q.order_by(f.id.desc()).limit(limit + 1)).all()
+    page = rows[:limit]
+    acts: dict[int, list[dict]] = {}
+    if page:
+        for a in session.scalars(select(PlaybookAction).where(
+                PlaybookAction.firing_id.in_([r[0].id for r in page]))
+                .order_by(PlaybookAction.action_index)):
+            acts.setdefault(a.firing_id, []).append(_action_json(a))
+    items = [{"id": r[0].id, "playbook": r[0].playbook, "account_id": r[0].account_id,
+              "account_name": r[1], "episode_start": r[0].episode_start,
+              "first_seen": r[0].first_seen, "last_seen": r[0].last_seen,
+              "run_id": r[0].run_id, "created_at": r[0].created_at,
+              "actions": acts.get(r[0].id, [])} for r in page]
+    return items, (page[-1][0].id if len(rows) > limit else None)
+
+
+def runs(session: Session, limit: int = 20) -> list[dict]:
+    return [{"id": r.id, "as_of": r.as_of, "trigger": r.trigger, "started_at": r.started_at,
+             "finished_at": r.finished_at, "counts": dict(r.counts or {}), "error": r.error}
+            for r in session.scalars(select(PlaybookRun).order_by(PlaybookRun.id.desc())
+                                     .limit(limit))]
+
+
+def ago(then: datetime, now: datetime) -> str:
+    days = (now.date() - then.date()).days
+    return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def nudges(session: Session, account_id: str, now: datetime) -> list[dict]:
+    """The account's playbook firings of the last 30 days, newest first, each with one
+    line of text for the widget and the workspace."""
+    from datetime import timedelta
+
+    f = PlaybookFiring
+    rows = list(session.scalars(select(f).where(
+        f.account_id == account_id, f.created_at >= now - timedelta(days=NUDGE_DAYS))
+        .order_by(f.created_at.desc(), f.id.desc()).limit(10)))
+    if not rows:
+        return []
+    acts: dict[int, list[PlaybookAction]] = {}
+    for a in session.scalars(select(PlaybookAction).where(
+            PlaybookAction.firing_id.in_([r.id for r in rows]))
+            .order_by(PlaybookAction.action_index)):
+        acts.setdefault(a.firing_id, []).append(a)
+    out = []
+    for r in rows:
+        done = acts.get(r.id, [])
+        words = []
+        for a in done:
+            w = DONE[a.kind] if a.status == "sent" else (
+                f"{a.kind} failed" if a.status == "failed" else TRYING[a.kind])
+            if w not in words:
+                words.append(w)
+        text = f"Playbook: {r.playbook}, {', '.join(words) or 'fired'} {ago(r.created_at, now)}"
+        out.append({"playbook": r.playbook, "episode_start": r.episode_start,
+                    "fired_at": r.created_at, "text": text,
+                    "actions": [{"kind": a.kind, "status": a.status} for a in done]})
+    return out
