@@ -110,3 +110,27 @@ def test_the_daily_job_and_a_sync_queue_a_playbooks_run(make_app, load, tmp_path
     assert done == [("metrics.daily", {}, "succeeded"),
                     ("playbooks.run", {"trigger": "daily"}, "succeeded")]
     assert tasks == ["Reach out to Quiet"]
+
+
+def test_the_digest_job_sends_and_records_each_csms_digest(make_app, tmp_path):
+    from server.playbooks.models import PlaybookDigest
+
+    path = tmp_path / "playbooks.toml"
+    path.write_text(NO_TOUCH + "\n[digest]\nemail = true\n")
+    app = make_app(PLAYBOOKS=str(path))
+    store = app.extensions["account360"].store
+    import_lines(store, [json.dumps({"type": "account", "id": "soon", "name": "Soon Co",
+                                     "owner": "maria@example.com",
+                                     "renewal_date": (today() + timedelta(days=20)).isoformat()
+                                     }).encode()])
+    with store.session() as s:
+        defer(s, "playbooks.digest", store=store)
+    for th in admin_state(app).runner.tick():
+        th.join(60)
+    with store.sessions() as s:
+        rows = [(d.csm, d.day, d.channel, d.status, d.error)
+                for d in s.scalars(select(PlaybookDigest))]
+        (job,) = s.scalars(select(Job).where(Job.task == "playbooks.digest"))
+    assert job.status == "succeeded"
+    assert rows == [("maria@example.com", today(), "email", "failed",
+                     "no SMTP server configured (ACCOUNT360_SMTP_HOST)")]
