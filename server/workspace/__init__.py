@@ -10,7 +10,7 @@ from __future__ import annotations
 
 def register(app) -> None:
     from server.workspace import (  # noqa: F401  (their routes on bp)
-        account, accounts, dashboard, lifecycle, priority, tasks)
+        account, accounts, dashboard, health_model, lifecycle, priority, tasks)
     from server.workspace.blueprint import bp
 
     app.register_blueprint(bp)

@@ -53,6 +53,20 @@ def paths() -> dict:
             [OWNER, SEGMENT])},
         "/app/tasks": {"get": _html("My tasks: open tasks across my accounts, overdue first",
                                     [OWNER])},
+        "/app/health-model": {"get": _html(
+            "Health model: the backtest of the current settings (outcomes vs band, score and "
+            "signals horizon days before) and the settings history", [
+                _q("start", "First day (default: 364 days before end)"),
+                _q("end", "Last day (default: today)"), _q("horizon", "Days (default 90)"),
+                _q("applied", "The version just applied (a notice)")])},
+        "/app/health-model/preview": {"post": _html(
+            "Preview a settings file (`settings` pasted or `file` uploaded; start, end, "
+            "horizon): band moves, signal changes, backtests side by side; nothing saved", [],
+            form=True)},
+        "/app/health-model/apply": {"post": _html(
+            "Apply a settings file (`settings`) as a new version (admins)", [], form=True)},
+        "/app/health-model/rollback": {"post": _html(
+            "Roll back to an earlier settings version (`version`; admins)", [], form=True)},
         "/app/static/{filename}": {"get": _html(
             "Stylesheet and scripts of the workspace",
             [{"name": "filename", "in": "path", "required": True, "description": "File",

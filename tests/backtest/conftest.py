@@ -11,3 +11,6 @@ from tests.backtest.workspace import records
 def known(app, load):
     load(records())
     return app.extensions["account360"]
+
+
+from tests.admin.conftest import browser, make_user  # noqa: E402,F401
