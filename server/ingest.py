@@ -334,6 +334,7 @@ class Loader:
         if rows.get("task"):
             self._flush_tasks(list(rows["task"].values()))
         self._touched |= self._events.flush()
+        self._touched |= set(earliest)  # also the account a record moved away from
         if self._touched:
             self.touched_accounts |= self._touched
             mark(s, self._touched, merge(merge(earliest, self._events.first_days), self._gone))

@@ -19,7 +19,7 @@ from server.metrics import config as mc
 
 
 #: tables of the settings file that set a dataclass of the metrics configuration
-METRIC_SECTIONS = ("health", "signals", "phase", "sentiment", "relationship")
+METRIC_SECTIONS = ("health", "signals", "phase", "sentiment", "relationship", "north_star")
 
 
 class SettingsError(ValueError):
@@ -147,6 +147,13 @@ def parse(data: dict, source: str | None = None) -> WorkspaceSettings:
         if section in data:
             changes[section] = _apply(section, getattr(metrics, section), data[section])
     metrics = dataclasses.replace(metrics, **changes)
+    ns = metrics.north_star
+    if ns.kind not in mc.NORTH_STAR_KINDS:
+        raise _fail("north_star.kind", f"must be one of {', '.join(mc.NORTH_STAR_KINDS)}")
+    if ns.period not in mc.NORTH_STAR_PERIODS:
+        raise _fail("north_star.period", f"must be one of {', '.join(mc.NORTH_STAR_PERIODS)}")
+    if ns.name and ns.kind == "events" and not ns.events:
+        raise _fail("north_star.events", "must name the events counted (kind = events)")
     kwargs: dict[str, Any] = {"metrics": metrics, "source": source}
     if "messages" in data:
         kwargs["messages"] = _messages(data["messages"])

@@ -60,6 +60,7 @@ from .revenue import (
     revenue,
     trailing_year,
 )
+from .replies import ResponseTime, reply_pairs, response_time
 from .signals import Signal, signals
 from .support import (
     Support,
@@ -94,6 +95,7 @@ __all__ = [
     "latest_per_respondent", "loaded_arr", "mean", "median", "movement_from", "movement_of",
     "movements", "nps", "nps_category", "open_tickets", "phase", "quarter_bounds",
     "quarter_rows", "quarterly_expansion", "quarters", "ratio", "relationship", "renewal",
+    "reply_pairs", "ResponseTime", "response_time",
     "resolution_hours", "response_hours", "retention", "retention_of", "revenue", "signals",
     "support", "survey_score", "team_nps", "team_time_to_first_value", "trailing_year", "usage",
     "window",

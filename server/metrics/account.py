@@ -8,6 +8,7 @@ from datetime import date
 from .common import Output
 from .config import MetricsConfig
 from .health import Health, health
+from .north_star import NorthStar, north_star
 from .phase import phase
 from .relationship import Relationship, relationship
 from .revenue import Revenue, revenue
@@ -29,6 +30,7 @@ class AccountMetrics(Output):
     health: Health
     signals: tuple[Signal, ...]
     phase: str
+    north_star: NorthStar | None = None
 
 
 def account_metrics(facts: AccountFacts, config: MetricsConfig, as_of: date,
@@ -41,5 +43,6 @@ def account_metrics(facts: AccountFacts, config: MetricsConfig, as_of: date,
     hl = health(use, sup, rel, config)
     sig = signals(facts, use, sup, rel, hl, health_30d_ago, rev.renewal, config, as_of, rev.arr)
     ph = phase(rev.arr, rev.had_arr_before, rev.renewal, use, rel, config, as_of)
+    ns = north_star(config.north_star, facts.north_star_counts, facts.seats, as_of)
     return AccountMetrics(as_of=as_of, revenue=rev, usage=use, support=sup, relationship=rel,
-                          health=hl, signals=tuple(sig), phase=ph)
+                          health=hl, signals=tuple(sig), phase=ph, north_star=ns)

@@ -148,6 +148,20 @@ class RelationshipConfig:
     stakeholders_max: int = 25  # stakeholders listed in the 360
 
 
+NORTH_STAR_KINDS = ("events", "active_users", "seats")
+NORTH_STAR_PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class NorthStarConfig:
+    """The workspace's North Star metric; off while `name` is empty."""
+
+    name: str = ""
+    kind: str = "events"  # events | active_users | seats
+    events: tuple[str, ...] = ()  # the event names counted (kind = events)
+    period: str = "month"  # week (7 days) | month (30 days)
+
+
 @dataclass(frozen=True)
 class MetricsConfig:
     """All metric settings of a workspace."""
@@ -157,6 +171,7 @@ class MetricsConfig:
     phase: PhaseConfig = field(default_factory=PhaseConfig)
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
     relationship: RelationshipConfig = field(default_factory=RelationshipConfig)
+    north_star: NorthStarConfig = field(default_factory=NorthStarConfig)
     key_features: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_value_event: str | None = None
     qbr_min_arr: Decimal = Decimal("0")

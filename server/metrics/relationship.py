@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from .common import Output, in_window, window
 from .config import MetricsConfig
+from .replies import ResponseTime, response_time
 from .sentiment import Sentiment, sentiment
 from .stakeholders import Stakeholder, relationship_score, stakeholders
 from .types import ADVOCACY_KINDS, TOUCHPOINT_KINDS, AccountFacts, NpsResponse, Survey
@@ -76,6 +77,7 @@ class Relationship(Output):
     last_two_way_at: datetime | None
     days_since_two_way: int | None
     stakeholders: tuple[Stakeholder, ...]
+    response_time: ResponseTime
 
 
 def nps_category(score: int) -> str:
@@ -168,4 +170,5 @@ def relationship(facts: AccountFacts, arr: Decimal, config: MetricsConfig,
         score=rs.score, score_components=rs.components, engaged_contacts=rs.engaged_contacts,
         last_two_way_at=rs.last_two_way_at, days_since_two_way=rs.days_since_two_way,
         stakeholders=tuple(people[:rc.stakeholders_max]),
+        response_time=response_time(facts.messages, as_of),
     )

@@ -157,3 +157,5 @@ class AccountFacts:
     messages: tuple[Message, ...] = ()
     #: product activity of users who are contacts, by user id (a contact's user_id or email)
     user_activity: dict[str, UserActivity] | None = None
+    #: the North Star's (current, prior) period counts (server.metrics.north_star.windows)
+    north_star_counts: tuple[int, int] | None = None

@@ -108,6 +108,13 @@ def current_row(acc, facts, ev, as_of: date, version: str, runs: dict[str, date]
         "onboarding_mean": rel.onboarding_rating.mean,
         "onboarding_responses": rel.onboarding_rating.responses,
         "advocacy_365d": rel.advocacy.count_365d,
+        "sentiment": rel.sentiment.score, "sentiment_change_90d": rel.sentiment.change_90d,
+        "sentiment_messages": rel.sentiment.messages, "relationship_score": rel.score,
+        "engaged_contacts": rel.engaged_contacts,
+        "reply_hours": mx.reply_pairs(facts.messages, as_of)[0],
+        "replies_unanswered": rel.response_time.unanswered,
+        "north_star_value": ev.north_star.value if ev.north_star is not None else None,
+        "north_star_change": ev.north_star.change if ev.north_star is not None else None,
     }
 
 
@@ -140,6 +147,7 @@ def child_rows(row: dict, owner: str | None) -> tuple[list[dict], list[dict]]:
                for s in row["signals"]]
     hours = [{"account_id": acc, "kind": kind, "seq": i, "hours": h, "owner": owner}
              for kind, values in (("response", row["first_response_hours"]),
-                                  ("resolution", row["resolution_hours"]))
+                                  ("resolution", row["resolution_hours"]),
+                                  ("reply", row["reply_hours"]))
              for i, h in enumerate(values)]
     return signals, hours

@@ -49,7 +49,7 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
     cfg = settings.metrics
     version = build.settings_version(settings)
     head = first - timedelta(days=30)
-    accounts, facts = load_facts(session, ids, last, cfg.first_value_event)
+    accounts, facts = load_facts(session, ids, last, cfg.first_value_event, cfg.north_star)
     ids = sorted(accounts)
     if not ids:
         return [], [], [], accounts

@@ -88,6 +88,15 @@ class AccountMetrics(Base):
     onboarding_mean: Mapped[float | None] = mapped_column(Float)
     onboarding_responses: Mapped[int] = mapped_column(Integer)
     advocacy_365d: Mapped[int] = mapped_column(Integer)
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    sentiment_change_90d: Mapped[float | None] = mapped_column(Float)
+    sentiment_messages: Mapped[int] = mapped_column(Integer, default=0)
+    relationship_score: Mapped[float | None] = mapped_column(Float)
+    engaged_contacts: Mapped[int] = mapped_column(Integer, default=0)
+    reply_hours: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    replies_unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    north_star_value: Mapped[int | None] = mapped_column(Integer)
+    north_star_change: Mapped[int | None] = mapped_column(Integer)
 
 
 for _col in ("name_key", "arr", "health_key", "renewal_key", "signal_count"):
@@ -175,7 +184,8 @@ Index("ix_account_signals_code_owner", AccountSignal.code, AccountSignal.owner)
 
 class TicketHours(Base):
     """Hours to first response / to resolution of an account's last-90-day tickets, so team
-    medians pool tickets with indexed SQL (kind: "response" or "resolution")."""
+    medians pool tickets with indexed SQL (kind: "response" or "resolution"; "reply": hours
+    from an inbound email to our reply, server.metrics.replies)."""
 
     __tablename__ = "ticket_hours"
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)

@@ -124,7 +124,8 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         scope = None if everyone and len(ids) <= CHUNK else chunk
-        accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event)
+        accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event,
+                                     cfg.north_star)
         before = scores_30d_ago(session, list(accounts), scope is None, as_of, cfg)
         prev = _previous_days(session, None if scope is None else chunk, as_of)
         now = datetime.now(timezone.utc)

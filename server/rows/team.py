@@ -37,6 +37,13 @@ def _scope(stmt, owner, segment, phase, account_col):
     return scoped(stmt, owner, segment, phase)
 
 
+def scope_ids(session: Session, owner, segment, phase) -> list[str] | None:
+    """The ids of the accounts in scope (None: every account)."""
+    if not (owner or segment or phase):
+        return None
+    return list(session.scalars(scoped(select(am.account_id), owner, segment, phase)))
+
+
 def _key(owner: str | None) -> str:
     return owner or UNASSIGNED
 
@@ -109,9 +116,10 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
     resp_team, resp = _medians(session, "response", owner, segment, phase)
     res_team, res = _medians(session, "resolution", owner, segment, phase)
+    rep_team, rep = _medians(session, "reply", owner, segment, phase)
 
     def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: dict,
-             rp: tuple, rs: tuple) -> Totals:
+             rp: tuple, rs: tuple, ry: tuple) -> Totals:
         n, arr, tps, adv, p, pa, d, onb_s, onb_n, ces_s, ces_n, ttfv_s, ttfv_n, ttfv_w = v
         return Totals(
             accounts=n, loaded_arr=from_cents(arr), retention=retention_from(mv),
@@ -124,11 +132,11 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
             nps=mx.team_nps([mx.Nps(score=None, promoters=p or 0, passives=pa or 0,
                                     detractors=d or 0, responses=0)]),
             response=rp, resolution=rs, bands=dict(band), warnings=dict(w),
-            by_severity=dict(sv))
+            by_severity=dict(sv), reply=ry)
 
     per = {o: make(o, v, bands[o], warn[o], sev[o], [moves[o]] if o in moves else [],
-                   exp.get(o, {}),
-                   resp.get(o, (None, 0)), res.get(o, (None, 0))) for o, v in groups.items()}
+                   exp.get(o, {}), resp.get(o, (None, 0)), res.get(o, (None, 0)),
+                   rep.get(o, (None, 0))) for o, v in groups.items()}
     total = [sum((v[i] or 0) for v in groups.values()) for i in range(14)]
     team_band = mx.band_counts(())
     for b in bands.values():
@@ -142,5 +150,5 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
             team_sev[k] += n
     team = make(None, total, team_band, team_warn, team_sev,
                 list(moves.values()), add_quarters(exp.values()),
-                resp_team, res_team)
+                resp_team, res_team, rep_team)
     return team, per

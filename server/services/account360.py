@@ -71,6 +71,7 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
     if ev.health.score is not None and ev.health_30d_ago is not None:
         change = ev.health.score - ev.health_30d_ago
     usage = ev.usage.to_dict()
+    usage["north_star"] = ev.north_star.to_dict() if ev.north_star is not None else None
     return {
         "as_of": as_of,
         "account": account_json(acc, session),

@@ -33,13 +33,14 @@ class Evaluation:
     health_30d_ago: float | None
     signals: list
     phase: str
+    north_star: Any = None
 
 
 def evaluate(facts, as_of: date, cfg, health_30d_ago: float | None) -> Evaluation:
     """Compute the 360 figures of one account."""
     fig = mx.account_metrics(facts, cfg, as_of, health_30d_ago)
     return Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship, fig.health,
-                      health_30d_ago, list(fig.signals), fig.phase)
+                      health_30d_ago, list(fig.signals), fig.phase, fig.north_star)
 
 
 def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: date,
@@ -54,7 +55,7 @@ def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: 
     missing = [i for i in ids if i not in scores]
     if missing:
         scope = None if all_accounts and len(missing) == len(ids) else missing
-        _, old = load_facts(session, scope, day, cfg.first_value_event)
+        _, old = load_facts(session, scope, day, cfg.first_value_event, cfg.north_star)
         for i, f in old.items():
             scores.setdefault(i, mx.account_metrics(f, cfg, day).health.score)
     return scores
@@ -64,7 +65,7 @@ def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
                   ) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
     """Evaluate many accounts with bulk queries (None = every account)."""
     cfg = settings.metrics
-    accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event)
+    accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event, cfg.north_star)
     before = scores_30d_ago(session, list(accounts), ids is None, as_of, cfg)
     return accounts, {i: evaluate(f, as_of, cfg, before.get(i)) for i, f in facts.items()}
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, defer
 from server import models as m
 from server.metrics import types as t
 from server.metrics.common import end_of_day
+from server.metrics.config import NorthStarConfig
+from server.metrics.north_star import windows
 
 #: messages older than this many days before as_of are not read (sentiment and its prior
 #: window, stakeholders' last touch, the last two-way exchange)
@@ -102,8 +104,31 @@ def contact_activity(session: Session, ids: Sequence[str] | None, as_of: date
     return out
 
 
+def north_star_counts(session: Session, ids: Sequence[str] | None, as_of: date,
+                      cfg: NorthStarConfig | None) -> dict[str, tuple[int, int]]:
+    """The North Star's (current, prior) period counts per account (server.metrics.north_star)."""
+    if cfg is None or not cfg.name:
+        return {}
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for i, (lo, hi) in enumerate(windows(cfg, as_of)):
+        if cfg.kind == "events":
+            ed = m.UsageEventDay
+            q = (select(ed.account_id, func.sum(ed.events))
+                 .where(ed.name.in_(list(cfg.events)), ed.day.between(lo, hi),
+                        *_scope(ed.account_id, ids)).group_by(ed.account_id))
+        else:
+            ud = m.UsageUserDay
+            q = (select(ud.account_id, func.count(distinct(ud.user_id)))
+                 .where(ud.day.between(lo, hi), *_scope(ud.account_id, ids))
+                 .group_by(ud.account_id))
+        for acc, n in session.execute(q):
+            out[acc][i] = int(n or 0)
+    return {acc: (v[0], v[1]) for acc, v in out.items()}
+
+
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
-               first_value_event: str | None) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
+               first_value_event: str | None, north_star: NorthStarConfig | None = None
+               ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all)."""
     accounts = {a.id: a for a in session.scalars(
         select(m.Account).options(defer(m.Account.attributes))
@@ -156,6 +181,7 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
         bucket[acc]["messages"].append(t.Message(*v))
     usage = usage_stats(session, scope_ids, as_of, first_value_event)
     activity = contact_activity(session, scope_ids, as_of)
+    stars = north_star_counts(session, scope_ids, as_of, north_star)
     facts = {}
     for acc_id, acc in accounts.items():
         b = bucket.get(acc_id, {})
@@ -165,5 +191,6 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             touchpoints=tuple(b.get("touchpoints", ())), nps=tuple(b.get("nps", ())),
             surveys=tuple(b.get("surveys", ())), advocacy=tuple(b.get("advocacy", ())),
             contacts=tuple(b.get("contacts", ())), usage=usage.get(acc_id),
-            messages=tuple(b.get("messages", ())), user_activity=activity.get(acc_id))
+            messages=tuple(b.get("messages", ())), user_activity=activity.get(acc_id),
+            north_star_counts=stars.get(acc_id))
     return accounts, facts

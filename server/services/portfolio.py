@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server.services.evaluate import evaluate_many
 from server.services.facts import load_facts
+from server.services.north_star import monthly_totals
 from server.services.totals import Totals
 
 LAGGING, LEADING = "lagging", "leading"
@@ -38,6 +39,7 @@ class Inputs:
     nps: mx.Nps
     response_hours: tuple
     resolution_hours: tuple
+    reply_hours: tuple = ()
 
 
 def inputs_from_records(acc, ev, facts, as_of: date) -> Inputs:
@@ -50,7 +52,8 @@ def inputs_from_records(acc, ev, facts, as_of: date) -> Inputs:
         onboarding=rel.onboarding_rating, ces=rel.ces, touchpoints_90d=rel.touchpoints_90d,
         advocacy_365d=rel.advocacy.count_365d, nps=rel.nps,
         response_hours=tuple(mx.response_hours(facts.tickets, as_of)),
-        resolution_hours=tuple(mx.resolution_hours(facts.tickets, as_of)))
+        resolution_hours=tuple(mx.resolution_hours(facts.tickets, as_of)),
+        reply_hours=tuple(mx.reply_pairs(facts.messages, as_of)[0]))
 
 
 def _fig(value, kind: str, **inputs) -> dict:
@@ -74,6 +77,7 @@ def totals(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> T
     items = [x for x, _ in group]
     responses = [h for x in items for h in x.response_hours]
     resolutions = [h for x in items for h in x.resolution_hours]
+    replies = [h for x in items for h in x.reply_hours]
     warnings: dict[str, int] = defaultdict(int)
     by_sev: dict[str, int] = defaultdict(int)
     for x in items:
@@ -94,7 +98,7 @@ def totals(group: list[tuple[Inputs, mx.Movement]], start: date, end: date) -> T
         response=(mx.median(responses), len(responses)),
         resolution=(mx.median(resolutions), len(resolutions)),
         bands=mx.band_counts(x.band for x in items), warnings=dict(warnings),
-        by_severity=dict(by_sev))
+        by_severity=dict(by_sev), reply=(mx.median(replies), len(replies)))
 
 
 def render(t: Totals) -> dict:
@@ -127,6 +131,8 @@ def render(t: Totals) -> dict:
                                             window_days=90),
         "resolution_hours_median": _fig(t.resolution[0], LEADING, tickets=t.resolution[1],
                                         window_days=90),
+        "email_reply_hours_median": _fig(t.reply[0], LEADING, replies=t.reply[1],
+                                         window_days=90),
         "accounts_by_band": _fig(t.bands, LEADING),
         "open_warnings": _fig(sum(t.warnings.values()), LEADING, by_code=t.warnings,
                               by_severity=t.by_severity),
@@ -142,7 +148,8 @@ def from_records(session: Session, settings, as_of: date, owner: str | None,
                  segment: str | None = None, phase: str | None = None) -> dict[str, Inputs]:
     """Per-account inputs computed from the records as of a day."""
     accounts, evals = evaluate_many(session, None, as_of, settings)
-    _, facts = load_facts(session, None, as_of, settings.metrics.first_value_event)
+    _, facts = load_facts(session, None, as_of, settings.metrics.first_value_event,
+                          settings.metrics.north_star)
     return {i: inputs_from_records(a, evals[i], facts[i], as_of) for i, a in accounts.items()
             if (not owner or (a.owner or "").lower() == owner.lower())
             and (not segment or (a.segment or "").lower() == segment.lower())
@@ -155,13 +162,17 @@ def portfolio(session: Session, settings, start: date, end: date, as_of: date,
     """Team figures and one block per CSM for the period [start, end]."""
     head = {"period": {"start": start, "end": end}, "as_of": as_of, "owner": owner,
             "currency": settings.currency}
+    ns = settings.metrics.north_star
     if rows:
-        from server.rows.team import team_totals
+        from server.rows.team import scope_ids, team_totals
 
         team, by_owner = team_totals(session, start, end, owner, segment, phase)
-        return {**head, "team": render(team),
+        star = monthly_totals(session, ns, start, end, scope_ids(session, owner, segment, phase))
+        return {**head, "team": render(team), "north_star": star,
                 "by_csm": [{"owner": o, **render(t)} for o, t in sorted(by_owner.items())]}
     items = from_records(session, settings, as_of, owner, segment, phase)
+    head["north_star"] = monthly_totals(session, ns, start, end, list(items)
+                                        if owner or segment or phase else None)
     ids = sorted(items)
     pairs = [(items[i], mx.movement_of(items[i].changes, start, end)) for i in ids]
     groups: dict[str, list] = defaultdict(list)

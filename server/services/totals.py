@@ -28,3 +28,4 @@ class Totals:
     bands: dict
     warnings: dict
     by_severity: dict
+    reply: tuple = (None, 0)  # (median hours from an inbound email to our reply, replies)

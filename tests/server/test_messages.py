@@ -155,6 +155,14 @@ def test_the_message_settings_are_checked():
         ("champion", "user"), 3, 50.0)
     with pytest.raises(SettingsError, match="relationship.expected_roles.*list of strings"):
         parse({"relationship": {"expected_roles": "champion"}})
+    with pytest.raises(SettingsError, match="north_star.kind"):
+        parse({"north_star": {"name": "X", "kind": "logins"}})
+    with pytest.raises(SettingsError, match="north_star.period"):
+        parse({"north_star": {"name": "X", "kind": "seats", "period": "day"}})
+    with pytest.raises(SettingsError, match="north_star.events"):
+        parse({"north_star": {"name": "X"}})
+    assert parse({"north_star": {"name": "X", "events": ["a"]}}).metrics.north_star.events \
+        == ("a",)
     assert parse({"signals": {"single_threaded_min_arr": 50000}}).metrics.signals \
         .single_threaded_min_arr == 50000
 

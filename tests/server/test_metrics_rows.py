@@ -20,6 +20,12 @@ reports = ["report_created", "report_shared"]
 [health.weights]
 usage_trend = 40
 nps = 5
+sentiment = 10
+relationship = 10
+[north_star]
+name = "Reports"
+events = ["report_created"]
+period = "week"
 """
 
 
@@ -36,7 +42,15 @@ def accounts(n: int) -> list[dict]:
 def random_write(rng: random.Random, n: int, i: int) -> list[dict]:
     acc = f"acc{rng.randrange(n)}"
     kind = rng.choice(["deal", "ticket", "touchpoint", "nps", "survey", "advocacy", "event",
-                       "contact", "account"])
+                       "contact", "account", "message"])
+    if kind == "message":
+        return [{"type": "message", "id": f"m{rng.randrange(i + 1)}", "account_id": acc,
+                 "at": f"{d(rng.randint(0, 200))}T{rng.randint(0, 23):02d}:00:00Z",
+                 "channel": rng.choice(["email", "email", "chat", "call"]),
+                 "direction": rng.choice(["in", "out"]), "thread_id": f"t{rng.randrange(3)}",
+                 "contact_email": f"p{rng.randrange(4)}@x.example",
+                 "text": rng.choice(["Thanks, this is great", "This is broken and awful",
+                                     "See you on Monday", "We are unhappy with the delays"])}]
     if kind == "deal":
         k = rng.choice(["new", "expansion", "renewal", "contraction", "churn"])
         return [{"type": "deal", "id": f"d{i}", "account_id": acc, "kind": k,
@@ -69,7 +83,9 @@ def random_write(rng: random.Random, n: int, i: int) -> list[dict]:
                  "kind": rng.choice(["referral", "review"])}]
     if kind == "contact":
         return [{"type": "contact", "id": f"p{rng.randrange(4)}", "account_id": acc,
-                 "email": f"p{i}@x.example", "champion": True, "active": rng.random() < 0.5}]
+                 "email": f"p{rng.randrange(4)}@x.example", "champion": rng.random() < 0.7,
+                 "active": rng.random() < 0.5,
+                 "role": rng.choice([None, "executive_sponsor", "decision_maker"])}]
     if kind == "account":
         return [{"type": "account", "id": acc, "name": f"Renamed {i}",
                  "owner": rng.choice(OWNERS), "seats": rng.randint(1, 40),
@@ -90,7 +106,7 @@ def assert_rows_true(app):
         assert got[acc] == want[acc], acc
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_writes_keep_every_row_equal_to_a_fresh_computation(
         make_app, settings_file, seed):
     from server.importer import import_lines
