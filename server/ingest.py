@@ -132,7 +132,7 @@ class Loader:
             "renewal_date": r.day(rec, "renewal_date"),
             "onboarding_start": r.day(rec, "onboarding_start"),
             "segment": r.text(rec, "segment", max_len=100),
-            "attributes": r.extras(rec, known),
+            "attributes": {**r.extras(rec, known), **r.account_fields(rec)},
             "updated_at": datetime.now(timezone.utc),
         }
         self._crm_links(rec, "account", row["id"])
@@ -188,7 +188,8 @@ class Loader:
             "first_response_at": r.instant(rec, "first_response_at"),
             "solved_at": r.instant(rec, "solved_at"),
             "subject": r.text(rec, "subject"),
-            "attributes": r.extras(rec, known),
+            "satisfaction": r.enum(rec, "ticket", "satisfaction", required=False),
+            "attributes": {**r.extras(rec, known | {"satisfaction"}), **r.ticket_fields(rec)},
         }
         self._crm_links(rec, "ticket", row["account_id"])
         self._put("ticket", (row["id"],), row)
@@ -284,8 +285,9 @@ class Loader:
         self._events.add(account_id, user_id, name, when, session_id)
 
     # -- deletions ----------------------------------------------------------
-    def delete(self, rtype: str, record_id: str) -> bool:
-        """Remove a record deleted or archived at its source; True when something was removed."""
+    def delete(self, rtype: str, record_id: str, erase: bool = False) -> bool:
+        """Remove a record deleted or archived at its source; True when something was removed.
+        `erase` (a privacy deletion) removes a champion contact too instead of keeping it."""
         self.flush()
         model = DELETABLE[rtype]
         row = self.session.get(model, record_id)
@@ -294,7 +296,7 @@ class Loader:
         acc = record_id if rtype == "account" else row.account_id
         self._touched.add(acc)
         self._gone = merge(self._gone, {acc: record_day(rtype, row)})
-        if rtype == "contact" and row.champion:
+        if rtype == "contact" and row.champion and not erase:
             # A removed champion is kept inactive so the champion_left signal can fire.
             if row.active:
                 row.active = False

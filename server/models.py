@@ -155,6 +155,8 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     solved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     subject: Mapped[str | None] = mapped_column(Text)
+    #: The customer's satisfaction rating of the ticket (CSAT): good or bad.
+    satisfaction: Mapped[str | None] = mapped_column(String(10))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

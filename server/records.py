@@ -27,6 +27,7 @@ ENUMS = {
     "deal.expansion_type": ("upsell", "cross_sell"),
     "ticket.status": ("open", "pending", "solved", "closed"),
     "ticket.priority": ("low", "normal", "high", "urgent"),
+    "ticket.satisfaction": ("good", "bad"),
     "task.status": ("open", "done"),
     "touchpoint.kind": ("email", "call", "meeting", "qbr"),
     "survey.kind": ("ces", "onboarding"),
@@ -225,3 +226,44 @@ def content_id(rtype: str, rec: dict, fields: tuple[str, ...]) -> str:
     """A stable id for records whose id is optional, from their identifying fields."""
     basis = json.dumps([rtype] + [rec.get(f) for f in fields], sort_keys=True, default=str)
     return "h:" + hashlib.sha1(basis.encode()).hexdigest()[:24]
+
+
+def string_list(rec: dict, field: str, max_len: int = 200, max_items: int = 500) -> list | None:
+    """A list of non-empty strings (tags), duplicates dropped, order kept."""
+    value = rec.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise RecordError(f"'{field}' must be a list of non-empty strings", field)
+    if len(value) > max_items:
+        raise RecordError(f"'{field}' holds more than {max_items} items", field)
+    for v in value:
+        if len(v) > max_len:
+            raise RecordError(f"'{field}' holds an item longer than {max_len} characters",
+                              field)
+    return list(dict.fromkeys(value))
+
+
+def _present(out: dict) -> dict:
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def ticket_fields(rec: dict) -> dict:
+    """The optional helpdesk fields of a ticket, validated (kept with its attributes)."""
+    first = instant(rec, "first_resolution_at")
+    return _present({
+        "satisfaction_comment": text(rec, "satisfaction_comment"),
+        **{f: text(rec, f, max_len=200) for f in ("ticket_type", "channel", "assignee",
+                                                  "group")},
+        "tags": string_list(rec, "tags"),
+        "first_resolution_at": None if first is None else
+        first.isoformat().replace("+00:00", "Z")})
+
+
+def account_fields(rec: dict) -> dict:
+    """The optional CRM fields of an account, validated (kept with its attributes)."""
+    revenue = None if rec.get("total_revenue") is None else money(rec, "total_revenue")
+    return _present({
+        "lifecycle_stage": text(rec, "lifecycle_stage", max_len=100),
+        "total_revenue": None if revenue is None else str(revenue),
+        "employees": number(rec, "employees", lo=0, integer=True)})

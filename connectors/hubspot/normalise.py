@@ -88,10 +88,19 @@ def company(obj: dict, account_id: str, owner: str | None, cfg: t.Any) -> dict:
     name = (p.get("name") or "").strip() or (domains[0] if domains else "")
     if not name:
         raise Skip("company has neither a name nor a domain")
-    return crm_account(account_id, name, domains, crm(obj), owner, p, {
+    rec = crm_account(account_id, name, domains, crm(obj), owner, p, {
         "seats": cfg.seats_property, "renewal_date": cfg.renewal_date_property,
         "onboarding_start": cfg.onboarding_start_property, "segment": cfg.segment_property,
         "arr": cfg.arr_property})
+    if p.get("lifecyclestage"):
+        rec["lifecycle_stage"] = str(p["lifecyclestage"])[:100]
+    revenue = number(p.get("total_revenue"))
+    if revenue is not None and revenue >= 0:
+        rec["total_revenue"] = str(revenue)
+    employees = number(p.get("numberofemployees"))
+    if employees is not None and employees >= 0 and employees == employees.to_integral_value():
+        rec["employees"] = int(employees)
+    return rec
 
 
 def contact(obj: dict, account_id: str) -> dict:

@@ -196,7 +196,8 @@ class CompaniesStream(SearchStream):
     object_type = "companies"
     record_type = "account"
     by_company = False
-    properties = ("name", "domain", "hs_additional_domains", "hubspot_owner_id", "createdate")
+    properties = ("name", "domain", "hs_additional_domains", "hubspot_owner_id", "createdate",
+                  "lifecyclestage", "total_revenue", "numberofemployees")
 
     def wanted_properties(self) -> list[str]:
         cfg = self.connector.settings

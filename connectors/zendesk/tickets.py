@@ -18,7 +18,8 @@ Normalisation: status ``new``/``open``/``hold`` -> ``open``, ``pending`` -> ``pe
 ``solved`` -> ``solved``, ``closed`` -> ``closed``, ``deleted`` -> a deletion; priority
 ``urgent``/``high``/``normal``/``low``, none -> ``normal``. ``first_response_at`` =
 ``created_at`` + the metric set's calendar reply time; ``solved_at`` = the metric set's
-``solved_at`` (or ``created_at`` + the calendar full resolution time).
+``solved_at`` (or ``created_at`` + the calendar full resolution time). The CSAT rating,
+type, channel, assignee, group, tags and first resolution time: connectors.zendesk.fields.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from connectors.base import Page
 from connectors.errors import AuthError, ConfigError, ConnectorError, ResponseError
 from connectors.pagination import Paginator, paginate
 from connectors.rest import RestStream
+from connectors.zendesk.fields import helpdesk_fields
 from connectors.streaming import PageBuffer
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -160,6 +162,7 @@ class TicketNormaliser:
                "created_at": iso(created), "subject": t.get("subject"),
                "zendesk_id": zid}
         m = metrics.get(zid)
+        rec.update(helpdesk_fields(t, m, emails, created))
         if m:
             reply = calendar_minutes(m, "reply_time_in_minutes")
             if reply is not None:

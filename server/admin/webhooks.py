@@ -98,6 +98,15 @@ def hubspot():
     if events is None:
         log.warning("hubspot webhook refused: a delivery already received (replay)")
         return jsonify({"queued": None, "duplicate": True}), 200
+    erased = sorted({str(ev["objectId"]) for ev in events
+                     if ev.get("subscriptionType") == "contact.privacyDeletion"
+                     and ev.get("objectId") is not None})
+    if erased:  # a GDPR deletion: the contact is erased now, never synced again
+        from server.services.erasure import erase_contacts
+
+        log.info("hubspot webhook: %d contacts erased for privacy", erase_contacts(
+            store, "hubspot", erased))
+        events = [ev for ev in events if ev.get("subscriptionType") != "contact.privacyDeletion"]
     touched: dict[str, set[str]] = {}
     for ev in events:
         kind = str(ev.get("subscriptionType") or "").split(".", 1)[0]
@@ -105,7 +114,7 @@ def hubspot():
         if stream and ev.get("objectId") is not None:
             touched.setdefault(stream, set()).add(str(ev["objectId"]))
     if not touched:
-        return jsonify({"queued": None}), 200
+        return jsonify({"queued": None, "erased": len(erased)}), 200
     if not admin_state().credentials.get("hubspot"):
         return jsonify({"queued": None, "reason": "hubspot is not connected"}), 200
     rid = enqueue(store, "hubspot", "webhook", streams=sorted(touched),

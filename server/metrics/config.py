@@ -15,9 +15,10 @@ HEALTH_COMPONENTS = (
     "nps",
     "sentiment",
     "relationship",
+    "csat",
 )
 #: components off by default (weight 0): not listed as missing while their weight is 0
-OPTIONAL_COMPONENTS = ("sentiment", "relationship")
+OPTIONAL_COMPONENTS = ("sentiment", "relationship", "csat")
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "seat_utilization": 20.0,
@@ -28,6 +29,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "nps": 15.0,
     "sentiment": 0.0,
     "relationship": 0.0,
+    "csat": 0.0,
 }
 
 SIGNAL_CODES = (

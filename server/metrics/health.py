@@ -20,6 +20,7 @@ LABELS = {
     "nps": "NPS",
     "sentiment": "Sentiment",
     "relationship": "Relationship",
+    "csat": "CSAT",
 }
 
 
@@ -75,6 +76,8 @@ def component_scores(usage: Usage | None, support: Support,
                             (relationship.sentiment.score + 100.0) / 2)
     if relationship is not None and relationship.score is not None:
         out["relationship"] = (relationship.score, relationship.score)
+    if support.csat is not None:
+        out["csat"] = (support.csat, 100.0 * support.csat)
     return out
 
 

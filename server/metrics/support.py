@@ -55,6 +55,9 @@ class Support(Output):
     resolution_count: int
     volume_30d: int
     volume_prior_30d: int
+    csat: float | None = None
+    csat_good: int = 0
+    csat_bad: int = 0
 
 
 def _hours(delta: timedelta) -> float:
@@ -76,6 +79,14 @@ def resolution_hours(tickets: Iterable[Ticket], as_of: date) -> list[float]:
             if t.solved_at is not None and in_window(utc_day(t.solved_at), last90)]
 
 
+def satisfaction(tickets: Iterable[Ticket], as_of: date) -> tuple[int, int]:
+    """(good, bad) CSAT ratings of the tickets solved in the last 90 days."""
+    last90 = window(as_of, 90)
+    rated = [(t.satisfaction or "").lower() for t in tickets
+             if t.solved_at is not None and in_window(utc_day(t.solved_at), last90)]
+    return rated.count("good"), rated.count("bad")
+
+
 def support(tickets: Iterable[Ticket], as_of: date) -> Support:
     """Open tickets by priority, oldest open age, median response/resolution hours, volume."""
     tickets = list(tickets)
@@ -86,6 +97,7 @@ def support(tickets: Iterable[Ticket], as_of: date) -> Support:
     last30, prior30 = window(as_of, 30), window(as_of, 30, offset=30)
     responses = response_hours(tickets, as_of)
     resolutions = resolution_hours(tickets, as_of)
+    good, bad = satisfaction(tickets, as_of)
     return Support(
         open_by_priority=by_priority,
         open_total=len(opened),
@@ -96,4 +108,5 @@ def support(tickets: Iterable[Ticket], as_of: date) -> Support:
         resolution_count=len(resolutions),
         volume_30d=sum(1 for t in tickets if in_window(utc_day(t.created_at), last30)),
         volume_prior_30d=sum(1 for t in tickets if in_window(utc_day(t.created_at), prior30)),
+        csat=good / (good + bad) if good + bad else None, csat_good=good, csat_bad=bad,
     )

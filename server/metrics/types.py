@@ -58,6 +58,7 @@ class Ticket:
     first_response_at: datetime | None = None
     solved_at: datetime | None = None
     subject: str | None = None
+    satisfaction: str | None = None  # the customer's CSAT rating: "good" or "bad"
 
 
 @dataclass(frozen=True)

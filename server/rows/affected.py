@@ -20,7 +20,8 @@ ALWAYS = date(1970, 1, 1)
 TRACKED = {
     "deal": (m.Deal, ("kind", "status", "amount", "close_date", "expansion_type"),
              ("close_date",)),
-    "ticket": (m.Ticket, ("status", "priority", "created_at", "first_response_at", "solved_at"),
+    "ticket": (m.Ticket, ("status", "priority", "created_at", "first_response_at", "solved_at",
+                          "satisfaction"),
                ("created_at", "first_response_at", "solved_at")),
     "touchpoint": (m.Touchpoint, ("kind", "date"), ("date",)),
     "nps": (m.NpsResponse, ("score", "date", "contact_email"), ("date",)),

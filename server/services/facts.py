@@ -147,12 +147,12 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     for acc, *v in rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type,
                         D.name, D.stage):
         bucket[acc]["deals"].append(t.Deal(*v))
-    for acc, kid, status, prio, created, first, solved, subject in rows(
+    for acc, kid, status, prio, created, first, solved, subject, csat in rows(
             K, K.id, K.status, K.priority, K.created_at, K.first_response_at, K.solved_at,
-            K.subject):
+            K.subject, K.satisfaction):
         bucket[acc]["tickets"].append(t.Ticket(
             id=kid, status=status, priority=prio, created_at=created,
-            first_response_at=first, solved_at=solved, subject=subject))
+            first_response_at=first, solved_at=solved, subject=subject, satisfaction=csat))
     for acc, kind, day in rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date):
         bucket[acc]["touchpoints"].append(t.Touchpoint(kind=kind, date=day))
     N = m.NpsResponse

@@ -82,3 +82,22 @@ def test_salesforce_iswon_isclosed_over_the_stage_name():
     assert opportunity_status({"StageName": "Closed Won"}) == "won"
     assert opportunity_status({"StageName": "Closed Lost"}) == "lost"
     assert opportunity_status({"StageName": "Prospecting"}) == "open"
+
+
+def test_hubspot_company_lifecycle_stage_revenue_and_employees_land(store, hubspot_fake,
+                                                                    hubspot):
+    hubspot_fake.add("companies", ACME, {"name": "Acme", "domain": "acme.io",
+                                         "lifecyclestage": "customer",
+                                         "total_revenue": "84000", "numberofemployees": "240"},
+                     modified=T0)
+    hubspot_fake.add("companies", 18544961430, {"name": "Bare", "numberofemployees": "12.5",
+                                                "total_revenue": ""}, modified=T0 + MIN)
+    run_sync(store, hubspot(), streams=["companies"])
+    with store.sessions() as s:
+        acme = s.get(m.Account, f"hubspot-{ACME}").attributes
+        bare = s.get(m.Account, "hubspot-18544961430").attributes
+    assert {k: acme.get(k) for k in ("lifecycle_stage", "total_revenue", "employees")} == {
+        "lifecycle_stage": "customer", "total_revenue": "84000.00", "employees": 240}
+    assert not {"lifecycle_stage", "total_revenue", "employees"} & set(bare)
+    search = hubspot_fake.requests("POST", r"/companies/search$")[0]["body"]
+    assert {"lifecyclestage", "total_revenue", "numberofemployees"} <= set(search["properties"])

@@ -156,7 +156,8 @@
     return section("Open tickets · " + f.num(s.open_total, 0), "a360-tickets",
       h("div", { class: "chips" }, ...PRIORITIES.map((p) => h("span", { class: "chip p-" + p + (by[p] ? "" : " zero"), "data-testid": "a360-tickets-" + p, text: p + " " + (f.isNum(by[p]) ? by[p] : 0) }))),
       h("div", { class: "muted small", text: "Oldest open " + (f.isNum(s.oldest_open_days) ? s.oldest_open_days + "d" : f.NA) +
-        " · first response median " + (f.isNum(s.first_response_hours_median) ? f.num(s.first_response_hours_median) + "h" : f.NA) }));
+        " · first response median " + (f.isNum(s.first_response_hours_median) ? f.num(s.first_response_hours_median) + "h" : f.NA) +
+        " · CSAT " + (f.isNum(s.csat) ? f.num(s.csat * 100, 1) + "% of " + (s.csat_good + s.csat_bad) : f.NA) }));
   }
 
   function signalItem(s) {
