@@ -10,9 +10,11 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from server import models as m
+from server import settings_history
 from server.errors import ApiError
 from server.models import utcnow
 from server.playbooks.history import nudges
+from server.rows.build import settings_version
 from server.rows.marks import mark
 from server.services.evaluate import evaluate_many, since_from_history
 
@@ -88,7 +90,8 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
         "support": ev.support.to_dict(),
         "relationship": ev.relationship.to_dict(),
         "health": {**ev.health.to_dict(), "change_30d": change,
-                   "score_30d_ago": ev.health_30d_ago},
+                   "score_30d_ago": ev.health_30d_ago,
+                   "settings": settings_history.describe(session, settings_version(settings))},
         "signals": signals,
         "phase": ev.phase,
         "tasks": tasks_of(session, account_id),

@@ -136,3 +136,26 @@ def test_settings_commands(store, db_url, tmp_path, monkeypatch):
     assert len(history_lines) == 2 and history_lines[0].startswith("version 1  ")
     assert history_lines[0].endswith("maria@x.io  cli  digest " + settings_version(
         parse_text(TREND_40)))
+
+
+def test_the_360_and_the_account_page_say_which_version_scored_it(app, client, auth, load,
+                                                                  make_user, browser):
+    st = app.extensions["account360"]
+    load([{"type": "account", "id": "A", "name": "A", "seats": 2}])
+    body = client.get("/api/v1/accounts/A/360", headers=auth).get_json()
+    assert body["health"]["settings"] == {"version": None,
+                                          "digest": settings_version(st.settings),
+                                          "applied_at": None, "applied_by": None}
+    with st.store.session() as s:
+        row, new = apply(s, TREND_40, "maria@x.io", "page", st.settings)
+    st.use_settings(new)          # what applying does in this process (others: within 5 s)
+    body = client.get("/api/v1/accounts/A/360", headers=auth).get_json()
+    got = body["health"]["settings"]
+    assert (got["version"], got["digest"], got["applied_by"]) == (1, row.digest, "maria@x.io")
+    assert got["applied_at"].startswith(str(row.applied_at.date()))
+    make_user("csm@example.com", "csm")
+    b = browser()
+    b.login("csm@example.com")
+    html = b.get("/app/accounts/A").get_data(as_text=True)
+    assert f"Scored with settings version 1 (applied {row.applied_at.date()} by maria@x.io), " \
+           f"digest <code>{row.digest}</code>" in html

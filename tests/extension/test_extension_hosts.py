@@ -63,6 +63,8 @@ def test_gmail_thread_shows_external_senders_account(page, open_panel, artifact_
     for label in ("Seat utilization", "Usage trend", "Support", "Engagement", "NPS"):
         expect(why).to_contain_text(label)
     expect(why).to_contain_text("22.5%")
+    expect(page.get_by_test_id("a360-settings-version")).to_contain_text(
+        "Scored with the workspace settings (no version applied yet; digest ")
     shot(page, artifact_dir, "gmail-acme")
 
 

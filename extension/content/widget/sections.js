@@ -75,7 +75,18 @@
         ? h("table", null,
           h("thead", null, h("tr", null, ...["Component", "Input", "Score", "Weight", "Points"].map((t, i) => h("th", { class: i ? "r" : null, text: t })))),
           h("tbody", null, ...rows))
-        : h("p", { class: "muted", text: "Not enough data for a health score yet." }));
+        : h("p", { class: "muted", text: "Not enough data for a health score yet." }),
+      scoredWith(health && health.settings));
+  }
+
+  /** Which settings version computed the score (settings as code, with history). */
+  function scoredWith(sv) {
+    if (!sv) return null;
+    const text = sv.version
+      ? "Scored with settings version " + sv.version +
+        (sv.applied_at ? " (applied " + String(sv.applied_at).slice(0, 10) + (sv.applied_by ? " by " + sv.applied_by : "") + ")" : "")
+      : "Scored with the workspace settings (no version applied yet" + (sv.digest ? "; digest " + sv.digest : "") + ")";
+    return h("p", { class: "muted", "data-testid": "a360-settings-version", text: text });
   }
 
   /** ARR, renewal, NRR contribution, phase. */
