@@ -68,11 +68,22 @@ def document() -> dict:
                 "wrong codes per address in 15 minutes", body="PairRequest", auth=False)},
             "/api/v1/freshness": {"get": _op("When each source last synced")},
             "/api/v1/import": {"post": _op(
-                "Load JSON Lines records (import format, needs the import scope); 422 when "
-                "some lines are rejected", body="ImportBody", content="application/x-ndjson",
+                "Load JSON Lines records (import format, needs the import scope). The body is "
+                "spooled first; up to ACCOUNT360_IMPORT_JOB_BYTES it is loaded in one "
+                "transaction (422 when some lines are rejected), above it a job loads it: 202 "
+                "with the import's id", body="ImportBody", content="application/x-ndjson",
                 answer="ImportReport", extra={"422": {
                     "description": "Some lines were rejected; the good ones loaded",
-                    "content": {"application/json": {"schema": _ref("ImportReport")}}}})},
+                    "content": {"application/json": {"schema": _ref("ImportReport")}}},
+                    "202": {"description": "A large body: queued as a job",
+                            "content": {"application/json": {
+                                "schema": _ref("ImportQueued")}}}})},
+            "/api/v1/imports/{import_id}": {"get": _op(
+                "A large import's progress: status (queued, running, done, failed), lines "
+                "read, loaded, rejected with line numbers",
+                [_param("import_id", "Import id (from the 202 answer)", "path", True,
+                        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})],
+                answer="ImportStatus")},
             "/api/v1/accounts": {"get": _op("Search and list accounts", [
                 _param("q", "Name or domain contains"), _param("owner", "CSM email"),
                 _param("band", "good | watch | at_risk | unknown"),
@@ -204,6 +215,27 @@ def document() -> dict:
                             "type": "object", "required": ["line", "reason"], "properties": {
                                 "line": {"type": "integer"}, "reason": {"type": "string"}}}},
                         "errors_truncated": {"type": "boolean"}}},
+                "ImportQueued": {"type": "object", "required": [
+                    "import_id", "status", "bytes", "status_url"], "properties": {
+                        "import_id": {"type": "integer"}, "status": {"type": "string"},
+                        "bytes": {"type": "integer"}, "status_url": {"type": "string"}}},
+                "ImportStatus": {"type": "object", "required": [
+                    "id", "status", "lines_read", "loaded", "rejected", "errors"],
+                    "properties": {
+                        "id": {"type": "integer"}, "status": {"type": "string", "enum": [
+                            "queued", "running", "done", "failed"]},
+                        "bytes": {"type": "integer"}, "lines_read": {"type": "integer"},
+                        "loaded": {"type": "integer"}, "rejected": {"type": "integer"},
+                        "by_type": {"type": "object",
+                                    "additionalProperties": {"type": "integer"}},
+                        "errors": {"type": "array", "items": {
+                            "type": "object", "required": ["line", "reason"], "properties": {
+                                "line": {"type": "integer"}, "reason": {"type": "string"}}}},
+                        "errors_truncated": {"type": "boolean"},
+                        "error": _NULL_STR,
+                        "created_at": {"type": "string"},
+                        "started_at": _NULL_STR,
+                        "finished_at": _NULL_STR}},
                 "Me": {"type": "object", "required": ["token_name", "scopes"], "properties": {
                     "token_name": {"type": "string"}, "currency": {"type": "string"},
                     "user": _NULL_STR, "scopes": {"type": "array", "items": {

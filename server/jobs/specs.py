@@ -40,7 +40,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("metrics.backfill", lock="metrics", dedupe=True),
     Spec("metrics.refresh", lock="metrics", dedupe=True),
     # a large JSON Lines import spooled by POST /api/v1/import
-    Spec("import", lock="import:{import_id}", attempts=1),
+    Spec("import", lock="import:{import_id}", attempts=3),
     # the playbooks (server/playbooks), after each sync and after the daily metrics job
     Spec("playbooks.run", lock="playbooks", dedupe=True),
     # the daily digest per CSM (docs/playbooks.md), on its own schedule

@@ -258,9 +258,16 @@ def account_refresh(rt: Runtime, attempt: Attempt, account_id: str) -> dict:
 
 
 def import_job(rt: Runtime, attempt: Attempt, import_id: int) -> dict:
-    from server.services.imports import run_import
+    """A large API import: load its spooled body (server.services.imports)."""
+    from server.services.imports import run_import, stopped
 
-    return run_import(rt.store, import_id)
+    try:
+        return run_import(rt.store, import_id)
+    except Exception as exc:
+        log.exception("import %d stopped", import_id)
+        stopped(rt.store, import_id, f"{type(exc).__name__}: the import stopped; "
+                + ("gave up" if attempt.final else "it will be retried"), attempt.final)
+        raise
 
 
 FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
