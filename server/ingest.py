@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from server import models as m
 from server import records as r
 from server.db_upsert import upsert, upsert_contacts
-from server.message_ingest import message_row, policy_of
+from server.message_ingest import at_noon, comment_message, message_row, policy_of
 from server.records import RecordError
 from server.rows.affected import affected_days, merge, record_day
 from server.rows.marks import mark
@@ -218,7 +218,7 @@ class Loader:
         self._put("task", (row["id"],), row)
 
     def _dated(self, rec: dict, rtype: str, known: set[str], fields: tuple[str, ...],
-               extra: dict) -> None:
+               extra: dict) -> dict:
         row = {
             "account_id": self._account_ref(rec),
             "date": r.day(rec, "date", required=True),
@@ -227,24 +227,34 @@ class Loader:
         }
         row["id"] = r.text(rec, "id", max_len=200) or r.content_id(rtype, rec, fields)
         self._put(rtype, (row["id"],), row)
+        return row
 
     def _add_touchpoint(self, rec: dict) -> None:
         self._dated(rec, "touchpoint", {"kind", "owner"}, ("account_id", "kind", "date", "owner"),
                     {"kind": r.enum(rec, "touchpoint", "kind"), "owner": r.email(rec, "owner")})
 
     def _add_nps(self, rec: dict) -> None:
-        self._dated(rec, "nps", {"score", "contact_email", "comment"},
+        self._comment(rec, "nps", self._dated(rec, "nps", {"score", "contact_email", "comment"},
                     ("account_id", "score", "date", "contact_email"),
                     {"score": r.number(rec, "score", required=True, lo=0, hi=10, integer=True),
                      "contact_email": r.email(rec, "contact_email"),
-                     "comment": r.text(rec, "comment")})
+                     "comment": r.text(rec, "comment")}))
 
     def _add_survey(self, rec: dict) -> None:
         scale = r.number(rec, "scale", required=True, lo=1, hi=1_000_000)
         score = r.number(rec, "score", required=True, lo=0, hi=float(scale))
-        self._dated(rec, "survey", {"kind", "score", "scale"},
-                    ("account_id", "kind", "score", "scale", "date"),
-                    {"kind": r.enum(rec, "survey", "kind"), "score": score, "scale": scale})
+        self._comment(rec, "survey", self._dated(
+            rec, "survey", {"kind", "score", "scale", "comment"},
+            ("account_id", "kind", "score", "scale", "date"),
+            {"kind": r.enum(rec, "survey", "kind"), "score": score, "scale": scale}))
+
+    def _comment(self, rec: dict, source: str, row: dict) -> None:
+        """A survey or NPS comment is also a message (scored; its text kept per the policy)."""
+        text, now = r.text(rec, "comment"), datetime.now(timezone.utc)
+        if text and text.strip():
+            self._add_message(comment_message(row, source, text))
+        if row.get("comment"):
+            row["comment"] = self.messages.stored_text(row["comment"], at_noon(row["date"]), now)
 
     def _add_advocacy(self, rec: dict) -> None:
         self._dated(rec, "advocacy", {"kind"}, ("account_id", "kind", "date"),

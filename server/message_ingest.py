@@ -3,7 +3,7 @@ only the text the message policy keeps (server.message_policy)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -48,6 +48,21 @@ def message_row(rec: dict, account_id: str, policy: MessagePolicy, now: datetime
     return row
 
 
+def at_noon(day: date) -> datetime:
+    """The time a dated record's message is placed at: noon UTC of its day."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def comment_message(row: dict, source: str, text: str) -> dict:
+    """The message record of an NPS or survey comment (an inbound note on the answer's day)."""
+    rec = {"type": "message", "id": f"{source}:{row['id']}", "account_id": row["account_id"],
+           "at": at_noon(row["date"]).isoformat(), "channel": "note", "direction": "in",
+           "text": text, "source": source}
+    if row.get("contact_email"):
+        rec["contact_email"] = row["contact_email"]
+    return rec
+
+
 def purge_text(session: Session, policy: MessagePolicy, now: datetime) -> int:
     """Erase the text the policy no longer keeps (all of it for `none`, past the retention
     period otherwise); returns the number of messages changed."""
@@ -58,4 +73,8 @@ def purge_text(session: Session, policy: MessagePolicy, now: datetime) -> int:
             return 0
         stmt = stmt.where(m.Message.at < cutoff)
     result = session.execute(stmt.values(text=None).execution_options(synchronize_session=False))
+    nps = update(m.NpsResponse).where(m.NpsResponse.comment.is_not(None))
+    if policy.text != "none":
+        nps = nps.where(m.NpsResponse.date < cutoff.date())
+    session.execute(nps.values(comment=None).execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from connectors.base import Page, Stream
 from connectors.common import ModifiedCursor, deal_kind
+from connectors.hubspot import messages as m
 from connectors.hubspot import normalise as n
 from connectors.pagination import CursorPaginator, paginate
 
@@ -133,7 +134,11 @@ class SearchStream(Stream):
                     _primary(companies.get(str(obj["id"]), []))) if self.by_company else ""
                 if self.by_company and account_id is None:
                     raise n.Unmapped(self.unmapped_key(obj))
-                records.append(self.normalise(obj, account_id or ""))
+                rec = self.normalise(obj, account_id or "")
+                if isinstance(rec, list):
+                    records.extend(rec)  # a touchpoint and its message
+                else:
+                    records.append(rec)
             except n.Skip as exc:
                 skipped.append(self.skip(obj["id"], exc.reason))
             except n.Unmapped as exc:
@@ -280,9 +285,15 @@ class _TouchpointStream(SearchStream):
     def local_id(self, vendor_id: str) -> str:
         return n.local_id(vendor_id, n.TOUCHPOINT_KIND[self.object_type])
 
-    def normalise(self, obj: dict, account_id: str) -> dict:
+    def wanted_properties(self) -> list[str]:
+        return [*super().wanted_properties(), *m.PROPERTIES.get(self.object_type, ())]
+
+    def normalise(self, obj: dict, account_id: str) -> list[dict]:
         owner = self.connector.owner_email((obj.get("properties") or {}).get("hubspot_owner_id"))
-        return n.touchpoint(obj, self.object_type, account_id, owner, self.connector.qbr)
+        touch = n.touchpoint(obj, self.object_type, account_id, owner, self.connector.qbr)
+        said = m.message(obj, self.object_type, account_id, owner) \
+            if self.object_type in m.BODY else None
+        return [touch] if said is None else [touch, said]
 
 
 class CallsStream(_TouchpointStream):

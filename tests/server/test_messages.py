@@ -200,3 +200,24 @@ def test_the_360_shows_sentiment(make_app, settings_file):
     assert [(p["email"], p["role"], p["engaged"], p["messages_in_90d"], p["messages_out_90d"])
             for p in rel["stakeholders"]] == [("ann@acme.com", "champion", True, 3, 1)]
     assert rel["stakeholders"][0]["last_touch"].startswith(NOW.date().isoformat())
+
+
+def test_nps_and_survey_comments_become_messages(store):
+    with_policy(store, text="none")
+    day = (NOW - timedelta(days=3)).date().isoformat()
+    report = import_lines(store, lines(
+        ACME, {"type": "nps", "id": "n1", "account_id": "acme", "score": 3, "date": day,
+               "contact_email": "ann@acme.com", "comment": f"{SECRET} -0.8"},
+        {"type": "survey", "id": "s1", "account_id": "acme", "kind": "ces", "score": 4,
+         "scale": 7, "date": day, "comment": "smooth 0.4"},
+        {"type": "nps", "id": "n2", "account_id": "acme", "score": 9, "date": day}))
+    assert (report.loaded, report.rejected) == (4, 0)
+    with store.sessions() as s:
+        got = {(x.id, x.channel, x.direction, x.sentiment, x.contact_email, x.text,
+                x.at.isoformat(), x.attributes["source"]) for x in s.scalars(select(m.Message))}
+        assert s.get(m.NpsResponse, "n1").comment is None
+        assert "comment" not in s.get(m.Survey, "s1").attributes
+    noon = f"{day}T12:00:00+00:00"
+    assert got == {("nps:n1", "note", "in", -0.8, "ann@acme.com", None, noon, "nps"),
+                   ("survey:s1", "note", "in", 0.4, None, None, noon, "survey")}
+    assert "Zelda" not in every_stored_value(store)
