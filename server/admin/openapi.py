@@ -68,6 +68,16 @@ def paths() -> dict:
         "/admin/extension/token": {"post": _json(
             "A fresh token and the server URL for the browser extension (X-CSRF-Token header)",
             body=True)},
+        "/admin/playbooks": {"get": _html("Playbooks (admins): the file, today's preview, "
+                                          "firings with outcomes, versions, secrets"),
+                             "post": _html("Validate and save the playbooks file (a bad file "
+                                           "is refused, nothing written)", form=True)},
+        "/admin/playbooks/versions/{version_id}": {"get": _html(
+            "One stored version of the playbooks file", [_p("version_id", "Version", "integer")])},
+        "/admin/playbooks/secrets": {"post": _html(
+            "Store a secret the file names as secret:NAME (encrypted)", form=True)},
+        "/admin/playbooks/secrets/{name}/delete": {"post": _html(
+            "Delete a stored secret", [_p("name", "Secret name")], form=True)},
         "/admin/templates": {"get": _html("Email templates: list and new"),
                              "post": _html("Save a new template (unknown variables refused)",
                                            form=True)},

@@ -1,6 +1,6 @@
 """The admin pages, one blueprint per area under the `admin` parent blueprint
 (server.admin.web): auth, users, tokens, pairing, connectors, connector_settings, oauth,
-aliases, templates.
+aliases, templates, playbooks.
 Endpoints are named `admin.<area>.<view>`."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from server.admin.views import (
     connectors,
     oauth,
     pairing,
+    playbooks,
     templates,
     tokens,
     users,
@@ -21,7 +22,7 @@ from server.admin.views import (
 from server.admin.web import bp, root
 
 for _area in (auth, users, tokens, pairing, connectors, connector_settings, oauth, aliases,
-              templates):
+              templates, playbooks):
     bp.register_blueprint(_area.bp)
 
 
