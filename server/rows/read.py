@@ -38,10 +38,16 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+RANGE_COLUMNS = {"arr": am.arr, "health_score": am.health_score,
+                 "renewal_date": am.renewal_date, "days_to_renewal": am.days_to_renewal,
+                 "signals": am.signal_count}
+
+
 def list_rows(session: Session, q: str | None, owner: str | None, band: str | None,
               phase: str | None, segment: str | None, sort: str, limit: int,
-              offset: int) -> tuple[list[dict], bool]:
-    """One page of account summaries, filtered and sorted on indexed columns."""
+              offset: int, ranges: dict[str, tuple] | None = None) -> tuple[list[dict], bool]:
+    """One page of account summaries, filtered (ranges: {summary field: (low, high)}, both
+    ends included, None open) and sorted on indexed columns."""
     a = m.Account
     stmt = select(am.account_id, a.name, a.owner, a.domains, a.segment, am.arr,
                   am.health_score, am.band, am.phase, am.renewal_date, am.days_to_renewal,
@@ -52,6 +58,13 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
             select(m.AccountDomain.account_id).where(
                 m.AccountDomain.domain.like(like, escape="\\")))))
     stmt = scoped(stmt, owner, segment, phase, band)
+    for field, (lo, hi) in (ranges or {}).items():
+        col = RANGE_COLUMNS[field]
+        stmt = stmt.where(col.isnot(None))
+        if lo is not None:
+            stmt = stmt.where(col >= lo)
+        if hi is not None:
+            stmt = stmt.where(col <= hi)
     key = SORT_KEYS[sort.lstrip("-")]
     desc = sort.startswith("-")
     stmt = stmt.order_by(key.desc() if desc else key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,53 @@ SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renew
 BANDS = ("good", "watch", "at_risk", "unknown")
 MAX_OFFSET = 10**9
 PHASES = ("onboarding", "adoption", "value_realization", "renewal", "advocacy", "churned")
+#: Range filters of the list: field of a summary -> (parameter prefix, kind).
+RANGES = {"arr": ("arr", "number"), "health_score": ("health", "number"),
+          "renewal_date": ("renewal", "date"), "days_to_renewal": ("days", "int"),
+          "signals": ("signals", "int")}
+LIMIT_NUMBER = 10**16
+
+
+def _bound(name: str, kind: str, raw: str):
+    value = None
+    try:
+        if kind == "date":
+            return date.fromisoformat(raw)
+        value = int(raw) if kind == "int" else Decimal(raw)
+    except (ValueError, ArithmeticError):
+        value = None
+    if value is None or (isinstance(value, Decimal) and not value.is_finite()) \
+            or abs(value) > LIMIT_NUMBER:
+        want = {"date": "a date YYYY-MM-DD", "int": "a whole number"}.get(kind, "a number")
+        raise ApiError(400, "invalid_parameter", f"'{name}' must be {want}", {name: raw})
+    return value
+
+
+def parse_ranges(args) -> dict[str, tuple]:
+    """{field: (low or None, high or None)} from `<prefix>_min`/`_max` parameters (dates:
+    `renewal_from`/`renewal_to`), both ends included; a 400 for a bad or reversed bound."""
+    out = {}
+    for field, (prefix, kind) in RANGES.items():
+        lo_name, hi_name = (f"{prefix}_from", f"{prefix}_to") if kind == "date" else (
+            f"{prefix}_min", f"{prefix}_max")
+        raw = [(args.get(n) or "").strip() for n in (lo_name, hi_name)]
+        lo, hi = (_bound(n, kind, r) if r else None for n, r in zip((lo_name, hi_name), raw,
+                                                                      strict=True))
+        if lo is not None and hi is not None and lo > hi:
+            raise ApiError(400, "invalid_parameter", f"'{lo_name}' is after '{hi_name}'",
+                           {lo_name: raw[0], hi_name: raw[1]})
+        if lo is not None or hi is not None:
+            out[field] = (lo, hi)
+    return out
+
+
+def in_ranges(item: dict, ranges: dict[str, tuple]) -> bool:
+    """Does a summary fall inside every range (an empty value never does)?"""
+    for field, (lo, hi) in ranges.items():
+        value = item.get(field)
+        if value is None or (lo is not None and value < lo) or (hi is not None and value > hi):
+            return False
+    return True
 
 
 def _cursor_offset(cursor: str | None) -> int:
@@ -59,7 +107,8 @@ def _sort_key(sort: str):
 
 def list_accounts(st, session: Session, q: str | None, owner: str | None, band: str | None,
                   phase: str | None, sort: str, limit: int, cursor: str | None,
-                  as_of: date, segment: str | None = None) -> dict:
+                  as_of: date, segment: str | None = None,
+                  ranges: dict[str, tuple] | None = None) -> dict:
     """One page of accounts matching the filters (as of today: from the metrics rows)."""
     if sort not in SORTS:
         raise ApiError(400, "invalid_parameter", f"'sort' must be one of {', '.join(SORTS)}",
@@ -72,7 +121,8 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
                        {"phase": phase})
     offset = _cursor_offset(cursor)
     if rows_answer(st, as_of):
-        items, more = list_rows(session, q, owner, band, phase, segment, sort, limit, offset)
+        items, more = list_rows(session, q, owner, band, phase, segment, sort, limit, offset,
+                                ranges)
         return {"items": items, "next_cursor": _cursor(offset + limit) if more else None}
     stmt = select(m.Account.id)
     if q:
@@ -84,7 +134,7 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
         stmt = stmt.where(func.lower(m.Account.owner) == owner.strip().lower())
     if segment:
         stmt = stmt.where(func.lower(m.Account.segment) == segment.strip().lower())
-    needs_figures = band or phase or sort.lstrip("-") != "name"
+    needs_figures = band or phase or ranges or sort.lstrip("-") != "name"
     if not needs_figures:
         stmt = stmt.order_by(func.lower(m.Account.name).desc() if sort == "-name"
                              else func.lower(m.Account.name), m.Account.id)
@@ -98,7 +148,7 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
         accounts, evals = evaluate_many(session, ids, as_of, st.settings)
         rows = [summary(accounts[i], evals[i]) for i in ids if i in accounts]
         rows = [r for r in rows if (not band or r["band"] == band)
-                and (not phase or r["phase"] == phase)]
+                and (not phase or r["phase"] == phase) and in_ranges(r, ranges or {})]
         rows.sort(key=_sort_key(sort), reverse=sort.startswith("-"))
         items = rows[offset:offset + limit]
         more = len(rows) > offset + limit

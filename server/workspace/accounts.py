@@ -6,13 +6,23 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from server.admin.web import login_required
 from server.errors import ApiError
 from server.models import utcnow
 from server.services import workspace as ws
-from server.services.search import BANDS, PHASES, list_accounts
+from server.services import saved_views
+from server.services.search import BANDS, PHASES, list_accounts, parse_ranges
 from server.workspace.blueprint import bp
 from server.workspace.figures import money
 
@@ -25,26 +35,42 @@ COLUMNS = (("name", "Account", "name"), ("owner", "Owner", None), ("segment", "S
            ("signals", "Signals", None))
 
 
+#: The range inputs: (parameter, label, input type), in the form's order.
+RANGE_INPUTS = (("arr_min", "ARR at least", "number"), ("arr_max", "ARR at most", "number"),
+                ("health_min", "Health at least", "number"),
+                ("health_max", "Health at most", "number"),
+                ("renewal_from", "Renewal from", "date"), ("renewal_to", "Renewal to", "date"),
+                ("days_min", "Days to renewal at least", "number"),
+                ("days_max", "Days to renewal at most", "number"),
+                ("signals_min", "Signals at least", "number"),
+                ("signals_max", "Signals at most", "number"))
+
+
 def _query(args) -> dict:
-    return {"q": (args.get("q") or "").strip() or None,
-            "owner": ws.scoped_owner(g.user.role, g.user.email, args),
-            "segment": args.get("segment") or None, "band": args.get("band") or None,
-            "phase": args.get("phase") or None, "sort": args.get("sort") or "name",
-            "cursor": args.get("cursor") or None}
+    out = {"q": (args.get("q") or "").strip() or None,
+           "owner": ws.scoped_owner(g.user.role, g.user.email, args),
+           "segment": args.get("segment") or None, "band": args.get("band") or None,
+           "phase": args.get("phase") or None, "sort": args.get("sort") or "name",
+           "cursor": args.get("cursor") or None}
+    for name, _, _ in RANGE_INPUTS:
+        out[name] = (args.get(name) or "").strip() or None
+    return out
 
 
 def _page(query: dict) -> dict:
     st = current_app.extensions["account360"]
     try:
+        ranges = parse_ranges(query)
         with st.store.sessions() as s:
             page = list_accounts(st, s, query["q"], query["owner"], query["band"],
                                  query["phase"], query["sort"], PAGE, query["cursor"],
-                                 utcnow().date(), query["segment"])
+                                 utcnow().date(), query["segment"], ranges)
             choices = {"owners": ws.owners(s), "segments": ws.segments(s)}
             fresh = ws.freshness_line(s)
+            views = saved_views.list_views(s, g.user.id)
     except ApiError as exc:
         abort(400, description=exc.message)
-    return {"page": page, "choices": choices, "fresh": fresh}
+    return {"page": page, "choices": choices, "fresh": fresh, "views": views}
 
 
 def cell(column: str, value) -> str:
@@ -78,9 +104,39 @@ def accounts():
     csv_args.setdefault("owner", "")
     return render_template("workspace/accounts.html", query=query, columns=COLUMNS,
                            cell=cell, link=_link, bands=BANDS, phases=PHASES,
+                           range_inputs=RANGE_INPUTS, view_link=_view_link,
+                           ranges_open=any(query[n] for n, _, _ in RANGE_INPUTS),
                            csv_url=url_for("app.accounts_csv", **csv_args), page_size=PAGE,
                            currency=current_app.extensions["account360"].settings.currency,
                            **data)
+
+
+def _view_link(view: dict) -> str:
+    return url_for("app.accounts", **view["query"])
+
+
+@bp.post("/accounts/views")
+@login_required
+def save_view():
+    query = {k: request.form.get(k) for k in saved_views.KEYS if k in request.form}
+    st = current_app.extensions["account360"]
+    try:
+        parse_ranges(query)  # a view of a bad query is refused, as the table refuses it
+        with st.store.session() as s:
+            view = saved_views.save_view(s, g.user.id, request.form.get("name", ""), query)
+    except ApiError as exc:
+        abort(400, description=exc.message)
+    return redirect(_view_link(view))
+
+
+@bp.post("/accounts/views/<int:view_id>/delete")
+@login_required
+def delete_view(view_id: int):
+    st = current_app.extensions["account360"]
+    with st.store.session() as s:
+        if not saved_views.delete_view(s, g.user.id, view_id):
+            abort(404, description="No such saved view.")
+    return redirect(url_for("app.accounts"))
 
 
 def _safe(text: str) -> str:

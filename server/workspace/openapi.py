@@ -34,7 +34,20 @@ def paths() -> dict:
         "/app/accounts": {"get": _html("Accounts table: search, filters, sort, 50 a page", [
             _q("q", "Name or domain"), OWNER, SEGMENT, _q("band", "Health band"), PHASE,
             _q("sort", "name, arr, health or renewal; a leading - reverses"),
-            _q("cursor", "Next page")])},
+            _q("cursor", "Next page"),
+            *[_q(n, d) for n, d in (
+                ("arr_min", "ARR at least"), ("arr_max", "ARR at most"),
+                ("health_min", "Health at least"), ("health_max", "Health at most"),
+                ("renewal_from", "Renewal on or after (YYYY-MM-DD)"),
+                ("renewal_to", "Renewal on or before (YYYY-MM-DD)"),
+                ("days_min", "Days to renewal at least"), ("days_max", "Days to renewal at most"),
+                ("signals_min", "Firing signals at least"),
+                ("signals_max", "Firing signals at most"))]])},
+        "/app/accounts/views": {"post": _html(
+            "Save the table's query as a named view of the signed-in user (same name: replaced)",
+            [], form=True)},
+        "/app/accounts/views/{view_id}/delete": {"post": _html(
+            "Delete one of my saved views", [_path("view_id", "Saved view id")], form=True)},
         "/app/accounts.csv": {"get": _html("The accounts table's rows as CSV (same parameters)",
                                            [])},
         "/app/accounts/{account_id}": {"get": _html(

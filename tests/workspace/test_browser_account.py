@@ -54,3 +54,45 @@ def test_account_page_charts_tasks_and_escaping(served, chromium, artifact_dir):
     health = chart_points(page, "chart-health")[0]
     assert [v for v in health if v is not None]  # an at-risk account has a scored history
     page.screenshot(path=str(artifact_dir / "workspace-account-at-risk.png"))
+
+
+def test_saved_view_with_a_range_and_its_csv(served, chromium, artifact_dir):
+    import csv
+    import io
+
+    from playwright.sync_api import expect
+
+    url, token = served
+    page = sign_in(chromium, url, CSM)
+    page.get_by_role("link", name="Accounts", exact=True).click()
+    page.get_by_label("Owner").select_option("")
+    page.locator("details.ranges summary").click()
+    page.get_by_label("ARR at least").fill("100000")
+    page.get_by_label("Health at most").fill("69.9")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("details.ranges")).to_have_attribute("open", "")
+    rows = page.locator("table.accounts tbody tr[data-account]")
+    table = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
+             for i in range(rows.count())]
+    every = api(url, token, "accounts", limit=500, sort="name")["items"]
+    want = [a["id"] for a in every if a["arr"] >= 100000 and a["health_score"] is not None
+            and a["health_score"] <= 69.9]
+    assert want and [rows.nth(i).get_attribute("data-account")
+                     for i in range(rows.count())] == want
+    page.get_by_label("Save this view as").fill("Large, not good")
+    page.get_by_role("button", name="Save view").click()
+    page.get_by_role("link", name="Team dashboard").click()
+    page.get_by_role("link", name="Accounts", exact=True).click()
+    expect(rows.first).to_be_visible()
+    assert {rows.nth(i).locator('td[data-col="owner"]').inner_text()
+            for i in range(rows.count())} == {CSM}  # back to the CSM's own book
+    page.get_by_role("link", name="Large, not good").click()
+    expect(page.get_by_label("ARR at least")).to_have_value("100000")
+    again = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
+             for i in range(rows.count())]
+    assert again == table
+    with page.expect_download() as dl:
+        page.get_by_test_id("csv-export").click()
+    exported = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    assert exported[1:] == table
+    page.screenshot(path=str(artifact_dir / "workspace-saved-view.png"))
