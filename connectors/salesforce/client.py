@@ -123,29 +123,36 @@ class SalesforceClient:
 
     # -- calls ------------------------------------------------------------------------
     def call(self, what: str, fn: Callable[[Salesforce], t.Any], stream: str | None = None,
-             idempotent: bool = True) -> t.Any:
+             idempotent: bool = True, object: str | None = None,
+             method: str = "GET") -> t.Any:
         """Run fn(sf) with retries: typed errors, one refresh on INVALID_SESSION_ID; a create
-        (not idempotent) is sent again only after errors that prove it never left."""
+        (not idempotent) is sent again only after errors that prove it never left. Errors
+        name the sObject (`object`) and the request (`GET /services/data/v60.0/query/`)."""
+
+        def endpoint(url: str | None) -> str | None:
+            return f"{method} {urlsplit(url).path}" if url else None
 
         def attempt() -> t.Any:
             try:
                 return fn(self.sf)
             except SalesforceError as exc:
                 content = exc.content
+                where = {"connector": "salesforce", "stream": stream, "object": object,
+                         "endpoint": endpoint(exc.url)}
                 raise classify(exc.status or 0, {}, content if isinstance(content, (str, bytes))
-                               else _json_text(content), connector="salesforce",
-                               url=exc.url, stream=stream) or ResponseError(
-                    str(exc), connector="salesforce", stream=stream) from None
+                               else _json_text(content), url=exc.url, **where) or ResponseError(
+                    str(exc), **where) from None
             except requests.RequestException as exc:
+                url = getattr(exc.request, "url", None)
                 raise TransientError(f"{type(exc).__name__} talking to Salesforce",
                                      connector="salesforce", stream=stream,
-                                     url=safe_url(getattr(exc.request, "url", None)),
-                                     unsent=never_sent(exc)) from None
+                                     url=safe_url(url), unsent=never_sent(exc), object=object,
+                                     endpoint=endpoint(url)) from None
 
         return self.retrier.call(attempt, stream=stream, what=what, idempotent=idempotent)
 
-    def query_pages(self, soql: str, include_deleted: bool = False, stream: str | None = None
-                    ) -> Iterator[dict]:
+    def query_pages(self, soql: str, include_deleted: bool = False, stream: str | None = None,
+                    object: str | None = None) -> Iterator[dict]:
         """Each page of a SOQL query (`records`, `done`, `nextRecordsUrl`), in order."""
         headers = {"Sforce-Query-Options": f"batchSize={self.settings.batch_size}"}
 
@@ -153,10 +160,10 @@ class SalesforceClient:
             if url is None:
                 return self.call("query", lambda sf: sf.query(
                     soql, include_deleted=include_deleted, headers=headers,
-                    timeout=self.timeout), stream=stream)
+                    timeout=self.timeout), stream=stream, object=object)
             return self.call("query more", lambda sf: sf.query_more(
                 url, identifier_is_url=True, headers=headers, timeout=self.timeout),
-                stream=stream)
+                stream=stream, object=object)
 
         for page, _ in paginate(fetch, NextUrlPaginator("nextRecordsUrl", done_path="done",
                                                         connector="salesforce", stream=stream)):

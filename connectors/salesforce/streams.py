@@ -54,7 +54,8 @@ class SoqlStream(Stream):
     def pages(self, state: dict | None) -> Iterator[Page]:
         st = ModifiedCursor(state)
         soql = self.soql(st, first_run=state is None)
-        for data in self.client.query_pages(soql, include_deleted=True, stream=self.name):
+        for data in self.client.query_pages(soql, include_deleted=True, stream=self.name,
+                                            object=self.sobject):
             yield self._page(data.get("records") or [], st)
 
     def _page(self, rows: list[dict], st: ModifiedCursor) -> Page:
@@ -70,7 +71,7 @@ class SoqlStream(Stream):
                 continue
             if not st.take(sfid, int(stamp.timestamp() * 1000)):
                 continue  # landed before (the query starts at the same second)
-            if row.get("IsDeleted"):
+            if n.sf_flag(row.get("IsDeleted")):
                 deletions.append(self.deletion(row, sfid))
                 continue
             try:

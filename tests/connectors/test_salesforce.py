@@ -148,12 +148,12 @@ def test_multi_page_queries_and_resume_after_a_crash(store, org, salesforce):
     class Crash(Exception):
         pass
 
-    def crashing(what, fn, stream=None):
+    def crashing(what, fn, stream=None, **kw):
         if stream == "opportunities":
             calls["n"] += 1
             if calls["n"] == 4:
                 raise Crash("died")
-        return real(what, fn, stream=stream)
+        return real(what, fn, stream=stream, **kw)
 
     conn.client.call = crashing
     with pytest.raises(Crash):
