@@ -9,6 +9,7 @@ tokens, passwords) are never put into an error or a log line.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -16,6 +17,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 TIMEOUT = 15
+
+#: The logger handed to slack_sdk's clients: theirs log the URL (a webhook's is its secret)
+#: and the Authorization header at DEBUG, so they get one that logs nothing; the outcome
+#: carries what went wrong instead.
+QUIET = logging.getLogger("server.playbooks.slack_sdk")
+QUIET.setLevel(logging.CRITICAL + 1)
+QUIET.propagate = False
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ def slack_webhook(url: str, text: str) -> Outcome:
     from slack_sdk.webhook import WebhookClient
 
     try:
-        resp = WebhookClient(url, timeout=TIMEOUT).send(text=text)
+        resp = WebhookClient(url, timeout=TIMEOUT, logger=QUIET).send(text=text)
     except Exception as exc:  # noqa: BLE001 - network errors become a retryable outcome
         return Outcome(False, f"Slack webhook unreachable: {type(exc).__name__}")
     if resp.status_code == 200:
@@ -57,8 +65,8 @@ def slack_post(token: str, channel: str, text: str, base_url: str) -> Outcome:
     from slack_sdk.errors import SlackApiError
 
     try:
-        resp = WebClient(token=token, base_url=base_url, timeout=TIMEOUT).chat_postMessage(
-            channel=channel, text=text)
+        client = WebClient(token=token, base_url=base_url, timeout=TIMEOUT, logger=QUIET)
+        resp = client.chat_postMessage(channel=channel, text=text)
     except SlackApiError as exc:
         r = exc.response
         error = r.get("error") if isinstance(r.data, dict) else None
@@ -75,8 +83,8 @@ def slack_user_id(token: str, email: str, base_url: str) -> tuple[str | None, Ou
     from slack_sdk.errors import SlackApiError
 
     try:
-        resp = WebClient(token=token, base_url=base_url, timeout=TIMEOUT).users_lookupByEmail(
-            email=email)
+        client = WebClient(token=token, base_url=base_url, timeout=TIMEOUT, logger=QUIET)
+        resp = client.users_lookupByEmail(email=email)
     except SlackApiError as exc:
         r = exc.response
         return None, Outcome(False, f"Slack API answered {r.status_code}: {r.get('error')}",

@@ -256,3 +256,30 @@ def test_daily_digest_per_csm_by_email_and_slack_dm_once_a_day(store, smtp, slac
                                               {"email": "already sent",
                                                "slack": "already sent"}]
     assert len(inbox.messages) == 2 and len(slack.received) == 1
+
+
+def test_no_secret_reaches_a_log_line_even_at_debug(store, slack, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _two_accounts(store)
+    e = env(store, SLACK_API_URL=slack.url + "/api/")
+    with store.session() as s:
+        set_secret(s, e.vault, "slack-bot", TOKEN, "admin@example.com")
+    pf = parse(f'''
+[[playbook]]
+name = "Usage drop"
+when = {{ signal = "usage_drop" }}
+[[playbook.action]]
+slack = {{ webhook = "{slack.webhook}", text = "{{account.name}}" }}
+[[playbook.action]]
+slack = {{ token = "secret:slack-bot", channel = "#cs", text = "{{account.name}}" }}
+''')
+    slack.faults += [(500, {}, "rollup_error"), (429, {"Retry-After": "3"}, "ratelimited")]
+    out = run(e, pf, day(1))
+    assert [out["counts"][k] for k in ("sent", "retrying")] == [2, 2]
+    assert len(slack.received) == 2 and caplog.records
+    logged = caplog.text
+    assert "Slack webhook answered 500: rollup_error" in logged     # failures are logged...
+    assert slack.webhook.split("/services/")[1] not in logged       # ...never the secrets
+    assert TOKEN not in logged
