@@ -167,6 +167,14 @@ def records(today: date | None = None) -> list[dict]:
          "contact_email": "bob@acme.com", "comment": "Exports keep failing"})
     add({"type": "nps", "id": "nps-globex-1", "account_id": "globex", "score": 9,
          "date": day(-40), "contact_email": "pat@globex.com"})
+    # -- messages (sentiment, stakeholders) ---------------------------------------------
+    for mid, n, hour, direction, text in (
+            ("m-umb-1", -9, 9, "in", "The rollout is going great, the team loves it. Thank you!"),
+            ("m-umb-2", -9, 11, "out", "Glad to hear it, talk on Friday."),
+            ("m-umb-3", -2, 8, "in", "SSO login keeps failing and we are really frustrated.")):
+        add({"type": "message", "id": mid, "account_id": "umbrella", "at": _at(t + timedelta(
+            days=n), hour), "channel": "email", "direction": direction, "thread_id": "umb-t1",
+            "contact_email": "dana@umbrella.io", "text": text})
     return out
 
 

@@ -214,11 +214,52 @@
         kpi("Advocacy 365d", f.num(rel.advocacy && rel.advocacy.count_365d, 0), null)));
   }
 
+  function signed(v) {
+    return f.isNum(v) ? (v > 0 ? "+" : v < 0 ? "−" : "") + f.num(Math.abs(v), 0) : f.NA;
+  }
+
+  /** Sentiment of what the customer wrote (-100..100), its 90-day change and the evidence. */
+  function sentiment(rel) {
+    const s = (rel && rel.sentiment) || {};
+    if (!f.isNum(s.score)) {
+      return section("Sentiment", "a360-sentiment", h("p", { class: "muted", text: "No customer messages in 90 days." }));
+    }
+    const chg = f.isNum(s.change_90d)
+      ? (s.change_90d > 0 ? "▲ " : s.change_90d < 0 ? "▼ " : "") + f.num(Math.abs(s.change_90d), 0) + " vs prior 90d"
+      : "no prior 90d";
+    const evidence = (s.evidence || []).map((e) => h("li", { class: "ev-" + e.tone, "data-testid": "a360-evidence" },
+      h("span", { class: "b", text: signed(e.score) }),
+      h("span", { class: "grow", text: e.snippet ? "“" + e.snippet + "”" : "(text not kept)" }),
+      h("span", { class: "sub muted small", text: [e.who, f.label(e.channel), f.date(e.at)].filter(Boolean).join(" · ") })));
+    return section("Sentiment · " + signed(s.score), "a360-sentiment",
+      h("div", { class: "row muted small" },
+        h("span", { "data-testid": "a360-sentiment-change", text: chg }),
+        h("span", { text: f.count(s.messages, "message") + " (90d)" })),
+      evidence.length ? h("ul", { class: "list deals" }, ...evidence) : null);
+  }
+
+  /** Who we talk to: role, last touch, messages in/out in 90 days; the relationship score. */
+  function stakeholders(rel) {
+    rel = rel || {};
+    const people = rel.stakeholders || [];
+    const title = "Stakeholders" + (f.isNum(rel.score) ? " · relationship " + f.num(rel.score, 0) : "");
+    return section(title, "a360-stakeholders",
+      people.length
+        ? h("ul", { class: "list deals" }, ...people.slice(0, 5).map((p) => h("li", { "data-testid": "a360-stakeholder" },
+          h("span", { class: "grow" + (p.engaged ? " b" : ""), text: p.name || p.email }),
+          h("span", { class: "muted small", text: p.role ? f.label(p.role) : "Not a contact" }),
+          h("span", { class: "sub muted small", text: "last touch " + f.ago(p.last_touch) + " · " +
+            f.num(p.messages_in_90d, 0) + " in / " + f.num(p.messages_out_90d, 0) + " out (90d)" +
+            (p.product ? " · active " + f.num(p.product.active_days_30d, 0) + "d of 30" : "") }))))
+        : h("p", { class: "muted", text: "No stakeholders on record." }),
+      people.length > 5 ? h("p", { class: "muted small", text: (people.length - 5) + " more" }) : null);
+  }
+
   function freshness(d) {
     const fr = d.freshness || {};
     const parts = Object.keys(fr).map((k) => k + " " + f.ago(fr[k]));
     return h("div", { class: "fresh", "data-testid": "a360-freshness", text: "As of " + f.date(d.as_of) + (parts.length ? " · " + parts.join(" · ") : "") });
   }
 
-  A360.sections = { header, why, kpis, pipeline, usage, support, signals, playbooks, relationship, freshness, section };
+  A360.sections = { header, why, kpis, pipeline, usage, support, signals, playbooks, relationship, sentiment, stakeholders, freshness, section };
 })(globalThis.A360);

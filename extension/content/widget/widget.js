@@ -157,6 +157,8 @@
           S.support(d.support),
           S.pipeline(d.revenue),
           S.relationship(d.relationship),
+          S.sentiment(d.relationship),
+          S.stakeholders(d.relationship),
           tasksSlot,
           renderForm(),
           notesSlot),
