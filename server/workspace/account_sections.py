@@ -77,6 +77,8 @@ SECTIONS: list[Section] = [
     Section("tickets", "Tickets", "workspace/account/tickets.html", _tickets),
     Section("pipeline", "Pipeline", "workspace/account/pipeline.html", _pipeline),
     Section("touchpoints", "Touchpoints", "workspace/account/touchpoints.html", _touchpoints),
+    Section("relationship", "Sentiment and stakeholders", "workspace/account/relationship.html",
+            lambda ctx: ctx.view["relationship"]),
 ]
 
 
