@@ -9,6 +9,7 @@ from connectors.errors import AuthError
 from connectors.http import HttpClient, basic
 from connectors.registry import register
 from connectors.settings import Settings, check_common, raise_problems, setting
+from connectors.zendesk.comments import CommentsStream
 from connectors.zendesk.tickets import TicketsStream
 
 TOKEN_PATH = "/oauth/tokens"
@@ -33,6 +34,9 @@ class ZendeskSettings(Settings):
                                        "run (YYYY-MM-DD); default: BACKFILL_DAYS before today.")
     backfill_days: int = setting(365, help="Days read on the first run without START_DATE.")
     page_size: int = setting(1000, help="Tickets per export page (at most 1000).")
+    comments: bool = setting(False, help="Also read the public comments of changed tickets "
+                                         "as messages (sentiment, stakeholders): one request "
+                                         "per ticket.")
 
     def validate(self, prefix: str = "") -> None:
         problems = []
@@ -52,7 +56,7 @@ class ZendeskConnector(HttpConnector):
     name = "zendesk"
     title = "Zendesk Support"
     settings_class = ZendeskSettings
-    streams = (TicketsStream,)
+    streams = (TicketsStream, CommentsStream)
     http_timeout = (5, 60)
 
     def __init__(self, settings, session=None, *, workspace=None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+import pytest
+
 from server import models as m
 from server.settings import parse
 from server.sync import run_sync
@@ -57,3 +59,86 @@ def test_hubspot_email_and_call_bodies_land_as_messages(store, hubspot_fake, hub
     # a second run changes nothing
     run_sync(store, hubspot())
     assert set(messages(store)) == set(got)
+
+
+@pytest.fixture
+def store_with_accounts(app):
+    from tests.connectors.fixtures_usage import helpers as H
+
+    st = app.extensions["account360"].store
+    H.seed(st)
+    return st
+
+
+def test_zendesk_public_comments_land_as_messages(app, store_with_accounts):
+    from datetime import datetime
+
+    from connectors.zendesk.connector import ZendeskConnector, ZendeskSettings
+    from tests.connectors.fixtures_usage import helpers as H
+    from tests.connectors.fixtures_usage import payloads as P
+    from tests.connectors.fixtures_usage.fake_server import FakeServer, Resp
+
+    store = store_with_accounts
+    store.settings = parse({"messages": {"text": "full", "retention_days": 0}})
+    srv = FakeServer()
+    page = P.zd_page([P.zd_ticket(1, 509974, "open", "high", "2025-07-01T10:00:00Z",
+                                  requester=41),
+                      P.zd_ticket(2, 700, "open", "low", "2025-07-02T10:00:00Z")],
+                     users=[P.zd_user(41, "g1@acme.io")], after_cursor="c1", end=True)
+    calls = []
+
+    def comments(req):
+        calls.append(req.path)
+        if req.arg("page") == "2":
+            return Resp.json({"comments": [
+                {"id": 103, "type": "Comment", "author_id": 41, "public": True,
+                 "body": "Works now, great job!", "plain_body": "Works now, great job!",
+                 "created_at": "2025-07-01T15:00:00Z"}],
+                "users": [P.zd_user(41, "g1@acme.io")], "next_page": None, "count": 3})
+        return Resp.json({"comments": [
+            {"id": 101, "type": "Comment", "author_id": 41, "public": True,
+             "body": "The export is broken", "plain_body": "The export is broken",
+             "created_at": "2025-07-01T10:00:00Z"},
+            {"id": 102, "type": "Comment", "author_id": 9, "public": True,
+             "body": "<p>Looking into it</p>", "plain_body": "Looking into it",
+             "created_at": "2025-07-01T11:30:00Z"},
+            {"id": 104, "type": "Comment", "author_id": 9, "public": False,
+             "body": "internal: blame the CDN", "created_at": "2025-07-01T11:31:00Z"}],
+            "users": [P.zd_user(41, "g1@acme.io"),
+                      {"id": 9, "name": "Agent", "email": "agent@vendor.example",
+                       "role": "agent"}],
+            "next_page": f"{srv.url}/api/v2/tickets/1/comments.json?page=2", "count": 3})
+
+    srv.route("GET", "/api/v2/incremental/tickets/cursor.json", lambda req: Resp.json(page))
+    srv.route("GET", "/api/v2/organizations.json", lambda req: Resp.json({
+        "organizations": [P.zd_org(509974, "Acme Inc", ["acme.io"])],
+        "meta": {"has_more": False}, "links": {"next": None}}))
+    srv.route("GET", "/api/v2/tickets/1/comments.json", comments)
+    try:
+        conn = ZendeskConnector(ZendeskSettings.from_dict(
+            {"base_url": srv.url, "email": "agent@vendor.example", "api_token": "tok",
+             "start_date": "2025-01-01", "comments": True}))
+        conn.sleep = H.no_sleep(None)
+        conn.started_at = datetime.fromisoformat("2025-07-10T12:00:00+00:00")
+        report = run_sync(store, conn, streams=["ticket_comments"])
+    finally:
+        srv.close()
+    assert report["streams"]["ticket_comments"]["by_type"] == {"message": 3}
+    got = messages(store)
+    assert {(i, x.direction, x.contact_email, x.author, x.thread_id, x.text)
+            for i, x in got.items()} == {
+        ("zendesk-comment:101", "in", "g1@acme.io", None, "zendesk:1", "The export is broken"),
+        ("zendesk-comment:102", "out", "g1@acme.io", "agent@vendor.example", "zendesk:1",
+         "Looking into it"),
+        ("zendesk-comment:103", "in", "g1@acme.io", None, "zendesk:1",
+         "Works now, great job!")}
+    assert got["zendesk-comment:101"].sentiment < 0 < got["zendesk-comment:103"].sentiment
+    assert calls == ["/api/v2/tickets/1/comments.json"] * 2   # ticket 2's org is unmapped
+
+
+def test_zendesk_comments_are_off_by_default():
+    from connectors.zendesk.connector import ZendeskConnector, ZendeskSettings
+
+    conn = ZendeskConnector(ZendeskSettings.from_dict(
+        {"base_url": "http://127.0.0.1:9", "email": "a@b.c", "api_token": "t"}))
+    assert list(conn.get_stream("ticket_comments").pages(None)) == []
