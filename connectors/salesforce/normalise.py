@@ -192,3 +192,18 @@ def touchpoint(rec: dict, kind: str, account_id: str, owner: str | None) -> dict
     if rec.get("Subject"):
         out["subject"] = rec["Subject"][:500]
     return out
+
+
+def activity_message(rec: dict, kind: str, account_id: str, owner: str | None) -> dict | None:
+    """An email or call Task's Description as a message (logged by us: direction out)."""
+    text = strip_html(rec.get("Description"))
+    at = when(rec.get("CreatedDate")) or when(rec.get("ActivityDate"))
+    if not text or at is None:
+        return None
+    out = {"type": "message", "id": local_id(to18(rec["Id"]), f"{kind}-message"),
+           "account_id": account_id, "at": iso(at), "channel": kind, "direction": "out",
+           "text": text[:10_000]}
+    if owner:
+        out["author"] = owner
+    return out
+

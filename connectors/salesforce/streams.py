@@ -75,7 +75,8 @@ class SoqlStream(Stream):
                 deletions.append(self.deletion(row, sfid))
                 continue
             try:
-                records.append(self.normalise(row, sfid))
+                rec = self.normalise(row, sfid)
+                records.extend(rec if isinstance(rec, list) else [rec])
             except n.Skip as exc:
                 skipped.append(self.skip(sfid, exc.reason))
             except n.Unmapped as exc:
@@ -196,11 +197,13 @@ class TasksStream(SoqlStream):
     def _touch_kind(self, row: dict) -> str | None:
         return self.TOUCH.get(str(row.get("TaskSubtype") or "").lower())
 
-    def normalise(self, row: dict, sfid: str) -> dict:
+    def normalise(self, row: dict, sfid: str) -> dict | list[dict]:
         account_id = self.account_of(row)
         kind = self._touch_kind(row)
         if kind:
-            return n.touchpoint(row, kind, account_id, self.owner(row))
+            touch = n.touchpoint(row, kind, account_id, self.owner(row))
+            said = n.activity_message(row, kind, account_id, self.owner(row))
+            return [touch] if said is None else [touch, said]
         record_id = self.connector.links.get("task", {}).get(sfid) or n.local_id(sfid)
         return n.task(row, account_id, record_id, self.owner(row))
 

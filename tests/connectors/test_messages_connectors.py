@@ -142,3 +142,37 @@ def test_zendesk_comments_are_off_by_default():
     conn = ZendeskConnector(ZendeskSettings.from_dict(
         {"base_url": "http://127.0.0.1:9", "email": "a@b.c", "api_token": "t"}))
     assert list(conn.get_stream("ticket_comments").pages(None)) == []
+
+
+def test_salesforce_email_task_descriptions_land_as_messages(store):
+    from datetime import timedelta
+
+    import responses
+
+    from connectors.salesforce import SalesforceConnector, SalesforceSettings
+    from tests.connectors.fake_salesforce import INSTANCE, FakeSalesforce
+    from tests.connectors.salesforce_org import ACME, T0
+    from tests.connectors.salesforce_org import seed as sf_seed
+
+    store.settings = parse({"messages": {"text": "full", "retention_days": 0}})
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        org = FakeSalesforce(rsps)
+        sf_seed(org)
+        org.new("Task", "00T5g00000RsTuXEAV", T0 + timedelta(seconds=9),
+                Subject="Email: renewal", Status="Completed", Priority="Normal",
+                ActivityDate="2025-07-02", WhatId=ACME, AccountId=ACME, IsClosed=True,
+                OwnerId="0055g00000AbCdEAAV", TaskSubtype="Email",
+                Description="Hi Jane,<br>thanks for a great quarter!",
+                CreatedDate="2025-07-02T14:00:00.000+0000")
+        conn = SalesforceConnector(SalesforceSettings.from_dict(
+            {"instance_url": INSTANCE, "access_token": "00D5g000004XXXX!session-1",
+             "lag_seconds": 0}), sleep=lambda _s: None)
+        report = run_sync(store, conn, streams=["accounts", "tasks"])
+    assert report["status"] == "success"
+    got = messages(store)
+    assert set(got) == {"salesforce-email-message-00T5g00000RsTuXEAV"}   # the call has none
+    msg = got["salesforce-email-message-00T5g00000RsTuXEAV"]
+    assert (msg.account_id, msg.channel, msg.direction, msg.author, msg.text) == (
+        f"salesforce-{ACME}", "email", "out", "dana@vendor.example",
+        "Hi Jane,\nthanks for a great quarter!")
+    assert msg.at.isoformat() == "2025-07-02T14:00:00+00:00" and msg.sentiment > 0
