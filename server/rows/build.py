@@ -22,10 +22,24 @@ def money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+_VERSIONS: dict[int, tuple[object, str]] = {}
+
+
 def settings_version(settings) -> str:
-    """A short digest of the effective metric settings; rows carry the one they were computed with."""
-    basis = json.dumps(asdict(settings.metrics), sort_keys=True, default=_plain)
-    return hashlib.sha256(basis.encode()).hexdigest()[:12]
+    """A short digest of the effective metric settings; rows carry the one they were computed with.
+
+    Remembered per settings object (every read checks it): the settings are not changed in
+    place, a change makes a new object."""
+    metrics = settings.metrics
+    known = _VERSIONS.get(id(metrics))
+    if known is not None and known[0] is metrics:
+        return known[1]
+    basis = json.dumps(asdict(metrics), sort_keys=True, default=_plain)
+    version = hashlib.sha256(basis.encode()).hexdigest()[:12]
+    if len(_VERSIONS) > 32:
+        _VERSIONS.clear()
+    _VERSIONS[id(metrics)] = (metrics, version)
+    return version
 
 
 def _plain(value):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
@@ -96,12 +96,22 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(DIRTY_KEY, None)
 
 
-def _previous_days(session: Session, ids: list[str] | None, day: date) -> dict[str, tuple]:
-    q = select(AccountDay.account_id, AccountDay.signals, AccountDay.signal_runs).where(
-        AccountDay.day == day - timedelta(days=1))
+def _history(session: Session, ids: list[str] | None, day: date) -> tuple[dict, dict]:
+    """From the history rows, in one query: ({account: health score 30 days before day},
+    {account: (signal codes, signal runs) of the day before})."""
+    ad = AccountDay
+    d30, d1 = day - timedelta(days=30), day - timedelta(days=1)
+    q = select(ad.account_id, ad.day, ad.score, ad.signals, ad.signal_runs).where(
+        ad.day.in_([d30, d1]))
     if ids is not None:
-        q = q.where(AccountDay.account_id.in_(ids))
-    return {a: (set(codes or ()), runs) for a, codes, runs in session.execute(q)}
+        q = q.where(ad.account_id.in_(ids))
+    scores, prev = {}, {}
+    for a, d, score, codes, runs in session.execute(q):
+        if d == d30:
+            scores[a] = score
+        if d == d1:
+            prev[a] = (set(codes or ()), runs)
+    return scores, prev
 
 
 def refresh(session: Session, ids: list[str] | None, settings, as_of: date | None = None) -> int:
@@ -126,8 +136,8 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
         scope = None if everyone and len(ids) <= CHUNK else chunk
         accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event,
                                      cfg.north_star)
-        before = scores_30d_ago(session, list(accounts), scope is None, as_of, cfg)
-        prev = _previous_days(session, None if scope is None else chunk, as_of)
+        known, prev = _history(session, None if scope is None else chunk, as_of)
+        before = scores_30d_ago(session, list(accounts), scope is None, as_of, cfg, known)
         now = datetime.now(timezone.utc)
         rows, days, timeline = [], [], []
         for acc_id, f in facts.items():
@@ -199,11 +209,18 @@ def refresh_dirty(store, settings=None) -> int:
 
 
 def is_fresh(session: Session, settings, as_of: date) -> bool:
-    """True when every account's current row is as of as_of, with these settings, not dirty."""
-    if session.scalar(select(MetricsDirty.account_id).limit(1)) is not None:
-        return False
+    """True when every account's current row is as of as_of, with these settings, not dirty.
+
+    One statement of index seeks: no dirty account, as many rows as accounts, and no row of
+    another day or other settings (range seeks on the as_of and settings_version indexes).
+    """
     version = build.settings_version(settings)
-    total = session.scalar(select(func.count()).select_from(m.Account))
-    ready = session.scalar(select(func.count()).select_from(AccountMetrics).where(
-        AccountMetrics.as_of == as_of, AccountMetrics.settings_version == version))
-    return total == ready
+    am = AccountMetrics
+    other = or_(am.as_of < as_of, am.as_of > as_of, am.settings_version < version,
+                am.settings_version > version)
+    dirty, total, ready, stale = session.execute(select(
+        select(MetricsDirty.account_id).exists(),
+        select(func.count()).select_from(m.Account).scalar_subquery(),
+        select(func.count()).select_from(am).scalar_subquery(),
+        select(am.account_id).where(other).exists())).one()
+    return not dirty and not stale and total == ready

@@ -44,14 +44,18 @@ def evaluate(facts, as_of: date, cfg, health_30d_ago: float | None) -> Evaluatio
 
 
 def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: date,
-                   cfg) -> dict[str, float | None]:
-    """Health 30 days before as_of: the daily snapshot of that day, else recomputed as of then."""
+                   cfg, known: dict[str, float | None] | None = None) -> dict[str, float | None]:
+    """Health 30 days before as_of: the daily snapshot of that day, else recomputed as of then.
+
+    `known`: the snapshot scores of that day already read by the caller."""
     day = as_of - timedelta(days=30)
-    hs = AccountDay
-    q = select(hs.account_id, hs.score).where(hs.day == day)
-    if not all_accounts:
-        q = q.where(hs.account_id.in_(ids))
-    scores = dict(session.execute(q).all())
+    if known is None:
+        hs = AccountDay
+        q = select(hs.account_id, hs.score).where(hs.day == day)
+        if not all_accounts:
+            q = q.where(hs.account_id.in_(ids))
+        known = dict(session.execute(q).all())
+    scores = dict(known)
     missing = [i for i in ids if i not in scores]
     if missing:
         scope = None if all_accounts and len(missing) == len(ids) else missing

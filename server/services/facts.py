@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, case, distinct, func, select
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
@@ -28,7 +28,7 @@ def _scope(column, ids: Sequence[str] | None) -> list[ColumnElement]:
     return [] if ids is None else [column.in_(list(ids))]
 
 
-def usage_stats(session: Session, ids: Sequence[str] | None, as_of: date,
+def usage_stats(session: Session | Connection, ids: Sequence[str] | None, as_of: date,
                 first_value_event: str | None) -> dict[str, t.UsageStats]:
     """Exact usage window figures per account, from the per-day rows."""
     ud = m.UsageUserDay
@@ -53,13 +53,13 @@ def usage_stats(session: Session, ids: Sequence[str] | None, as_of: date,
     for acc, d, n in session.execute(
             select(ud.account_id, ud.day, func.count())
             .where(ud.day.between(lo30, as_of), *_scope(ud.account_id, ids))
-            .group_by(ud.account_id, ud.day)):
+            .group_by(ud.account_id, ud.day)).all():
         daily[acc][d] = n
     ed = m.UsageEventDay
     features: dict[str, set[str]] = defaultdict(set)
     for acc, name in session.execute(
             select(ed.account_id, ed.name).distinct()
-            .where(ed.day.between(lo30, as_of), *_scope(ed.account_id, ids))):
+            .where(ed.day.between(lo30, as_of), *_scope(ed.account_id, ids))).all():
         features[acc].add(name)
     first_value: dict[str, date] = {}
     if first_value_event:
@@ -71,7 +71,7 @@ def usage_stats(session: Session, ids: Sequence[str] | None, as_of: date,
     sessions = {acc: (n, secs or 0) for acc, n, secs in session.execute(
         select(us.account_id, func.count(), func.sum(us.end_ts - us.start_ts))
         .where(us.day.between(lo30, as_of), *_scope(us.account_id, ids))
-        .group_by(us.account_id))}
+        .group_by(us.account_id)).all()}
     days = [lo30 + timedelta(days=i) for i in range(30)]
     out = {}
     for acc, last in last_day.items():
@@ -86,7 +86,7 @@ def usage_stats(session: Session, ids: Sequence[str] | None, as_of: date,
     return out
 
 
-def contact_activity(session: Session, ids: Sequence[str] | None, as_of: date
+def contact_activity(session: Session | Connection, ids: Sequence[str] | None, as_of: date
                      ) -> dict[str, dict[str, t.UserActivity]]:
     """Product activity of the users who are contacts (matched on the contact's user_id,
     else its email), per account and user id."""
@@ -99,12 +99,12 @@ def contact_activity(session: Session, ids: Sequence[str] | None, as_of: date
          .where(ud.day <= as_of, *_scope(ud.account_id, ids))
          .group_by(ud.account_id, ud.user_id))
     out: dict[str, dict[str, t.UserActivity]] = defaultdict(dict)
-    for acc, user, last, days in session.execute(q):
+    for acc, user, last, days in session.execute(q).all():
         out[acc][user] = t.UserActivity(last_active_day=last, active_days_30d=int(days or 0))
     return out
 
 
-def north_star_counts(session: Session, ids: Sequence[str] | None, as_of: date,
+def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, as_of: date,
                       cfg: NorthStarConfig | None) -> dict[str, tuple[int, int]]:
     """The North Star's (current, prior) period counts per account (server.metrics.north_star)."""
     if cfg is None or not cfg.name:
@@ -135,13 +135,16 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
         .where(*_scope(m.Account.id, ids)))}
     if not accounts:
         return {}, {}
+    # the account query above flushed the session; the record rows are read as plain tuples
+    # on its connection (Core: no ORM result processing per row)
+    conn = session.connection()
     scope_ids = None if ids is None else list(accounts)
     bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
 
     def rows(model, *cols):
         # plain column tuples: no ORM identity map, no JSON attributes to decode
-        return session.execute(select(model.account_id, *cols)
-                               .where(*_scope(model.account_id, scope_ids)))
+        return conn.execute(select(model.account_id, *cols)
+                            .where(*_scope(model.account_id, scope_ids))).all()
 
     D, K = m.Deal, m.Ticket
     for acc, *v in rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type,
@@ -173,15 +176,15 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             name=name, title=title, role=role, user_id=user_id))
     M = m.Message
     lo, hi = end_of_day(as_of - timedelta(days=MESSAGE_DAYS)), end_of_day(as_of)
-    for acc, *v in session.execute(
+    for acc, *v in conn.execute(
             select(M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment,
                    M.contact_email, M.author, M.thread_id, M.text)
             .where(M.at >= lo, M.at < hi, *_scope(M.account_id, scope_ids))
-            .order_by(M.account_id, M.at, M.id)):
+            .order_by(M.account_id, M.at, M.id)).all():
         bucket[acc]["messages"].append(t.Message(*v))
-    usage = usage_stats(session, scope_ids, as_of, first_value_event)
-    activity = contact_activity(session, scope_ids, as_of)
-    stars = north_star_counts(session, scope_ids, as_of, north_star)
+    usage = usage_stats(conn, scope_ids, as_of, first_value_event)
+    activity = contact_activity(conn, scope_ids, as_of)
+    stars = north_star_counts(conn, scope_ids, as_of, north_star)
     facts = {}
     for acc_id, acc in accounts.items():
         b = bucket.get(acc_id, {})

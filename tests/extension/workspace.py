@@ -23,6 +23,7 @@ SF = {
     "acme_case": "500Hs00000AcmeTAAZ",
     "globex_account": "001Hs00000GlobxAAZ",
     "unknown_account": "001Hs00000NoneZAAZ",
+    "vandelay_account": "001Hs00000VandlAAZ",
 }
 HS = {
     "acme_company": "9001",
@@ -73,6 +74,10 @@ def records(today: date | None = None) -> list[dict]:
     add({"type": "account", "id": "hooli", "name": "Hooli XYZ", "domains": ["hooli.xyz"],
          "owner": CSM, "seats": 10, "renewal_date": day(210),
          "crm": {"system": "hubspot", "id": HS["hooli_company"]}})
+    # Refreshed from the fake Salesforce org on open (test_extension_salesforce_refresh.py) only.
+    add({"type": "account", "id": "vandelay", "name": "Vandelay Industries",
+         "domains": ["vandelay.com"], "owner": CSM, "seats": 15, "renewal_date": day(180),
+         "crm": {"system": "salesforce", "id": SF["vandelay_account"]}})
     # The CSM's own company as an account: a Gmail thread must never resolve to it.
     add({"type": "account", "id": "ourco", "name": "Ourco (internal)", "domains": [OWN_DOMAIN],
          "owner": CSM})
