@@ -43,6 +43,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("import", lock="import:{import_id}", attempts=3),
     # the playbooks (server/playbooks), after each sync and after the daily metrics job
     Spec("playbooks.run", lock="playbooks", dedupe=True),
+    # a failed Slack or SMTP action's retry, queued for its next_attempt_at
+    Spec("playbooks.retry", lock="playbooks", attempts=1),
     # the daily digest per CSM (docs/playbooks.md), on its own schedule
     Spec("playbooks.digest", lock="playbooks.digest", cron_key="PLAYBOOKS_DIGEST_CRON",
          attempts=1, dedupe=True),

@@ -141,6 +141,14 @@ def playbooks_run(rt: Runtime, attempt: Attempt, trigger: str = "daily") -> dict
     return {"run_id": out.get("run_id")} if isinstance(out, dict) else None
 
 
+def playbooks_retry(rt: Runtime, attempt: Attempt) -> int:
+    """Send the failed Slack and SMTP actions whose retry time has come."""
+    from server.playbooks.service import Env, retry_due
+    from server.secrets import Vault
+
+    return retry_due(Env(rt.store, rt.cfg, Vault.from_config(rt.cfg)))
+
+
 def playbooks_digest(rt: Runtime, attempt: Attempt, timestamp: int | None = None) -> int:
     """The daily digest per CSM, when the playbooks file has a [digest] table."""
     from server.playbooks.scheduled import digest_job
@@ -274,5 +282,5 @@ FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "sync": sync, "schedule": schedule, "metrics.daily": metrics_daily,
     "metrics.backfill": metrics_backfill, "metrics.refresh": metrics_refresh,
     "account.refresh": account_refresh, "import": import_job, "playbooks.run": playbooks_run,
-    "playbooks.digest": playbooks_digest,
+    "playbooks.digest": playbooks_digest, "playbooks.retry": playbooks_retry,
 }

@@ -7,7 +7,8 @@ unique key is (playbook, account, episode start, action index): a second run, or
 another process at the same moment, fails that insert and skips the action, so no task,
 message or email is ever made twice. A task is created in the claiming transaction; a Slack
 or SMTP call happens after the claim is committed, and a failure is scheduled for a retry
-with backoff (Slack's Retry-After when it sent one) instead of being waited for.
+with backoff (Slack's Retry-After when it sent one) instead of being waited for: a
+`playbooks.retry` job queued for that time (and every run) sends what is due.
 """
 
 from __future__ import annotations
@@ -279,7 +280,13 @@ def _deliver(env: Env, action_id: int, now: datetime) -> str:
         log.warning("playbook %s: %s action %d failed: %s", row.playbook, row.kind, action_id,
                     outcome.error)
     with env.store.session() as s:
-        return _record(s.get(PlaybookAction, action_id), outcome, now)
+        row = s.get(PlaybookAction, action_id)
+        status = _record(row, outcome, now)
+        if status == "retrying":        # a job wakes up for it then (with this commit)
+            from server.jobs.queue import defer
+
+            defer(s, "playbooks.retry", store=env.store, at=row.next_attempt_at)
+        return status
 
 
 def retry_due(env: Env, now: datetime | None = None) -> int:

@@ -134,3 +134,32 @@ def test_the_digest_job_sends_and_records_each_csms_digest(make_app, tmp_path):
     assert job.status == "succeeded"
     assert rows == [("maria@example.com", today(), "email", "failed",
                      "no SMTP server configured (ACCOUNT360_SMTP_HOST)")]
+
+
+def test_the_retry_job_sends_a_rate_limited_message_when_slack_allows(app, load):
+    from server.playbooks.models import PlaybookAction
+
+    store = app.extensions["account360"].store
+    load([{"type": "account", "id": "quiet", "name": "Quiet Co", "owner": "maria@example.com",
+           "onboarding_start": (today() - timedelta(days=200)).isoformat()}])
+    fake = FakeSlack().start()
+    try:
+        fake.faults.append((429, {"Retry-After": "0"}, "rate_limited"))
+        pf = parse(f'''
+[[playbook]]
+name = "Never touched"
+when = {{ signal = "no_touch" }}
+[[playbook.action]]
+slack = {{ webhook = "{fake.webhook}", text = "{{account.name}}" }}
+''')
+        assert run(env(store), pf, today())["counts"]["retrying"] == 1
+        for th in admin_state(app).runner.tick():
+            th.join(60)
+        assert [r["json"]["text"] for r in fake.received] == ["Quiet Co"]
+    finally:
+        fake.stop()
+    with store.sessions() as s:
+        row = s.scalar(select(PlaybookAction))
+        assert (row.status, row.attempts) == ("sent", 2)
+        assert [(j.task, j.status) for j in s.scalars(select(Job))] == [
+            ("playbooks.retry", "succeeded")]

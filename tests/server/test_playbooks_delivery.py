@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
+from server.jobs.models import Job
 from server.models import utcnow
 from server.playbooks.models import PlaybookAction
 from server.playbooks.service import retry_due, run
@@ -86,6 +87,9 @@ slack = {{ webhook = "{slack.webhook}", text = "{{account.name}} ({{usage.trend}
          t0 + timedelta(seconds=7)),
         ("a2", "slack", "sent", 1, None, None)]          # the other account was not held up
     assert [r["json"]["text"] for r in slack.received] == ["Beta &lt;b&gt; (-35.0%)"]
+    with store.sessions() as s:                 # a job wakes up at Retry-After
+        assert [(j.task, j.scheduled_at) for j in s.scalars(select(Job))] == [
+            ("playbooks.retry", t0 + timedelta(seconds=7))]
     assert retry_due(env(store), t0 + timedelta(seconds=6)) == 0
     assert retry_due(env(store), t0 + timedelta(seconds=7)) == 1
     assert [r["json"]["text"] for r in slack.received] == ["Beta &lt;b&gt; (-35.0%)",
