@@ -10,11 +10,11 @@ maps a digest back to its version number.
 from __future__ import annotations
 
 import dataclasses
-import time
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import func, select
@@ -170,10 +170,10 @@ class Watch:
     """Notices, at most every `every` seconds, a version applied by another process."""
 
     def __init__(self, seen: int | None, every: float = 5.0) -> None:
-        self.every, self.checked, self.seen = every, time.monotonic(), seen
+        self.every, self.checked, self.seen = every, monotonic(), seen
 
     def changed(self, store) -> bool:
-        now = time.monotonic()
+        now = monotonic()
         if now - self.checked < self.every:
             return False
         self.checked = now

@@ -159,3 +159,31 @@ def test_the_360_and_the_account_page_say_which_version_scored_it(app, client, a
     html = b.get("/app/accounts/A").get_data(as_text=True)
     assert f"Scored with settings version 1 (applied {row.applied_at.date()} by maria@x.io), " \
            f"digest <code>{row.digest}</code>" in html
+
+
+def test_a_running_app_picks_up_a_version_applied_elsewhere(make_app, load, monkeypatch):
+    import server.settings_history as sh
+
+    clock = [1000.0]
+    monkeypatch.setattr(sh, "monotonic", lambda: clock[0])
+    app = make_app()
+    st = app.extensions["account360"]
+    client = app.test_client()
+    from server.auth import create_token
+
+    auth = {"Authorization": f"Bearer {create_token(st.store, 't')}"}
+    load([{"type": "account", "id": "A", "name": "A"}])
+    before = client.get("/api/v1/accounts/A/360", headers=auth).get_json()
+    from server.db import Store
+
+    other = Store(st.config["DATABASE_URL"])        # the command line, another process
+    with other.session() as s:
+        apply(s, TREND_40, "cli@x.io", "cli", WorkspaceSettings())
+    other.dispose()
+    clock[0] += 4                                          # checked at most every 5 seconds
+    assert client.get("/api/v1/accounts/A/360", headers=auth).get_json() == before
+    clock[0] += 2
+    after = client.get("/api/v1/accounts/A/360", headers=auth).get_json()
+    assert st.settings.metrics.health.weight("usage_trend") == 40
+    assert after["health"]["settings"]["version"] == 1 and before["health"]["settings"][
+        "version"] is None
