@@ -118,7 +118,7 @@ def apply(session: Session, text: str, who: str, source: str, current: Workspace
     new = parse_text(text)
     top = latest(session)
     digest = settings_version(new)
-    if top is not None and top.digest == digest:
+    if top is not None and not diff(from_version(top), new):
         return None, current
     row = SettingsVersion(applied_at=utcnow(), applied_by=who, source=source, body=text,
                           digest=digest, diff=diff(current, new), restored=restored)

@@ -187,3 +187,11 @@ def test_a_running_app_picks_up_a_version_applied_elsewhere(make_app, load, monk
     assert st.settings.metrics.health.weight("usage_trend") == 40
     assert after["health"]["settings"]["version"] == 1 and before["health"]["settings"][
         "version"] is None
+
+
+def test_a_change_outside_the_metric_settings_is_a_version_too(store):
+    with store.session() as s:
+        v1, s1 = apply(s, NO_NPS, "a@x.io", "cli", WorkspaceSettings())
+        v2, _ = apply(s, NO_NPS + "[messages]\ntext = 'none'\n", "a@x.io", "cli", s1)
+    assert v2.digest == v1.digest and v2.diff == [
+        {"key": "messages.text", "before": "snippet", "after": "none"}]
