@@ -12,16 +12,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server.rows.models import AccountDay, AccountMetrics, ArrChangeRow, scoped
 from server.services import periods
 
-ZERO = Decimal("0")
 MONTHS = 12
 
 
@@ -43,40 +41,58 @@ def _in_scope(owner, segment, phase):
     return scoped(select(AccountMetrics.account_id), owner, segment, phase)
 
 
-def _timelines(session: Session, owner, segment, phase) -> dict[str, tuple[list, list]]:
-    """account -> (change dates, ARR after each change), in timeline order."""
+def _timelines(session: Session, owner, segment, phase) -> tuple[list, type]:
+    """[(change days, ARR after each change)] per account in timeline order, read without
+    the ORM's per-value conversions (days as the driver returns them: ISO text on SQLite,
+    dates on PostgreSQL; amounts as floats), and the type of the days."""
     ch = ArrChangeRow
-    q = select(ch.account_id, ch.date, ch.after).order_by(ch.account_id, ch.seq)
+    q = select(ch.account_id, type_coerce(ch.date, String), type_coerce(ch.after, Float)) \
+        .order_by(ch.account_id, ch.seq)
     if owner or segment or phase:
         q = q.where(ch.account_id.in_(_in_scope(owner, segment, phase)))
     out: dict[str, tuple[list, list]] = {}
+    kind: type = str
     for acc, day, after in session.execute(q):
+        kind = type(day)
         days, arrs = out.setdefault(acc, ([], []))
         days.append(day)
         arrs.append(after)
-    return out
+    return list(out.values()), kind
 
 
-def _arr(days: list, arrs: list, day: date) -> Decimal:
-    i = bisect_right(days, day)
-    return Decimal(arrs[i - 1]) if i else ZERO
+def _key(day: date, kind: type):
+    return day.isoformat() if kind is str else day
 
 
 def retention_by_month(session: Session, as_of: date, owner: str | None = None,
                        segment: str | None = None, phase: str | None = None) -> list[dict]:
     """One point per month end: the trailing-12-month NRR and GRR ending that day, with the
-    cohort's start ARR (None where the cohort is empty: no denominator)."""
-    lines = _timelines(session, owner, segment, phase)
+    cohort's start ARR (None where the cohort is empty: no denominator).
+
+    Over the cohort (S > 0): NRR = ΣE / ΣS and GRR = (ΣS - Σcontraction - Σchurn) / ΣS, where
+    S - contraction - churn = min(S, E) for each account (metrics.md section 1). Amounts are
+    summed as floats: the chart shows percentages to two decimals."""
+    lines, kind = _timelines(session, owner, segment, phase)
     out = []
     for end in month_ends(as_of):
         start, _ = periods.bounds("12m", end)
-        before = start - timedelta(days=1)
-        moves = [mx.movement_from(start, end, _arr(d, a, before), _arr(d, a, end))
-                 for d, a in lines.values()]
-        ret = mx.retention(moves)
+        before, last = _key(start - timedelta(days=1), kind), _key(end, kind)
+        s_sum = e_sum = kept = 0.0
+        cohort = 0
+        for days, arrs in lines:
+            i = bisect_right(days, before)
+            s = arrs[i - 1] if i else 0.0
+            if s > 0:
+                j = bisect_right(days, last)
+                e = arrs[j - 1] if j else 0.0
+                cohort += 1
+                s_sum += s
+                e_sum += e
+                kept += min(s, e)
         out.append({"month": end.strftime("%Y-%m"), "end": end, "start": start,
-                    "nrr": ret.nrr, "grr": ret.grr, "start_arr": ret.start_arr,
-                    "cohort_size": ret.cohort_size})
+                    "nrr": e_sum / s_sum if s_sum else None,
+                    "grr": kept / s_sum if s_sum else None,
+                    "start_arr": s_sum, "cohort_size": cohort})
     return out
 
 
