@@ -15,11 +15,12 @@ from datetime import datetime, timedelta, timezone
 RATINGS = ("good", "bad")
 
 
-def _iso(dt: datetime) -> str:
+def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _minutes(metric: dict, field: str) -> float | None:
+def calendar_minutes(metric: dict, field: str) -> float | None:
+    """A Zendesk ticket metric in minutes (its calendar value), None when absent."""
     value = metric.get(field)
     if isinstance(value, dict):
         value = value.get("calendar")
@@ -51,7 +52,7 @@ def helpdesk_fields(t: dict, metric: dict | None, emails: dict, created: datetim
     if tags:
         out["tags"] = list(dict.fromkeys(tags))
     if metric:
-        first = _minutes(metric, "first_resolution_time_in_minutes")
+        first = calendar_minutes(metric, "first_resolution_time_in_minutes")
         if first is not None:
-            out["first_resolution_at"] = _iso(created + timedelta(minutes=first))
+            out["first_resolution_at"] = iso(created + timedelta(minutes=first))
     return out

@@ -31,8 +31,8 @@ from connectors.base import Page
 from connectors.errors import AuthError, ConfigError, ConnectorError, ResponseError
 from connectors.pagination import Paginator, paginate
 from connectors.rest import RestStream
-from connectors.zendesk.fields import helpdesk_fields
 from connectors.streaming import PageBuffer
+from connectors.zendesk.fields import calendar_minutes, helpdesk_fields, iso
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 ORGS_PATH = "/api/v2/organizations.json"
@@ -54,19 +54,6 @@ def parse_time(value) -> datetime | None:
     except ValueError:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def calendar_minutes(metric: dict, field: str) -> float | None:
-    value = metric.get(field)
-    if isinstance(value, dict):
-        value = value.get("calendar")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 class OrgMap:
