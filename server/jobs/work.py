@@ -78,7 +78,7 @@ def sync(rt: Runtime, attempt: Attempt, connector: str) -> dict | None:
         full = any(r.full for r in reqs)
     if not ids:
         return None
-    report, error, conn = None, None, None
+    report, error, conn, partial = None, None, None, False
     try:
         refresh_if_due(rt.cfg, rt.credentials, connector)
         conn = build(rt.cfg, rt.credentials, connector, rt.workspace)
@@ -88,6 +88,10 @@ def sync(rt: Runtime, attempt: Attempt, connector: str) -> dict | None:
                           exclusive=True)
         if report["status"] != "success":
             error = report.get("error") or _first_error(report)
+            # Streams that landed keep their work and the failing ones their cursors: the
+            # next scheduled sync reads those again, so a lasting cause (a missing scope)
+            # is not retried attempt after attempt.
+            partial = report["status"] == "partial"
     except SyncBusyError as exc:
         error = str(exc)
     except ConnectorError as exc:
@@ -101,7 +105,7 @@ def sync(rt: Runtime, attempt: Attempt, connector: str) -> dict | None:
                 conn.close()
             except Exception:  # noqa: BLE001
                 pass
-    if error and not attempt.final:
+    if error and not partial and not attempt.final:
         rt.credentials.set_error(connector, f"{error} (attempt {attempt.number} of "
                                             f"{attempt.of}; retrying)")
         raise JobFailed(error)
@@ -109,10 +113,14 @@ def sync(rt: Runtime, attempt: Attempt, connector: str) -> dict | None:
         s.execute(update(SyncRequest).where(SyncRequest.id.in_(ids)).values(
             finished_at=utcnow(), run_id=report["id"] if report else None)
             .execution_options(synchronize_session=False))
-    rt.credentials.set_error(connector, error and (
-        f"{error} (attempt {attempt.number} of {attempt.of}; gave up)"
-        if attempt.of > 1 else error))
-    if error:
+    if partial:
+        rt.credentials.set_error(connector, f"{error} (partial run; the next sync reads "
+                                            "the failed streams again)")
+    else:
+        rt.credentials.set_error(connector, error and (
+            f"{error} (attempt {attempt.number} of {attempt.of}; gave up)"
+            if attempt.of > 1 else error))
+    if error and not partial:
         raise JobFailed(error)   # the queue records the job as failed
     after_playbooks(rt, "sync")
     return report

@@ -29,3 +29,26 @@ def test_the_card_names_the_missing_scope_and_the_other_streams_landed(
     page = admin_browser.get("/admin/connectors").get_data(as_text=True)
     assert 'data-field="missing-scopes" class="err">deals: crm.objects.deals.read</dd>' in page
     assert "HubSpot deals: 403 not authorised" in page
+
+
+def test_a_partial_run_is_not_retried_and_the_next_sync_reads_the_failed_stream_again(
+        app, admin_browser, oauth_fake, admin_state_):
+    from sqlalchemy import select
+
+    from server.jobs.models import Job
+
+    store = app.extensions["account360"].store
+    seed(oauth_fake)
+    oauth_fake.fail("POST", r"/deals/search$", 403, MISSING_DEALS_SCOPE, times=99)
+    connect(admin_browser, oauth_fake)
+    for th in admin_state_.runner.tick():
+        th.join(60)
+    with store.sessions() as s:
+        jobs = s.scalars(select(Job).where(Job.task == "sync")).all()
+    # finished with no failed attempt: a missing scope is not retried attempt after attempt
+    assert [(j.status, j.attempts) for j in jobs] == [("succeeded", 0)]
+    hub = next(c for c in admin_browser.get("/admin/api/connectors").get_json()["connectors"]
+               if c["name"] == "hubspot")
+    assert hub["retry"] is None and hub["pending"] == 0
+    assert hub["last_error"].endswith("(partial run; the next sync reads the failed "
+                                      "streams again)"), hub["last_error"]
