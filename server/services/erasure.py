@@ -4,14 +4,15 @@ HubSpot sends `contact.privacyDeletion` (webhook) when a contact is permanently 
 for privacy reasons; such a contact never shows up again in a sync (not even among the
 archived ones), so the webhook is the one signal. The contact row goes (a champion too:
 an ordinary archive keeps a removed champion inactive, a privacy deletion does not), with
-its CRM link and any parked version of it; the account's figures are marked for refresh.
+its CRM link, any parked version of it and the messages that person wrote or received
+(their text and address are personal data); the account's figures are marked for refresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, or_, select
 
 from server import models as m
 from server.db import Store
@@ -26,11 +27,17 @@ def erase_contacts(store: Store, system: str, crm_ids: Iterable[str]) -> int:
         return 0
     local = [f"{system}-{cid}" for cid in ids]
     with store.session() as s:
+        emails = [e.lower() for e in s.scalars(select(m.Contact.email).where(
+            m.Contact.id.in_(local))) if e]
         loader = Loader(s, source=system)
         removed = sum(1 for rid in local if loader.delete("contact", rid, erase=True))
         s.execute(delete(m.CrmLink).where(m.CrmLink.system == system,
                                           m.CrmLink.object_type == "contact",
                                           m.CrmLink.record_id.in_(ids)))
         parking.forget(s, system, [("contact", rid) for rid in local])
+        if emails:
+            s.execute(delete(m.Message).where(or_(
+                func.lower(m.Message.contact_email).in_(emails),
+                func.lower(m.Message.author).in_(emails))))
         loader.flush()
     return removed

@@ -17,7 +17,13 @@ def test_privacy_deletion_webhook_erases_the_contact_even_a_champion(app, admin_
         {"type": "contact", "id": "hubspot-501", "account_id": "hubspot-18544961421",
          "email": "jane@acme.io", "champion": True, "crm": {"system": "hubspot", "id": "501"}},
         {"type": "contact", "id": "hubspot-502", "account_id": "hubspot-18544961421",
-         "email": "raj@acme.io", "crm": {"system": "hubspot", "id": "502"}}])
+         "email": "raj@acme.io", "crm": {"system": "hubspot", "id": "502"}},
+        {"type": "message", "id": "m1", "account_id": "hubspot-18544961421",
+         "at": "2026-11-20T09:00:00Z", "channel": "email", "direction": "in",
+         "text": "Jane here: please call me back", "contact_email": "Jane@Acme.io"},
+        {"type": "message", "id": "m2", "account_id": "hubspot-18544961421",
+         "at": "2026-11-21T09:00:00Z", "channel": "email", "direction": "in",
+         "text": "Raj: all good", "contact_email": "raj@acme.io"}])
     body = json.dumps([{"eventId": 9001, "subscriptionId": 250400, "portalId": 6205670,
                         "appId": 311290, "occurredAt": 1751900000999,
                         "subscriptionType": "contact.privacyDeletion", "attemptNumber": 0,
@@ -30,3 +36,5 @@ def test_privacy_deletion_webhook_erases_the_contact_even_a_champion(app, admin_
         assert s.get(m.Contact, "hubspot-502") is not None
         assert s.get(m.CrmLink, ("hubspot", "501")) is None
         assert s.get(m.CrmLink, ("hubspot", "502")) is not None
+        # her messages go with her; the other contact's stay
+        assert [x.id for x in s.query(m.Message).order_by(m.Message.id)] == ["m2"]
