@@ -64,12 +64,16 @@ def show(kind: str, value, currency: str) -> str:
         return NA
     if kind == "pct":
         return f"{v * 100:.1f}%"
+    if kind == "pct0":
+        return f"{v * 100:.0f}%"
     if kind == "days":
         return f"{v:.1f} days"
     if kind == "hours":
         return f"{v:.1f} h"
     if kind == "score":
         return f"{v:.2f}"
+    if kind == "score0":
+        return f"{v:.0f}"
     if kind == "nps":
         return f"{v:+.0f}"
     return f"{v:,.0f}"

@@ -11,7 +11,7 @@ from server.rows.read import rows_answer
 from server.services import lifecycle
 from server.services import workspace as ws
 from server.workspace.blueprint import bp
-from server.workspace.figures import NA, money
+from server.workspace.figures import money, show
 
 #: (phase, metric) -> (label, kind): how the headline metrics read.
 LABELS = {
@@ -20,7 +20,7 @@ LABELS = {
     "onboarding_rating": ("Onboarding rating", "score"),
     "onboarding_responses": ("Onboarding responses", "count"),
     "active_users_30d": ("Active users, 30 days", "count"),
-    "adoption_breadth": ("Mean adoption breadth", "pct"),
+    "adoption_breadth": ("Mean adoption breadth", "pct0"),
     "health": ("Mean health", "score0"),
     "nps": ("NPS", "nps"),
     "nps_responses": ("NPS responses", "count"),
@@ -31,24 +31,6 @@ LABELS = {
     "advocacy_365d": ("Advocacy events, 365 days", "count"),
     "churned_arr_12m": ("Churned ARR, trailing 12 months", "money"),
 }
-
-
-def show(kind: str, value, currency: str) -> str:
-    if value is None:
-        return NA
-    if kind == "money":
-        return money(value, currency)
-    if kind == "days":
-        return f"{value:.1f} days"
-    if kind == "score":
-        return f"{value:.2f}"
-    if kind == "score0":
-        return f"{value:.0f}"
-    if kind == "pct":
-        return f"{value * 100:.0f}%"
-    if kind == "nps":
-        return f"{value:+.0f}"
-    return f"{value:,}"
 
 
 @bp.get("/lifecycle")
