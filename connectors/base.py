@@ -145,6 +145,12 @@ class Connector(ABC):
         if account_lookup is not None:
             self.account_lookup = account_lookup
 
+    def parent_crm_ids(self, account_id: str) -> list[str]:
+        """The forms of the CRM record id that one of this connector's own account ids
+        stands for (HubSpot `hubspot-123` -> ["123"]), so a record parked for that account
+        lands on the account linked to the record under another id; [] for none."""
+        return []
+
     def close(self) -> None:
         """Release connections."""
         if self.session is not None:

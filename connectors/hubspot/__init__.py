@@ -58,6 +58,12 @@ class HubSpotConnector(Connector):
             return None
         return self.links.get("account", {}).get(company_id) or n.local_id(company_id)
 
+    def parent_crm_ids(self, account_id: str) -> list[str]:
+        """`hubspot-<company id>` -> [company id] (touchpoint-style ids stand for none)."""
+        prefix = f"{n.SYSTEM}-"
+        rest = account_id[len(prefix):] if account_id.startswith(prefix) else ""
+        return [rest] if rest.isdigit() else []
+
     def _load_owners(self) -> None:
         owners, ids = {}, {}
         for o in self.client.owners():

@@ -59,6 +59,19 @@ class SalesforceConnector(Connector):
             return None
         return self.links.get("account", {}).get(sfid) or n.local_id(sfid)
 
+    def bind(self, links: dict[str, dict[str, str]],
+             account_lookup: t.Callable[[], t.Any] | None = None) -> None:
+        """As Connector.bind; account links imported with 15-character ids are keyed by
+        their 18-character form, the one the API returns."""
+        accounts = {n.to18(k) or k: v for k, v in sorted(links.get("account", {}).items())}
+        super().bind({**links, "account": accounts}, account_lookup)
+
+    def parent_crm_ids(self, account_id: str) -> list[str]:
+        """`salesforce-<18-char id>` -> the Account id in its 18- and 15-character forms."""
+        prefix = f"{n.SYSTEM}-"
+        sfid = account_id[len(prefix):] if account_id.startswith(prefix) else ""
+        return [sfid, sfid[:15]] if len(sfid) == 18 else []
+
     def _load_users(self) -> None:
         users, ids = {}, {}
         for row in self.client.query_all("SELECT Id, Email, IsActive FROM User",

@@ -56,6 +56,7 @@ def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter,
     skipped = parked = 0
     landed: list[tuple[str, str]] = []
     accounts: set[str] = set()
+    links: dict[str, str] = {}  # {crm id: account id} of the page's accounts
     for rec in page.records:
         try:
             loader.add(rec)
@@ -71,9 +72,11 @@ def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter,
         landed.append((rec["type"], str(rec.get("id"))))
         if rec["type"] == "account":
             accounts.add(str(rec["id"]))
+            if park is not None:
+                links.update(_account_links(rec, park.source))
     counts["records"] += len(page.records) - skipped - parked
     if park is not None:
-        park.settle(loader, landed, accounts, list(page.deletions), counts, _sample)
+        park.settle(loader, landed, accounts, list(page.deletions), counts, _sample, links)
     for rtype, rid in page.deletions:
         if loader.delete(rtype, rid):
             counts["deleted"] += 1
@@ -96,6 +99,14 @@ def _land(loader: Loader, page: Any, counts: dict, unmapped: Counter,
     counts["pages"] += 1
 
 
+def _account_links(rec: dict, system: str) -> dict[str, str]:
+    """{crm id: account id} of an account record's `crm` links to `system`."""
+    crm = rec.get("crm")
+    items = crm if isinstance(crm, list) else [crm]
+    return {str(c["id"]): str(rec["id"]) for c in items
+            if isinstance(c, dict) and c.get("system") == system and c.get("id")}
+
+
 def _sample(counts: dict, item: dict) -> None:
     if len(counts["skipped_samples"]) < MAX_SAMPLES:
         counts["skipped_samples"].append(item)
@@ -113,7 +124,8 @@ def _run_stream(store: Store, connector: Any, stream: Any, state: dict | None, r
     began = time.monotonic()
     with store.sessions() as s:
         loader = Loader(s, source=connector.name)
-        park = parking.StreamPark(s, connector.name, name)
+        park = parking.StreamPark(s, connector.name, name,
+                                  getattr(connector, "parent_crm_ids", None))
         pages = Prefetch(stream.pages(state))
         try:
             for page in pages:

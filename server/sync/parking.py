@@ -5,8 +5,10 @@ landed yet used to be skipped, and the stream's cursor moved past it: it was los
 `--full` run. Now it is parked (`parked_records`, in the page's own transaction) and lands
 as soon as its account does: when a page brings the account (same run, another stream) or,
 at the start of each stream, when the account arrived some other way meanwhile (a later
-run, an import). A newer version of the record read from the vendor replaces the parked
-one, a record deleted at the vendor leaves the park, and the parked count is kept on each
+run, an import). The account is matched by its id or through its CRM link: a record
+waiting for `hubspot-123` lands on `acme` when `acme` came with `crm: {hubspot, 123}`
+(`Connector.parent_crm_ids`). A newer version of the record read from the vendor replaces
+the parked one, a record deleted at the vendor leaves the park, and the parked count is kept on each
 run (`sync_runs.parked`) until the records land.
 
 One cause, one counter: a record with no company link at all is `unmapped` (there is no
@@ -15,7 +17,7 @@ parent to wait for); one linked to a company the store does not have is `parked`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
@@ -28,6 +30,9 @@ from server.records import RecordError, UnknownAccount
 #: per day at ingest and come from analytics tools that attribute them to known accounts.
 NOT_PARKED = frozenset({"account", "event"})
 P = m.ParkedRecord
+#: The forms of the CRM record id a connector's own account id stands for
+#: (`Connector.parent_crm_ids`: `hubspot-123` -> ["123"]); [] when it stands for none.
+CrmIds = Callable[[str], list[str]]
 
 
 def parkable(rec: Any, exc: RecordError) -> bool:
@@ -77,14 +82,52 @@ def ready(s: Session, source: str, parents: set[str] | None = None) -> list[m.Pa
     return list(s.scalars(q))
 
 
+def relinked(s: Session, source: str, crm_ids: CrmIds,
+             page_links: dict[str, str] | None = None) -> dict[str, str]:
+    """{parked parent id: account id} for parents that are not accounts themselves but whose
+    CRM record is linked to an account under another id (`hubspot-123` waits, and the
+    company 123 arrived through an import as `acme`, with `crm: {hubspot, 123}`).
+
+    `page_links` ({crm id: account id}) are the account links of the current page, not
+    flushed yet; without them the store's links are read.
+    """
+    parents = list(s.scalars(select(P.parent_id).where(P.source == source).distinct()))
+    wanted: dict[str, str] = {}  # crm id form -> parent id
+    for parent in parents:
+        for rid in crm_ids(parent):
+            wanted.setdefault(rid, parent)
+    if not wanted:
+        return {}
+    if page_links is not None:
+        found = {rid: acc for rid, acc in page_links.items() if rid in wanted}
+    else:
+        found = {}
+        keys = sorted(wanted)
+        for i in range(0, len(keys), 500):
+            found.update(s.execute(
+                select(m.CrmLink.record_id, m.CrmLink.account_id).where(
+                    m.CrmLink.system == source, m.CrmLink.object_type == "account",
+                    m.CrmLink.record_id.in_(keys[i:i + 500]))).all())
+    out: dict[str, str] = {}
+    for rid, acc in sorted(found.items()):
+        parent = wanted[rid]
+        if parent != acc:
+            out.setdefault(parent, acc)
+    return out
+
+
 def land(s: Session, loader: Any, rows: list[m.ParkedRecord], counts: dict,
-         sample: Any) -> int:
+         sample: Any, moved: dict[str, str] | None = None) -> int:
     """Add the parked `rows` to the loader (they land with the page) and drop them from the
-    park; one that is not loadable for another reason is counted skipped. Returns landed."""
+    park; one that is not loadable for another reason is counted skipped. A row whose parent
+    is in `moved` ({parent id: account id}) lands on that account. Returns landed."""
     landed = 0
     for row in rows:
+        rec = dict(row.record)
+        if row.parent_id in (moved or {}):
+            rec["account_id"] = moved[row.parent_id]
         try:
-            loader.add(dict(row.record))
+            loader.add(rec)
             landed += 1
         except RecordError as exc:
             counts["skipped"] += 1
@@ -118,10 +161,16 @@ def waiting_all(s: Session, source: str | None = None) -> dict[str, dict[str, in
 
 
 class StreamPark:
-    """The park as one stream's pages see it (all in the page's transaction)."""
+    """The park as one stream's pages see it (all in the page's transaction).
 
-    def __init__(self, s: Session, source: str, stream: str) -> None:
+    `crm_ids` maps a parked parent id to the CRM record ids it stands for, so a record
+    waiting for `hubspot-123` lands on whichever account the company 123 is linked to.
+    """
+
+    def __init__(self, s: Session, source: str, stream: str,
+                 crm_ids: CrmIds | None = None) -> None:
         self.s, self.source, self.stream = s, source, stream
+        self.crm_ids = crm_ids
         self.active = any_parked(s, source)  # anything parked for this connector?
         self.first = True
 
@@ -135,19 +184,29 @@ class StreamPark:
         return True
 
     def settle(self, loader: Any, landed: list[tuple[str, str]], accounts: set[str],
-               deletions: list[tuple[str, str]], counts: dict, sample: Any) -> None:
+               deletions: list[tuple[str, str]], counts: dict, sample: Any,
+               links: dict[str, str] | None = None) -> None:
         """After a page's records were added: drop parked versions of what landed or was
-        deleted, then land the parked records whose account is now there."""
+        deleted, then land the parked records whose account is now there: by its id, or
+        through the account's CRM link (`links`: {crm id: account id} of the page's
+        accounts; at the stream's start, the store's links)."""
         if not self.active:
             return
         forget(self.s, self.source, [*landed, *deletions])
         rows: list[m.ParkedRecord] = []
+        moved: dict[str, str] = {}
         if self.first:
             rows = ready(self.s, self.source)
+            if self.crm_ids is not None:
+                moved.update(relinked(self.s, self.source, self.crm_ids))
         if accounts:
-            seen = {(r.record_type, r.record_id) for r in rows}
-            rows += [r for r in ready(self.s, self.source, accounts)
-                     if (r.record_type, r.record_id) not in seen]
+            rows += ready(self.s, self.source, accounts)
+        if links and self.crm_ids is not None:
+            for parent, acc in relinked(self.s, self.source, self.crm_ids, links).items():
+                moved.setdefault(parent, acc)
+        if moved:
+            rows += ready(self.s, self.source, set(moved))
         self.first = False
-        if rows:
-            land(self.s, loader, rows, counts, sample)
+        unique = {(r.record_type, r.record_id): r for r in rows}
+        if unique:
+            land(self.s, loader, list(unique.values()), counts, sample, moved)

@@ -130,3 +130,47 @@ def test_a_record_deleted_at_the_vendor_leaves_the_park(store, hubspot_fake, hub
     report = run_sync(store, hubspot(), streams=["deals"])
     assert report["parked"] == {"ticket": 1}
     assert parked_rows(store) == [("ticket", "hubspot-901", f"hubspot-{LATE}")]
+
+
+def test_a_company_imported_under_another_id_releases_the_parked_records(store, hubspot_fake,
+                                                                         hubspot):
+    """The deal waits for `hubspot-<LATE>`; the company arrives through an import as
+    `late-co`, linked by its HubSpot company id: the next run lands the deal on `late-co`."""
+    portal(hubspot_fake)
+    run_sync(store, hubspot(), streams=["deals", "tickets"])
+    with store.session() as s:
+        load_records(s, [{"type": "account", "id": "late-co", "name": "Late Co",
+                          "crm": {"system": "hubspot", "id": LATE}}])
+    report = run_sync(store, hubspot(), streams=["tickets"])  # nothing new at HubSpot
+    t = report["streams"]["tickets"]
+    assert (t["unparked"], t["by_type"]) == (2, {"deal": 1, "ticket": 1})
+    assert report["parked"] == {"deal": 1}  # 802 still waits for Acme
+    deal = get(store, m.Deal, "hubspot-801")
+    assert (deal.account_id, deal.amount) == ("late-co", Decimal("30000.00"))
+    assert get(store, m.Ticket, "hubspot-901").account_id == "late-co"
+    assert get(store, m.Account, f"hubspot-{LATE}") is None
+    with store.sessions() as s:  # the deal's own link points at the imported account too
+        assert s.get(m.CrmLink, ("hubspot", "801")).account_id == "late-co"
+
+
+def test_a_company_synced_after_its_import_releases_the_parked_records(store, hubspot_fake,
+                                                                       hubspot):
+    """Record first, then the company imported with its link, then the company read from
+    HubSpot: it updates the imported account, and the parked deal and ticket land on it."""
+    portal(hubspot_fake)
+    run_sync(store, hubspot(), streams=["deals", "tickets"])
+    with store.session() as s:
+        load_records(s, [{"type": "account", "id": "late-co", "name": "Late (imported)",
+                          "crm": {"system": "hubspot", "id": LATE}}])
+    hubspot_fake.add("companies", LATE, {"name": "Late Co", "domain": "late.example"},
+                     modified=T0 + 20 * MIN)
+    report = run_sync(store, hubspot(), streams=["companies"])
+    comp = report["streams"]["companies"]
+    # Acme lands as hubspot-<ACME> and takes 802; Late Co updates late-co and takes 801, 901
+    assert (comp["unparked"], comp["by_type"]) == (3, {"account": 2, "deal": 2, "ticket": 1})
+    assert report["parked"] == {} and parked_rows(store) == []
+    assert get(store, m.Account, "late-co").name == "Late Co"
+    assert get(store, m.Account, f"hubspot-{LATE}") is None
+    assert get(store, m.Deal, "hubspot-801").account_id == "late-co"
+    assert get(store, m.Deal, "hubspot-802").account_id == f"hubspot-{ACME}"
+    assert get(store, m.Ticket, "hubspot-901").account_id == "late-co"
