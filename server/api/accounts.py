@@ -57,5 +57,6 @@ def list_accounts():
         page = search.list_accounts(
             st, s, q=args.get("q"), owner=args.get("owner"), band=args.get("band"),
             phase=args.get("phase"), sort=args.get("sort", "name"), limit=limit,
-            cursor=args.get("cursor"), as_of=as_of_param(), segment=args.get("segment"))
+            cursor=args.get("cursor"), as_of=as_of_param(), segment=args.get("segment"),
+            ranges=search.parse_ranges(args))
     return jsonify(page)

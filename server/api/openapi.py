@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.services.search import RANGES, SORTS
+
 
 def _param(name: str, desc: str, where: str = "query", required: bool = False,
            schema: dict | None = None) -> dict:
@@ -43,6 +45,18 @@ IDEMPOTENCY_KEY = _param(
 _NULL_STR = {"type": "string", "nullable": True}
 _TIME = {"type": "string", "format": "date-time"}
 ACCOUNT_ID = _param("account_id", "Account id", "path", True)
+_RANGE_SCHEMA = {"number": {"type": "number"}, "int": {"type": "integer"},
+                 "date": {"type": "string", "format": "date"}}
+#: The accounts list's range filters (both ends included; an account without the value is
+#: left out; a 400 for a bad or reversed pair), as the accounts table takes them.
+RANGE_PARAMS = [
+    _param(f"{prefix}_{end}", f"{label} {'at least' if end in ('min', 'from') else 'at most'}",
+           schema=_RANGE_SCHEMA[kind])
+    for field, (prefix, kind) in RANGES.items()
+    for label in [{"arr": "ARR", "health_score": "Health score (0-100)",
+                   "renewal_date": "Renewal date", "days_to_renewal": "Days to renewal",
+                   "signals": "Number of firing signals"}[field]]
+    for end in (("from", "to") if kind == "date" else ("min", "max"))]
 TEMPLATE_ID = [_param("template_id", "Template id", "path", True, {"type": "integer"})]
 
 
@@ -88,7 +102,12 @@ def document() -> dict:
                 _param("q", "Name or domain contains"), _param("owner", "CSM email"),
                 _param("band", "good | watch | at_risk | unknown"),
                 _param("phase", "Lifecycle phase"), _param("segment", "Segment"),
-                _param("sort", "name, arr, health, renewal; prefix - for descending"),
+                _param("sort", "name, owner, segment, band (at_risk, watch, good, unknown), "
+                       "health, phase (lifecycle order), arr, renewal, days (to renewal), "
+                       "signals (count); prefix - for descending. Empty values sort last "
+                       "ascending; ties by name, then id", schema={"type": "string",
+                                                                    "enum": list(SORTS)}),
+                *RANGE_PARAMS,
                 _param("limit", "1..500", schema={"type": "integer"}),
                 _param("cursor", "next_cursor of the previous page"), AS_OF],
                 answer="AccountPage")},

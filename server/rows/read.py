@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
@@ -14,8 +14,25 @@ from server.rows.models import AccountDay, AccountMetrics, ArrChangeRow, scoped
 from server.rows.refresh import ensure_fresh, is_fresh, today
 
 am = AccountMetrics
-SORT_KEYS = {"name": am.name_key, "arr": am.arr, "health": am.health_key,
-             "renewal": am.renewal_key}
+#: Band and phase sort in this order (riskiest band first; phases as the lifecycle runs).
+BAND_ORDER = ("at_risk", "watch", "good", "unknown")
+PHASE_ORDER = mx.PHASES
+
+
+def _rank(col, order):
+    return case({v: i for i, v in enumerate(order)}, value=col, else_=len(order))
+
+
+#: Sort name -> ORDER BY terms (then the account id). Empty values sort last ascending;
+#: categories break ties by name. `server.services.search.sort_key` orders the same way.
+SORT_KEYS = {"name": (am.name_key,), "arr": (am.arr,), "health": (am.health_key,),
+             "renewal": (am.renewal_key,),
+             "owner": (am.owner_key.is_(None), am.owner_key, am.name_key),
+             "segment": (am.segment.is_(None), func.lower(am.segment), am.name_key),
+             "band": (_rank(am.band, BAND_ORDER), am.name_key),
+             "phase": (_rank(am.phase, PHASE_ORDER), am.name_key),
+             "days": (am.days_to_renewal.is_(None), am.days_to_renewal),
+             "signals": (am.signal_count,)}
 
 
 def rows_answer(st, as_of: date) -> bool:
@@ -65,10 +82,9 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
             stmt = stmt.where(col >= lo)
         if hi is not None:
             stmt = stmt.where(col <= hi)
-    key = SORT_KEYS[sort.lstrip("-")]
     desc = sort.startswith("-")
-    stmt = stmt.order_by(key.desc() if desc else key,
-                         am.account_id.desc() if desc else am.account_id)
+    stmt = stmt.order_by(*(k.desc() if desc else k
+                           for k in (*SORT_KEYS[sort.lstrip("-")], am.account_id)))
     found = session.execute(stmt.offset(offset).limit(limit + 1)).all()
     items = [{"id": r.account_id, "name": r.name, "owner": r.owner, "domains": r.domains or [],
               "segment": r.segment, "arr": r.arr, "health_score": r.health_score,

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server.errors import ApiError
-from server.rows.read import escape_like, list_rows, rows_answer
+from server.rows.read import BAND_ORDER, PHASE_ORDER, SORT_KEYS, escape_like, list_rows, \
+    rows_answer
 from server.services.evaluate import evaluate_many
 
-SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renewal")
+#: Sorts of the list (prefix - for descending): one per column of the accounts table.
+SORTS = tuple(f"{d}{k}" for k in SORT_KEYS for d in ("", "-"))
 BANDS = ("good", "watch", "at_risk", "unknown")
 MAX_OFFSET = 10**9
 PHASES = ("onboarding", "adoption", "value_realization", "renewal", "advocacy", "churned")
@@ -94,15 +96,33 @@ def summary(acc: m.Account, ev) -> dict:
             "signals": len(ev.signals)}
 
 
-def _sort_key(sort: str):
+def _last(value) -> tuple:
+    """An empty value after every other one (as the rows' ORDER BY puts it)."""
+    return (value is None, value if value is not None else 0)
+
+
+def _rank(order: tuple, value) -> int:
+    return order.index(value) if value in order else len(order)
+
+
+def sort_key(sort: str):
+    """The ordering of `server.rows.read.SORT_KEYS` over summaries (the records' answer)."""
     field = sort.lstrip("-")
-    if field == "name":
-        return lambda x: (x["name"].lower(), x["id"])
-    if field == "arr":
-        return lambda x: (x["arr"], x["id"])
-    if field == "health":
-        return lambda x: (x["health_score"] if x["health_score"] is not None else -1, x["id"])
-    return lambda x: (x["renewal_date"] or date.max, x["id"])
+    name = lambda x: x["name"].lower()  # noqa: E731
+    keys = {
+        "name": lambda x: (name(x), x["id"]),
+        "arr": lambda x: (x["arr"], x["id"]),
+        "health": lambda x: (x["health_score"] if x["health_score"] is not None else -1,
+                             x["id"]),
+        "renewal": lambda x: (x["renewal_date"] or date.max, x["id"]),
+        "owner": lambda x: (*_last((x["owner"] or "").lower() or None), name(x), x["id"]),
+        "segment": lambda x: (*_last(x["segment"] and x["segment"].lower()), name(x), x["id"]),
+        "band": lambda x: (_rank(BAND_ORDER, x["band"]), name(x), x["id"]),
+        "phase": lambda x: (_rank(PHASE_ORDER, x["phase"]), name(x), x["id"]),
+        "days": lambda x: (*_last(x["days_to_renewal"]), x["id"]),
+        "signals": lambda x: (x["signals"], x["id"]),
+    }
+    return keys[field]
 
 
 def list_accounts(st, session: Session, q: str | None, owner: str | None, band: str | None,
@@ -149,7 +169,7 @@ def list_accounts(st, session: Session, q: str | None, owner: str | None, band: 
         rows = [summary(accounts[i], evals[i]) for i in ids if i in accounts]
         rows = [r for r in rows if (not band or r["band"] == band)
                 and (not phase or r["phase"] == phase) and in_ranges(r, ranges or {})]
-        rows.sort(key=_sort_key(sort), reverse=sort.startswith("-"))
+        rows.sort(key=sort_key(sort), reverse=sort.startswith("-"))
         items = rows[offset:offset + limit]
         more = len(rows) > offset + limit
     return {"items": items, "next_cursor": _cursor(offset + limit) if more else None}

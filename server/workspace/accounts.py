@@ -28,11 +28,11 @@ from server.workspace.figures import money
 
 PAGE = 50
 #: (column, heading, sort field or None), as the table and the CSV show them.
-COLUMNS = (("name", "Account", "name"), ("owner", "Owner", None), ("segment", "Segment", None),
-           ("band", "Band", None), ("health_score", "Health", "health"),
-           ("phase", "Phase", None), ("arr", "ARR", "arr"),
-           ("renewal_date", "Renewal", "renewal"), ("days_to_renewal", "Days to renewal", None),
-           ("signals", "Signals", None))
+COLUMNS = (("name", "Account", "name"), ("owner", "Owner", "owner"),
+           ("segment", "Segment", "segment"), ("band", "Band", "band"),
+           ("health_score", "Health", "health"), ("phase", "Phase", "phase"),
+           ("arr", "ARR", "arr"), ("renewal_date", "Renewal", "renewal"),
+           ("days_to_renewal", "Days to renewal", "days"), ("signals", "Signals", "signals"))
 
 
 #: The range inputs: (parameter, label, input type), in the form's order.

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from server.rows.refresh import today
+from server.services.search import SORTS
 from tests.server.rows_helpers import fresh_rows, stored_days, stored_rows
 
 T = today()
@@ -63,9 +64,6 @@ def test_portfolio_filters_by_segment_and_phase(app, demo, client, auth):
             assert _json(app, fast) == _json(app, slow)
     r = client.get("/api/v1/portfolio?phase=nope", headers=auth)
     assert r.status_code == 400 and r.get_json()["error"]["details"] == {"phase": "nope"}
-
-
-SORTS = ("name", "-name", "arr", "-arr", "health", "-health", "renewal", "-renewal")
 
 
 def test_accounts_list_from_rows_equals_the_records_path(app, demo, client, auth, monkeypatch):
