@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     REFRESH_MAX_AGE_MINUTES: float = Field(15, **_doc(
         "opening an account in the extension refreshes it from its CRM when its CRM data is "
         "older than this (`POST /api/v1/accounts/<id>/refresh`)"))
+    REFRESH_WAIT_SECONDS: float = Field(10, **_doc(
+        "how long that request waits for its refresh job before it answers 202 `queued` "
+        "(the job still lands the records)"))
     MAX_BODY_BYTES: int = Field(1_000_000, **_doc(
         "largest JSON body accepted by the write endpoints"))
     MAX_IMPORT_BYTES: int = Field(512_000_000, **_doc(

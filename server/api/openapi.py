@@ -121,8 +121,11 @@ def document() -> dict:
             "/api/v1/accounts/{account_id}/refresh": {"post": _op(
                 "Refresh the account and its contacts, deals, tickets and tasks from its CRM "
                 "when older than REFRESH_MAX_AGE_MINUTES; one fetch per account at a time, "
-                "shared (status refreshed | shared | fresh | failed | not_linked); 502 when "
-                "the CRM fails", [ACCOUNT_ID])},
+                "shared (status refreshed | shared | fresh | failed | not_linked | "
+                "not_connected); the fetch is a job the request waits for up to "
+                "REFRESH_WAIT_SECONDS, else 202 with status queued and its job_id; 502 when "
+                "the CRM fails", [ACCOUNT_ID], extra={"202": {
+                    "description": "No job worker ran the refresh in time: queued"}})},
             "/api/v1/accounts/{account_id}/tasks": {
                 "get": _op("Tasks of an account, open first", [ACCOUNT_ID], answer="TaskList"),
                 "post": _op("Add a task", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="TaskCreate",

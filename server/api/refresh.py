@@ -1,5 +1,6 @@
 """POST /api/v1/accounts/<id>/refresh: fetch one account from its CRM when its data is older
-than REFRESH_MAX_AGE_MINUTES (the extension calls it when the account is opened)."""
+than REFRESH_MAX_AGE_MINUTES (the extension calls it when the account is opened); the fetch
+is an `account.refresh` job (server.services.refresh_queue)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import jsonify
 from server.api.common import bp, state
 from server.auth import require_token
 from server.errors import ApiError
-from server.services import refresh as svc
+from server.services import refresh_queue as queue
 
 
 def _connector_for(name: str):
@@ -25,11 +26,18 @@ def _connector_for(name: str):
 @require_token(scope="read")  # opening an account is a read; the CRM stays the source
 def refresh_account(account_id: str):
     """Refresh the account (and its contacts, deals, tickets, tasks) from HubSpot or
-    Salesforce when stale; one fetch per account at a time, shared by concurrent callers."""
+    Salesforce when stale, as a job (one per account at a time, shared by concurrent
+    callers); waits up to REFRESH_WAIT_SECONDS for it, else 202 "queued"."""
+    from server.admin import admin_state
+
     st = state()
-    max_age = timedelta(minutes=float(st.config["REFRESH_MAX_AGE_MINUTES"]))
-    out = svc.refresh(st.store, account_id, _connector_for, max_age)
+    cfg = st.config
+    adm = admin_state()
+    kick = adm.runner.wake if adm.runner.running else None
+    out, code = queue.request(st.store, account_id, _connector_for,
+                              timedelta(minutes=float(cfg["REFRESH_MAX_AGE_MINUTES"])),
+                              float(cfg["REFRESH_WAIT_SECONDS"]), kick)
     if out["status"] == "failed" and out["error"]:
         raise ApiError(502, "crm_unavailable",
                        f"Could not refresh from {out['system']}: {out['error']}", out)
-    return jsonify(out)
+    return jsonify(out), code

@@ -49,6 +49,7 @@ class EmbeddedWorker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:100]
         self.threads: dict[int, threading.Thread] = {}
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._loop: threading.Thread | None = None
 
     # -- periodic jobs ---------------------------------------------------------------
@@ -79,10 +80,17 @@ class EmbeddedWorker:
     def recover_stalled(self) -> int:
         """Put back in the queue the running jobs whose worker stopped beating."""
         limit = utcnow() - timedelta(seconds=float(self.rt.cfg.get("JOB_STALLED_SECONDS") or 30))
+        stalled = [Job.status == "doing", Job.heartbeat_at < limit, Job.worker != self.worker_id]
+        other = aliased(Job)
+        superseded = exists().where(and_(other.queueing_lock == Job.queueing_lock,
+                                         other.status == "todo"))
         with self.store.session() as s:
-            res = s.execute(update(Job).where(Job.status == "doing", Job.heartbeat_at < limit,
-                                              Job.worker != self.worker_id)
-                            .values(status="todo", worker=None)
+            # a waiting job with the same queueing lock does the stalled one's work
+            s.execute(update(Job).where(*stalled, superseded).values(
+                status="failed", worker=None, finished_at=utcnow(),
+                error="its worker stopped; a waiting job does its work")
+                .execution_options(synchronize_session=False))
+            res = s.execute(update(Job).where(*stalled).values(status="todo", worker=None)
                             .execution_options(synchronize_session=False))
             return res.rowcount
 
@@ -158,6 +166,7 @@ class EmbeddedWorker:
         with self.store.session() as s:
             s.execute(update(Job).where(Job.id == job.id).values(**values)
                       .execution_options(synchronize_session=False))
+        self._wake.set()   # a job waiting for this one's lock can start now
         return result
 
     def prune(self) -> None:
@@ -186,10 +195,21 @@ class EmbeddedWorker:
             except Exception:  # noqa: BLE001
                 log.exception("job runner pass failed")
             passes += 1
-            self._stop.wait(self.poll_seconds)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None and self._loop.is_alive() and not self._stop.is_set()
+
+    def wake(self) -> None:
+        """Run a pass now (a job was just deferred by this process) instead of at the next
+        poll."""
+        self._wake.set()
 
     def stop(self, wait: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         for th in [self._loop, *self.threads.values()]:
             if th is not None and th.is_alive():
                 th.join(wait)

@@ -22,7 +22,7 @@ class Job(Base):
     args: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), index=True)
     lock: Mapped[str | None] = mapped_column(String(200))
-    #: reserved (not set): waiting duplicates are refused by server.jobs.queue instead.
+    #: at most one waiting job per key (specs' `queueing_lock`, e.g. one refresh per account).
     queueing_lock: Mapped[str | None] = mapped_column(String(200))
     #: the scheduled time a periodic job was deferred for ("<task>@<epoch>"), unique.
     periodic_key: Mapped[str | None] = mapped_column(String(120), unique=True)

@@ -72,6 +72,23 @@ def build_app(rt: work.Runtime):
     return app
 
 
+async def _recover(app, job) -> None:  # noqa: ANN001
+    """Queue a stalled job again; one whose queueing lock another waiting job holds (that
+    one does its work) is closed as failed instead."""
+    from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+    from procrastinate.jobs import Status
+
+    try:
+        await app.job_manager.retry_job(job)
+        log.warning("job %s %d: its worker stopped; queued again", job.task_name, job.id)
+    except (AlreadyEnqueued, UniqueViolation):
+        await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+        log.warning("job %s %d: its worker stopped; a waiting job does its work",
+                    job.task_name, job.id)
+    except Exception:  # noqa: BLE001 - requeued by another worker meanwhile
+        pass
+
+
 def run_worker(rt: work.Runtime, concurrency: int, once: bool = False) -> None:
     """Run jobs until SIGTERM/SIGINT (procrastinate's signal handling: running jobs finish)."""
     import asyncio
@@ -89,12 +106,7 @@ def run_worker(rt: work.Runtime, concurrency: int, once: bool = False) -> None:
                     try:
                         for job in await app.job_manager.get_stalled_jobs(
                                 seconds_since_heartbeat=stalled):
-                            try:
-                                await app.job_manager.retry_job(job)
-                                log.warning("job %s %d: its worker stopped; queued again",
-                                            job.task_name, job.id)
-                            except Exception:  # noqa: BLE001 - requeued by another worker
-                                pass
+                            await _recover(app, job)
                     except Exception:  # noqa: BLE001
                         log.exception("stalled-job check failed")
                     try:

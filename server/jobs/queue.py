@@ -3,8 +3,10 @@
 `defer(session, name, **kwargs)` writes the job with the session's other writes: the job
 exists exactly when they commit (a sync request and the job that serves it, an import's
 spool row and its job). A `dedupe` job is not added again while an equal one (same lock)
-waits for its first attempt: that one will do the work. The back-end is the store's `job_queue`
-("embedded" or "procrastinate", from ACCOUNT360_JOB_QUEUE)."""
+waits for its first attempt: that one will do the work. A job with a `queueing_lock` is not
+added while one with the same key waits (a unique index on both back-ends, so this holds
+across processes); `waiting(...)` finds the one that does. The back-end is the store's
+`job_queue` ("embedded" or "procrastinate", from ACCOUNT360_JOB_QUEUE)."""
 
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ def _defer_embedded(session: t.Any, sp: t.Any, kwargs: dict, at: datetime | None
             .limit(1)) is not None:
         return None
     job = Job(task=sp.name, args=kwargs, status="todo", lock=lock,
-              periodic_key=periodic_key, attempts=0, scheduled_at=at or utcnow())
+              queueing_lock=sp.queueing_lock_for(kwargs), periodic_key=periodic_key,
+              attempts=0, scheduled_at=at or utcnow())
     try:
         with session.begin_nested():
             session.add(job)
@@ -68,7 +71,8 @@ _MANAGER = None
 def procrastinate_job(sp: t.Any, kwargs: dict, at: datetime | None = None):
     from procrastinate.jobs import Job as PJob
 
-    return PJob(id=None, queue=sp.queue, lock=sp.lock_for(kwargs), queueing_lock=None,
+    return PJob(id=None, queue=sp.queue, lock=sp.lock_for(kwargs),
+                queueing_lock=sp.queueing_lock_for(kwargs),
                 task_name=sp.name, task_kwargs=kwargs, scheduled_at=at)
 
 
@@ -84,7 +88,40 @@ def _defer_procrastinate(session: t.Any, sp: t.Any, kwargs: dict,
             "AND status = 'todo' AND attempts = 0 LIMIT 1"), {"t": sp.name, "l": lock}):
         return None
     raw = session.connection().connection.driver_connection   # the caller's transaction
-    return _manager().defer_job(procrastinate_job(sp, kwargs, at), connection=raw).id
+    job = procrastinate_job(sp, kwargs, at)
+    if job.queueing_lock is None:
+        return _manager().defer_job(job, connection=raw).id
+    from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+
+    try:
+        with session.begin_nested():   # a refused defer must not abort the caller's work
+            raw = session.connection().connection.driver_connection   # SAVEPOINT emitted
+            return _manager().defer_job(job, connection=raw).id
+    except (AlreadyEnqueued, UniqueViolation, IntegrityError):
+        return None
+
+
+def waiting(session: t.Any, store: t.Any, queueing_lock: str) -> int | None:
+    """The id of the job waiting under `queueing_lock`, if any."""
+    from sqlalchemy import text
+
+    if kind(store) == "procrastinate":
+        return session.scalar(text(
+            "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo' "
+            "LIMIT 1"), {"q": queueing_lock})
+    return session.scalar(select(Job.id).where(Job.queueing_lock == queueing_lock,
+                                               Job.status == "todo").limit(1))
+
+
+def state(session: t.Any, store: t.Any, job_id: int) -> str | None:
+    """A job's status: todo, doing, succeeded, failed (procrastinate also: cancelled,
+    aborted); None when it is gone."""
+    from sqlalchemy import text
+
+    if kind(store) == "procrastinate":
+        return session.scalar(text("SELECT status::text FROM procrastinate_jobs WHERE id = :i"),
+                              {"i": job_id})
+    return session.scalar(select(Job.status).where(Job.id == job_id))
 
 
 # -- what is queued (connector cards, GET /api/v1/syncs) ---------------------------------
@@ -127,4 +164,4 @@ def sync_jobs(session: t.Any, store: t.Any, connector: str | None = None) -> lis
     return out
 
 
-__all__ = ["QUEUES", "SPECS", "defer", "kind", "sync_jobs", "sync_queue"]
+__all__ = ["QUEUES", "SPECS", "defer", "kind", "state", "sync_jobs", "sync_queue", "waiting"]

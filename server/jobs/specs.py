@@ -19,6 +19,9 @@ class Spec:
     #: waiting job will do the work). Unlike a queueing lock, a job waiting for its retry
     #: does not count, so retries and new requests never collide.
     dedupe: bool = False
+    #: `str.format` template: at most one job with this key waits in the queue (a unique
+    #: index of either back-end); a second defer returns None and the waiting one serves it.
+    queueing_lock: str | None = None
     #: attempts in all (1 = never retried); None takes JOB_MAX_ATTEMPTS.
     attempts: int | None = None
     #: the configuration key of its cron expression when it runs on a schedule.
@@ -28,6 +31,8 @@ class Spec:
     def lock_for(self, kwargs: dict) -> str | None:
         return self.lock.format(**kwargs) if self.lock else None
 
+    def queueing_lock_for(self, kwargs: dict) -> str | None:
+        return self.queueing_lock.format(**kwargs) if self.queueing_lock else None
 
 
 SPECS: dict[str, Spec] = {s.name: s for s in (
@@ -48,8 +53,10 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     # the daily digest per CSM (docs/playbooks.md), on its own schedule
     Spec("playbooks.digest", lock="playbooks.digest", cron_key="PLAYBOOKS_DIGEST_CRON",
          attempts=1, dedupe=True),
-    # one account's CRM records, by record id (fresh on open)
-    Spec("account.refresh", lock="refresh:{account_id}", dedupe=True),
+    # one account's CRM records, by record id (fresh on open: POST .../refresh); one waits
+    # per account, and a failure is recorded on the account (no retry: the next open asks)
+    Spec("account.refresh", lock="refresh:{account_id}",
+         queueing_lock="refresh:{account_id}", attempts=1),
 )}
 
 

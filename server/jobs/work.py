@@ -262,15 +262,20 @@ def metrics_refresh(rt: Runtime, attempt: Attempt) -> int:
         return refresh(s, None, rt.workspace)
 
 
-def account_refresh(rt: Runtime, attempt: Attempt, account_id: str) -> dict:
-    """One account's CRM records by record id (no cursor moves)."""
+def account_refresh(rt: Runtime, attempt: Attempt, account_id: str,
+                    requested_at: str | None = None) -> dict:
+    """One account's CRM records by record id (no cursor moves), unless a fetch finished
+    after it was asked for; the outcome is on the account's refresh row."""
+    from datetime import datetime
+
     from server.admin.connections import build
     from server.services.refresh import refresh
 
     minutes = float(rt.cfg.get("REFRESH_MAX_AGE_MINUTES") or 15)
+    since = datetime.fromisoformat(requested_at) if requested_at else None
     return refresh(rt.store, account_id,
                    lambda system: build(rt.cfg, rt.credentials, system, rt.workspace),
-                   timedelta(minutes=minutes), force=True)
+                   timedelta(minutes=minutes), force=True, since=since)
 
 
 def import_job(rt: Runtime, attempt: Attempt, import_id: int) -> dict:

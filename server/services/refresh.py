@@ -63,13 +63,28 @@ def _answer(row: AccountRefresh, status: str, max_age: timedelta, synced: dateti
 
 
 def refresh(store, account_id: str, connector_for: Callable[[str], Any], max_age: timedelta,
-            force: bool = False) -> dict:
+            force: bool = False, since: datetime | None = None) -> dict:
     """Refresh the account from its CRM when its data is older than `max_age`.
 
     status: "refreshed" (this call fetched), "shared" (another call's fetch, waited for),
     "fresh" (young enough: no vendor call), "failed" (the vendor call failed, now or within
     RETRY_AFTER), "not_linked" (no CRM record), "not_connected" (its CRM is not connected).
+    `force` fetches whatever the age, except when a fetch finished after `since` (a refresh
+    job asked for at `since` that another refresh already served).
     """
+    found = target(store, account_id, connector_for)
+    if isinstance(found, dict):
+        return found
+    system, record_id, conn = found
+    try:
+        return _refresh(store, account_id, system, record_id, conn, max_age, force, since)
+    finally:
+        close(conn)
+
+
+def target(store, account_id: str, connector_for: Callable[[str], Any]) -> dict | tuple:
+    """(system, record id, connector) of the account's first connected CRM, or the answer
+    when there is none (not_linked, not_connected); 404 for an unknown account."""
     with store.sessions() as s:
         if s.get(m.Account, account_id) is None:
             raise ApiError(404, "not_found", f"No account with id {account_id}",
@@ -79,20 +94,44 @@ def refresh(store, account_id: str, connector_for: Callable[[str], Any], max_age
         return _nothing("not_linked", None)
     from connectors.errors import ConfigError
 
-    conn = None
     for system, record_id in links:  # the first CRM of the account that is connected
         try:
-            conn = connector_for(system)
-            break
+            return system, record_id, connector_for(system)
         except ConfigError:
             continue
-    if conn is None:
-        return _nothing("not_connected", links[0][0])
-    try:
-        return _refresh(store, account_id, system, record_id, conn, max_age, force)
-    finally:
-        if hasattr(conn, "close"):
-            conn.close()
+    return _nothing("not_connected", links[0][0])
+
+
+def close(conn: Any) -> None:
+    if hasattr(conn, "close"):
+        conn.close()
+
+
+def known(store, account_id: str, system: str) -> tuple[datetime | None, AccountRefresh | None]:
+    """The CRM's last full sync and the account's refresh row (detached)."""
+    with store.sessions() as s:
+        fresh = s.get(m.SourceFreshness, system)
+        row = s.get(AccountRefresh, (account_id, system))
+        if row is not None:
+            s.expunge(row)
+        return (fresh.synced_at if fresh else None), row
+
+
+def running(row: AccountRefresh | None, now: datetime) -> bool:
+    return row is not None and row.finished_at is None and now - row.started_at < STALE
+
+
+def no_fetch(row: AccountRefresh | None, synced: datetime | None, max_age: timedelta,
+             now: datetime) -> dict | None:
+    """The answer when no fetch is due: "fresh" within the age, "failed" within
+    RETRY_AFTER of a failed one; None when the CRM should be asked."""
+    latest = max([t for t in (_fetched(row), synced) if t], default=None)
+    if latest is not None and now - latest < max_age:
+        return _answer(row, "fresh", max_age, synced)
+    if row is not None and row.status == "failed" and row.finished_at is not None \
+            and now - row.finished_at < RETRY_AFTER:
+        return _answer(row, "failed", max_age, synced)
+    return None
 
 
 def _nothing(status: str, system: str | None) -> dict:
@@ -101,22 +140,17 @@ def _nothing(status: str, system: str | None) -> dict:
 
 
 def _refresh(store, account_id: str, system: str, record_id: str, conn: Any,
-             max_age: timedelta, force: bool) -> dict:
-    with store.sessions() as s:
-        fresh = s.get(m.SourceFreshness, system)
-        synced = fresh.synced_at if fresh else None
-        row = s.get(AccountRefresh, (account_id, system))
-        if row is not None:
-            s.expunge(row)
+             max_age: timedelta, force: bool, since: datetime | None = None) -> dict:
+    synced, row = known(store, account_id, system)
     now = utcnow()
-    if row is not None and row.finished_at is None and now - row.started_at < STALE:
+    if running(row, now):
         return _answer(_wait(store, account_id, system), "shared", max_age, synced)
-    latest = max([t for t in (_fetched(row), synced) if t], default=None)
-    if not force and latest is not None and now - latest < max_age:
-        return _answer(row, "fresh", max_age, synced)
-    if row is not None and row.status == "failed" and row.finished_at is not None \
-            and now - row.finished_at < RETRY_AFTER:
-        return _answer(row, "failed", max_age, synced)
+    fetched = _fetched(row)
+    if since is not None and fetched is not None and fetched >= since:
+        return _answer(row, "shared", max_age, synced)
+    early = no_fetch(row, synced, timedelta(0) if force else max_age, now)
+    if early is not None:   # fresh (never when forced), or failed a moment ago
+        return early
     if not _claim(store, account_id, system, row, now):
         return _answer(_wait(store, account_id, system), "shared", max_age, synced)
     done = _run(store, account_id, system, record_id, conn)
@@ -142,8 +176,8 @@ def _claim(store, account_id: str, system: str, row: AccountRefresh | None,
         return False
 
 
-def _wait(store, account_id: str, system: str) -> AccountRefresh:
-    deadline = time.monotonic() + WAIT_SECONDS
+def _wait(store, account_id: str, system: str, seconds: float = WAIT_SECONDS) -> AccountRefresh:
+    deadline = time.monotonic() + seconds
     while True:
         with store.sessions() as s:
             row = s.get(AccountRefresh, (account_id, system))
