@@ -7,8 +7,10 @@ The base owns what every such stream did on its own before:
 * attribution: `attributor()` resolves keys through the account index the engine bound
   (`Connector.bind`) with the configured ACCOUNT_MATCH;
 * the first day to read: `start_day()` is START_DATE, else BACKFILL_DAYS before the run;
-* failures mid-body: a `requests` error while a body streams becomes a TransientError
-  (`broke_off`), and the vendor's own failures map to typed errors through `errors`.
+* failures mid-body: a body that broke off is read again within the run where a stream
+  reads it through `connectors.resume.Resumed` (Mixpanel, Pendo); a `requests` error or a
+  body cut short that outlasts those attempts becomes a TransientError (`broke_off`), and
+  the vendor's own failures map to typed errors through `errors`.
 
 A vendor declares what differs. A cursor endpoint (Zendesk tickets) declares `path`,
 `first_params(state)`, `next_params(token)`, `next_token(data)`, `bookmark(data, state)`
@@ -29,6 +31,7 @@ from connectors.base import Page, Stream
 from connectors.errors import ConnectorError, TransientError
 from connectors.pagination import Paginator, paginate
 from connectors.settings import optional_day
+from connectors.streaming import TruncatedBody
 
 #: (exception class, ConnectorError class, message with {exc}, extra error arguments)
 ErrorMap = tuple[tuple[type[BaseException], type[ConnectorError], str, dict], ...]
@@ -38,8 +41,8 @@ class RestStream(Stream):
     """A stream over a vendor REST API; see the module docstring for what a vendor declares."""
 
     #: Message of the TransientError for a body that broke off ({kind}: the exception class).
-    broke_off: t.ClassVar[str] = ("the answer broke off ({kind}); the next run reads it "
-                                  "again")
+    broke_off: t.ClassVar[str] = ("the answer broke off ({kind}) and again when read again; "
+                                  "the next run reads it again")
     #: Vendor failures raised while reading, as typed errors (checked before `broke_off`).
     errors: t.ClassVar[ErrorMap] = ()
     #: The cursor endpoint (cursor streams only).
@@ -76,6 +79,8 @@ class RestStream(Stream):
 
     def _typed(self, exc: Exception) -> Exception:
         where = {"connector": self.connector.name, "stream": self.name}
+        if isinstance(exc, TruncatedBody):  # cut short: a broken-off body, not a bad one
+            return TransientError(self.broke_off.format(kind=type(exc).__name__), **where)
         for kind, error, message, extra in self.errors:
             if isinstance(exc, kind):
                 return error(message.format(exc=exc, kind=type(exc).__name__), **where, **extra)

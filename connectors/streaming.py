@@ -19,6 +19,10 @@ CHUNK = 1 << 16
 MAX_SKIPPED_PER_PAGE = 200
 
 
+class TruncatedBody(ValueError):
+    """The body ended before its last item was complete (JSON cut short): it broke off."""
+
+
 def iter_lines(chunks: Iterable[bytes], max_line: int = 16 << 20) -> Iterator[bytes]:
     """Yield newline-separated lines (without the newline) from byte chunks.
 
@@ -94,8 +98,9 @@ def iter_json_array(chunks: Iterable[bytes], key: str = "results") -> Iterator:
     def expect(pos: int, ch: str) -> int:
         pos = skip_ws(pos)
         if pos >= len(buf) or buf[pos] != ch:
-            got = buf[pos:pos + 20] if pos < len(buf) else "end of body"
-            raise ValueError(f"expected {ch!r} in JSON body, got {got!r}")
+            if pos >= len(buf):
+                raise TruncatedBody(f"expected {ch!r} in JSON body, got end of body")
+            raise ValueError(f"expected {ch!r} in JSON body, got {buf[pos:pos + 20]!r}")
         return pos + 1
 
     def value_end(pos: int):
@@ -107,7 +112,7 @@ def iter_json_array(chunks: Iterable[bytes], key: str = "results") -> Iterator:
                 val, end = dec.raw_decode(buf, pos)
             except json.JSONDecodeError:
                 if not more():
-                    raise ValueError("truncated JSON body") from None
+                    raise TruncatedBody("truncated JSON body") from None
                 continue
             # a number at the buffer end may continue in the next chunk
             if end == len(buf) and not isinstance(val, (dict, list, str)) and more():
@@ -135,7 +140,7 @@ def iter_json_array(chunks: Iterable[bytes], key: str = "results") -> Iterator:
                 buf = buf[pos:]
                 pos = skip_ws(0)
                 if pos >= len(buf):
-                    raise ValueError("truncated JSON body")
+                    raise TruncatedBody("truncated JSON body")
                 if buf[pos] == ",":
                     pos += 1
                     continue
@@ -146,7 +151,7 @@ def iter_json_array(chunks: Iterable[bytes], key: str = "results") -> Iterator:
         buf = buf[pos:]
         pos = skip_ws(0)
         if pos >= len(buf):
-            raise ValueError("truncated JSON body")
+            raise TruncatedBody("truncated JSON body")
         if buf[pos] == "}":
             return
         if buf[pos] != ",":

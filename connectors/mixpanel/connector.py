@@ -71,7 +71,8 @@ class EventsStream(RestStream):
 
     name = "events"
     cursor_field = "time"
-    broke_off = "the export stream broke off ({kind}); the next run re-exports the window"
+    broke_off = ("the export stream broke off ({kind}), also on every attempt to read it "
+                 "again; the next run re-exports the window")
 
     def read(self, state: dict | None):
         conn: MixpanelConnector = self.connector

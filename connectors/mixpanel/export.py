@@ -9,7 +9,8 @@ Windows: whole UTC days, ``window_days`` at a time, from the stream's cursor (``
 last day treated as final) minus ``lookback_days`` (late events) up to today. Pages inside a
 window carry the cursor from before the window; the window's last page moves it. A crash
 re-exports the window: the store deduplicates events on (account, user, name, time), so
-nothing is counted twice.
+nothing is counted twice. A body that breaks off (connection dropped, body cut short) is
+requested again within the run and read on from the line after the last one handled.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from collections.abc import Iterator
 from datetime import date
 
 from connectors.attribution import Attributor
-from connectors.streaming import CHUNK, DayWindows, EpochFormatter, PageBuffer, iter_lines
+from connectors.resume import Resumed
+from connectors.streaming import (
+    CHUNK,
+    DayWindows,
+    EpochFormatter,
+    PageBuffer,
+    TruncatedBody,
+    iter_lines,
+)
 
 HOSTS = {"us": "https://data.mixpanel.com", "eu": "https://data-eu.mixpanel.com",
          "in": "https://data-in.mixpanel.com"}
@@ -106,29 +115,58 @@ class EventNormaliser:
             buf.records.append(rec)
 
 
-def export_window(http, params: dict, normaliser: EventNormaliser, buf: PageBuffer,
-                  state) -> Iterator:
-    """Stream one export request; yield full pages (state = the cursor before the window)."""
-    resp = http.request("GET", EXPORT_PATH, params=params, stream=True,
-                        headers={"Accept-Encoding": "gzip", "Accept": "text/plain"})
+def body_lines(resp) -> Iterator[tuple[bytes, bytes]]:
+    """The lines of an export body as (line, line). A last line without its newline that is
+    not JSON is a body cut short (TruncatedBody), not a malformed line."""
+    last, done = b"", False
+
+    def chunks():
+        nonlocal last, done
+        for chunk in resp.iter_content(CHUNK):
+            if chunk:
+                last = chunk
+            yield chunk
+        done = True
+
     try:
-        line_no = 0
-        decode = json.JSONDecoder().decode
-        records = normaliser.records
-        for line in iter_lines(resp.iter_content(CHUNK)):
-            line_no += 1
-            try:
-                obj = decode(line.decode("utf-8"))
-            except ValueError:
-                if not line.strip():
-                    continue
-                buf.skip(f"line {line_no}", "malformed JSON line")
-                continue
-            records(obj, buf, line_no)
-            if len(buf.records) >= buf.size:
-                yield buf.take(state)
+        for line in iter_lines(chunks()):
+            if done and not last.endswith(b"\n"):  # the unterminated tail of the body
+                try:
+                    json.loads(line)
+                except ValueError:
+                    raise TruncatedBody("the last line of the export is cut short") from None
+            yield line, line
     finally:
         resp.close()
+
+
+def export_window(http, params: dict, normaliser: EventNormaliser, buf: PageBuffer,
+                  state) -> Iterator:
+    """Stream one export request; yield full pages (state = the cursor before the window).
+
+    A body that breaks off is requested again and read on from the line after the last one
+    handled (connectors.resume), up to BODY_RETRIES times."""
+    def open_body():
+        return body_lines(http.request("GET", EXPORT_PATH, params=params, stream=True,
+                                       headers={"Accept-Encoding": "gzip",
+                                                "Accept": "text/plain"}))
+
+    what = f"Mixpanel export {params['from_date']}..{params['to_date']}"
+    line_no = 0
+    decode = json.JSONDecoder().decode
+    records = normaliser.records
+    for line in Resumed(open_body, http.retrier, what):
+        line_no += 1
+        try:
+            obj = decode(line.decode("utf-8"))
+        except ValueError:
+            if not line.strip():
+                continue
+            buf.skip(f"line {line_no}", "malformed JSON line")
+            continue
+        records(obj, buf, line_no)
+        if len(buf.records) >= buf.size:
+            yield buf.take(state)
 
 
 def export_pages(http, settings, state: dict | None, attributor: Attributor, make_page,

@@ -17,16 +17,19 @@ Normalisation into import-format ``event`` records (the store keeps per-day aggr
 
 Re-reading a day (windows overlap by ``lookback_days``) yields the same records, so the
 store's deduplication keeps every figure exact; a longer ``numMinutes`` later in the day only
-extends that day's session.
+extends that day's session. An answer that breaks off is asked again within the run and read
+on from the row after the last one handled.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 
 from connectors.attribution import Attributor
 from connectors.common import dig
+from connectors.resume import Resumed
 from connectors.streaming import CHUNK, DayWindows, PageBuffer, iter_json_array
 
 HOSTS = {"us": "https://app.pendo.io", "eu": "https://app.eu.pendo.io",
@@ -55,12 +58,20 @@ def body(source: dict, request_id: str, first: date | None = None, days: int | N
 
 
 def post_rows(http, payload: dict) -> Iterator:
-    """POST one aggregation and yield its result rows as they are parsed."""
-    resp = http.request("POST", AGG_PATH, json=payload, stream=True, idempotent=True)  # a query
-    try:
-        yield from iter_json_array(resp.iter_content(CHUNK), "results")
-    finally:
-        resp.close()
+    """POST one aggregation and yield its result rows as they are parsed. An answer that
+    breaks off is asked again and read on from the row after the last one handled
+    (connectors.resume)."""
+    def open_rows():
+        resp = http.request("POST", AGG_PATH, json=payload, stream=True,
+                            idempotent=True)  # a query
+        try:
+            for row in iter_json_array(resp.iter_content(CHUNK), "results"):
+                yield json.dumps(row, sort_keys=True, separators=(",", ":")).encode(), row
+        finally:
+            resp.close()
+
+    return iter(Resumed(open_rows, http.retrier,
+                        f"Pendo aggregation {payload['request']['requestId']}"))
 
 
 def account_keys(http, field: str) -> dict[str, object]:

@@ -85,8 +85,8 @@ class EventsStream(RestStream):
 
     name = "events"
     cursor_field = "day"
-    broke_off = ("the aggregation answer broke off ({kind}); the next run reads the window "
-                 "again")
+    broke_off = ("the aggregation answer broke off ({kind}), also on every attempt to read "
+                 "it again; the next run reads the window again")
     errors = ((ValueError, ResponseError, "the aggregation answer is not the documented JSON "
                "({exc})", {}),)
 

@@ -64,18 +64,22 @@ class MixpanelFake:
         self.events = list(events)
         self.malformed = list(malformed)
         self.cut_day: str | None = None
+        self.cuts, self.cut_at = 1, 0.5  # answers cut (at this fraction) for cut_day's window
+        self.order = None                # optional key: the order of the events in the body
         server.route("GET", EXPORT, self.handle)
 
     def handle(self, req):
         lo, hi = req.arg("from_date"), req.arg("to_date")
         sel = [e for e in self.events if lo <= day_of(e) <= hi]
+        if self.order is not None:
+            sel.sort(key=self.order)
         bad = [raw for d, raw in self.malformed if lo <= d <= hi]
         body = P.jsonl(sel, bad) if (sel or bad) else b""
         chunks = [body[i:i + 97] for i in range(0, len(body), 97)]
         cut = None
-        if self.cut_day and lo <= self.cut_day <= hi:
-            cut = len(body) // 2
-            self.cut_day = None
+        if self.cut_day and lo <= self.cut_day <= hi and self.cuts > 0:
+            cut = int(len(body) * self.cut_at)
+            self.cuts -= 1
         return Resp(200, chunks, {"Content-Type": "text/plain; charset=utf-8"}, cut_after=cut)
 
 
@@ -248,11 +252,13 @@ def test_429_and_5xx_are_retried(server, store):
 def test_crash_mid_export_then_resume_gives_exact_counts(server, store, make_app):
     fake = MixpanelFake(server, EVENTS, MALFORMED)
     fake.cut_day = "2025-07-02"          # the connection drops inside the window 06-26..07-02
+    fake.cuts = 4                        # ... and again on each of the 3 attempts to read on
     # one record per page: part of the broken window is committed before the drop
     report = run_sync(store, connector(server, store, page_size=1))
     counts = report["streams"]["events"]
     assert report["status"] == "partial" and counts["status"] == "failed"
     assert "broke off" in counts["errors"][0]["message"]
+    assert len([r for r in server.calls(EXPORT) if r.arg("from_date") == "2025-06-26"]) == 4
     assert load_state(store, "mixpanel", "events") == {"through": "2025-06-25"}
     partial = H.user_days(store)
     assert ("acc-acme", "2025-07-01", "u1") in partial      # landed before the drop

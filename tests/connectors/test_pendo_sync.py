@@ -50,6 +50,7 @@ class PendoFake:
         self.accounts, self.visitors = list(accounts), list(visitors)
         self.bodies: list[dict] = []
         self.raw_override: bytes | None = None
+        self.raw_times = 1   # answers served as raw_override before the real ones
         server.route("POST", AGG, self.handle)
 
     def handle(self, req):
@@ -73,7 +74,10 @@ class PendoFake:
                     or lo <= r["day"] < hi]      # malformed rows come back in every answer
         data = json.dumps({"startTime": 0, "results": rows}).encode()
         if self.raw_override is not None:
-            data, self.raw_override = self.raw_override, None
+            data = self.raw_override
+            self.raw_times -= 1
+            if self.raw_times <= 0:
+                self.raw_override = None
         return Resp(200, [data[i:i + 50] for i in range(0, len(data), 50)],
                     {"Content-Type": "application/json"})
 
@@ -189,9 +193,23 @@ def test_429_5xx_malformed_rows_and_a_broken_body(server, store):
     assert counts["skipped"] == 2 * 9   # two bad rows in the answer of each of 9 windows
     assert {s["reason"] for s in counts["skipped_samples"]} == {
         "missing 'visitorId' or 'day'", "not a JSON object"}
+    before = H.user_days(store)
+    # an answer cut short is asked again within the run: the second answer lands
     fake.raw_override = b'{"results": [{"visitorId": "a", "day": 1'
-    report = run_sync(store, connector(server, store, now="2025-07-11T12:00:00Z"))
-    assert report["status"] == "failed"  # the one stream stopped before anything landed
+    sleeps.clear()
+    report = run_sync(store, connector(server, store, now="2025-07-11T12:00:00Z",
+                                       sleeps=sleeps))
+    assert report["status"] == "success" and len(sleeps) == 1
+    assert H.user_days(store) == before
+    # cut short on every attempt (the first and 3 more): the stream stops, nothing landed
+    fake.raw_override, fake.raw_times = b'{"results": [{"visitorId": "a", "day": 1', 4
+    report = run_sync(store, connector(server, store, now="2025-07-12T12:00:00Z"))
+    assert report["status"] == "failed"
+    assert "broke off" in report["streams"]["events"]["errors"][0]["message"]
+    # a body that is whole but not the documented shape is not read again
+    fake.raw_override, fake.raw_times = b'[{"visitorId": "a"}]', 1
+    report = run_sync(store, connector(server, store, now="2025-07-12T12:00:00Z"))
+    assert report["status"] == "failed"
     assert "not the documented JSON" in report["streams"]["events"]["errors"][0]["message"]
 
 
