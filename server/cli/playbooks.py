@@ -30,12 +30,21 @@ def _env(ctx: Context):
 
 
 def _file(ctx: Context, path: str | None):
-    from server.playbooks.spec import PlaybookFileError, load
+    """The named file (a draft: read only), else the workspace's file (an edit on disk is
+    recorded as a version)."""
+    from pathlib import Path
 
-    path = path or ctx.cfg().get("PLAYBOOKS")
+    from server.playbooks.spec import PlaybookFileError, load
+    from server.playbooks.store import load_file
+    from server.secrets import Vault
+
+    configured = ctx.cfg().get("PLAYBOOKS")
+    path = path or configured
     if not path:
         raise click.ClickException("no playbooks file: set ACCOUNT360_PLAYBOOKS or name one")
     try:
+        if configured and Path(path).resolve() == Path(configured).resolve():
+            return load_file(ctx.store, Vault.from_config(ctx.cfg()), path)
         return load(path)
     except PlaybookFileError as exc:
         raise click.ClickException("the playbooks file is invalid, nothing runs:\n  "

@@ -144,7 +144,8 @@ def playbooks_run(rt: Runtime, attempt: Attempt, trigger: str = "daily") -> dict
     from server.rows.refresh import today
     from server.secrets import Vault
 
-    out = run(Env(rt.store, rt.cfg, Vault.from_config(rt.cfg)), playbooks_of(rt.cfg), today(),
+    vault = Vault.from_config(rt.cfg)
+    out = run(Env(rt.store, rt.cfg, vault), playbooks_of(rt.cfg, rt.store, vault), today(),
               trigger=trigger)
     return {"run_id": out.get("run_id")} if isinstance(out, dict) else None
 

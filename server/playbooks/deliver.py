@@ -32,6 +32,8 @@ class Outcome:
     error: str | None = None
     retry_after: float | None = None
     detail: dict | None = None
+    #: a failure no retry can fix (no recipient, no Slack user): not tried again
+    final: bool = False
 
 
 def _retry_after(headers) -> float | None:
@@ -78,7 +80,8 @@ def slack_post(token: str, channel: str, text: str, base_url: str) -> Outcome:
 
 
 def slack_user_id(token: str, email: str, base_url: str) -> tuple[str | None, Outcome | None]:
-    """The Slack user of an email address (users.lookupByEmail), for a direct message."""
+    """The Slack user of an email address (users.lookupByEmail), for a direct message; a
+    person without a Slack user is a final failure that says so."""
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
@@ -87,11 +90,28 @@ def slack_user_id(token: str, email: str, base_url: str) -> tuple[str | None, Ou
         resp = client.users_lookupByEmail(email=email)
     except SlackApiError as exc:
         r = exc.response
-        return None, Outcome(False, f"Slack API answered {r.status_code}: {r.get('error')}",
+        error = r.get("error") if isinstance(r.data, dict) else None
+        if error == "users_not_found":
+            return None, Outcome(False, f"{email} has no Slack user (users.lookupByEmail: "
+                                        "users_not_found)", final=True)
+        return None, Outcome(False, f"Slack API answered {r.status_code}: {error or r.data!s:.300}",
                              _retry_after(r.headers) if r.status_code == 429 else None)
     except Exception as exc:  # noqa: BLE001
         return None, Outcome(False, f"Slack API unreachable: {type(exc).__name__}")
-    return (resp.get("user") or {}).get("id"), None
+    uid = (resp.get("user") or {}).get("id")
+    if not uid:
+        return None, Outcome(False, f"{email} has no Slack user (users.lookupByEmail)",
+                             final=True)
+    return uid, None
+
+
+def slack_dm(token: str, email: str, text: str, base_url: str) -> Outcome:
+    """A direct message to the Slack user of an email address (lookup, then post)."""
+    user, failed = slack_user_id(token, email, base_url)
+    if failed is not None:
+        return failed
+    out = slack_post(token, user, text, base_url)
+    return Outcome(True, detail={**(out.detail or {}), "user": user}) if out.ok else out
 
 
 def sender(cfg: dict) -> str:
@@ -117,7 +137,7 @@ def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
     if not host:
         return Outcome(False, "no SMTP server configured (ACCOUNT360_SMTP_HOST)")
     if not to:
-        return Outcome(False, "no recipient: the account has no CSM")
+        return Outcome(False, "no recipient: the account has no CSM", final=True)
     port = int(cfg.get("SMTP_PORT") or 587)
     tls = cfg.get("SMTP_TLS") or "starttls"
     try:

@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import models as m
+from server.playbooks.asof import account_starts, signal_reasons
 from server.playbooks.models import PlaybookFiring
 from server.playbooks.spec import Playbook
-from server.rows.models import AccountDay, AccountMetrics
+from server.rows.models import AccountDay
 
 LOOKBACK_DAYS = 400
 CHUNK = 500
@@ -65,10 +66,10 @@ def _day(r) -> Day:
                r.usage_trend, r.active_users_30d)
 
 
-def holds(pb: Playbook, d: Day, earlier: bool, score_30d_before: float | None,
-          overdue_dues: list[date]) -> bool:
-    """The playbook's conditions on one stored day (`earlier`: the account has a stored day
-    before it; `overdue_dues`: due dates of its open tasks)."""
+def holds(pb: Playbook, d: Day, score_30d_before: float | None, overdue_dues: list[date],
+          started: date | None = None) -> bool:
+    """The playbook's conditions on one stored day (`overdue_dues`: due dates of the
+    account's open tasks; `started`: the day the account began, server.playbooks.asof)."""
     w = pb.when
     if w.signal and not d.signals & set(w.signal):
         return False
@@ -83,7 +84,8 @@ def holds(pb: Playbook, d: Day, earlier: bool, score_30d_before: float | None,
             d.score is not None and score_30d_before is not None
             and score_30d_before - d.score >= w.health_drop - 1e-9):
         return False
-    if w.new_account and earlier:
+    if w.new_account is not None and not (
+            started is not None and 0 <= (d.day - started).days < w.new_account):
         return False
     return not (w.task_overdue and not any(due < d.day for due in overdue_dues))
 
@@ -127,6 +129,8 @@ def matches(session: Session, playbooks: list[Playbook], day: date,
         select(AccountDay.account_id, func.max(AccountDay.day))
         .where(AccountDay.day < day).group_by(AccountDay.account_id)).all())
     dues = _open_task_dues(session, None)
+    started = account_starts(session, [r.account_id for r in rows]) if any(
+        pb.when.new_account is not None for pb in playbooks) else {}
     need_30 = any(pb.when.health_drop is not None for pb in playbooks)
     before = dict(session.execute(select(AccountDay.account_id, AccountDay.score).where(
         AccountDay.day == day - timedelta(days=30))).all()) if need_30 else {}
@@ -135,24 +139,35 @@ def matches(session: Session, playbooks: list[Playbook], day: date,
         d = _day(r)
         for pb in playbooks:
             if _passes_filters(pb, r.owner, r.segment) and holds(
-                    pb, d, r.account_id in prev_day, before.get(r.account_id),
-                    dues.get(r.account_id, [])):
+                    pb, d, before.get(r.account_id), dues.get(r.account_id, []),
+                    started.get(r.account_id)):
                 found.append((pb, r))
     if not found:
         return []
-    starts = _episode_starts(session, found, day, prev_day, dues)
-    reasons = _signal_reasons(session, [r.account_id for _, r in found], day)
+    starts = _episode_starts(session, found, day, prev_day, dues, started)
     out = []
     for pb, r in found:
         start = starts[(pb.name, r.account_id)]
         out.append(Match(pb, r.account_id, start,
-                         _values(pb, r, start, day, reasons.get(r.account_id, {}),
-                                 dues.get(r.account_id, []), base_url)))
+                         _values(pb, r, start, day, dues.get(r.account_id, []), base_url)))
     return out
 
 
+def fill_reasons(session: Session, store, found: list[Match], day: date) -> None:
+    """Set `{signal.reason}` and `{signal.severity}` of these firings as of `day`."""
+    todo = [x for x in found if "signal.code" in x.values]
+    if not todo:
+        return
+    reasons = signal_reasons(session, store, [x.account_id for x in todo], day)
+    for x in todo:
+        sig = reasons.get(x.account_id, {}).get(x.values["signal.code"]) or {}
+        x.values["signal.reason"] = sig.get("reason") or x.values["signal.code"]
+        x.values["signal.severity"] = sig.get("severity") or ""
+
+
 def _episode_starts(session: Session, found, day: date, prev_day: dict[str, date],
-                    dues: dict[str, list[date]]) -> dict[tuple[str, str], date]:
+                    dues: dict[str, list[date]], started: dict[str, date]
+                    ) -> dict[tuple[str, str], date]:
     """The first day of each firing's episode: the day itself when the stored day before
     does not hold; else the known firing's start, or a walk back over the stored days."""
     out: dict[tuple[str, str], date] = {}
@@ -179,12 +194,13 @@ def _episode_starts(session: Session, found, day: date, prev_day: dict[str, date
             continue
         walk.append((pb, r.account_id))
     if walk:
-        out.update(_walk_back(session, walk, day, dues))
+        out.update(_walk_back(session, walk, day, dues, started))
     return out
 
 
 def _walk_back(session: Session, todo: list[tuple[Playbook, str]], day: date,
-               dues: dict[str, list[date]]) -> dict[tuple[str, str], date]:
+               dues: dict[str, list[date]], started: dict[str, date]
+               ) -> dict[tuple[str, str], date]:
     need_30 = any(pb.when.health_drop is not None for pb, _ in todo)
     first = day - timedelta(days=LOOKBACK_DAYS + (30 if need_30 else 0))
     accs = sorted({a for _, a in todo})
@@ -203,25 +219,11 @@ def _walk_back(session: Session, todo: list[tuple[Playbook, str]], day: date,
         for d in reversed(days):
             if d.day < day - timedelta(days=LOOKBACK_DAYS):
                 break
-            if not holds(pb, d, True, scores.get(d.day - timedelta(days=30)),
-                         dues.get(acc, [])):
+            if not holds(pb, d, scores.get(d.day - timedelta(days=30)), dues.get(acc, []),
+                         started.get(acc)):
                 break
             start = d.day
         out[(pb.name, acc)] = start
-    return out
-
-
-def _signal_reasons(session: Session, ids: list[str], day: date) -> dict[str, dict]:
-    """Each account's signals of the day with their reasons, from its current row when that
-    is of this day (else the code only: history rows keep codes)."""
-    out: dict[str, dict] = {}
-    uniq = sorted(set(ids))
-    for i in range(0, len(uniq), CHUNK):
-        for acc, signals in session.execute(
-                select(AccountMetrics.account_id, AccountMetrics.signals).where(
-                    AccountMetrics.account_id.in_(uniq[i:i + CHUNK]),
-                    AccountMetrics.as_of == day)):
-            out[acc] = {s["code"]: s for s in signals or ()}
     return out
 
 
@@ -229,7 +231,7 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
     return "n/a" if value is None else fmt.format(value)
 
 
-def _values(pb: Playbook, r, start: date, day: date, reasons: dict, dues: list[date],
+def _values(pb: Playbook, r, start: date, day: date, dues: list[date],
             base_url: str) -> dict[str, str]:
     values = {
         "account.id": r.account_id, "account.name": r.name or r.account_id,
@@ -247,8 +249,6 @@ def _values(pb: Playbook, r, start: date, day: date, reasons: dict, dues: list[d
     }
     if pb.when.signal:
         code = next((c for c in pb.when.signal if c in (r.signals or ())), pb.when.signal[0])
-        sig = reasons.get(code) or {}
-        values.update({"signal.code": code, "signal.reason": sig.get("reason") or code,
-                       "signal.severity": sig.get("severity") or "",
-                       "signal.since": start.isoformat()})
+        values.update({"signal.code": code, "signal.reason": code, "signal.severity": "",
+                       "signal.since": start.isoformat()})     # reasons: fill_reasons()
     return values

@@ -76,23 +76,34 @@ class PlaybookAction(Base):
 
 
 class PlaybookDigest(Base):
-    """A daily digest delivered to one CSM on one channel (once per day)."""
+    """A daily digest to one CSM on one channel: claimed by its key before it is sent, so it
+    goes out once a day; a failed send is retried with backoff like an action."""
 
     __tablename__ = "playbook_digests"
     csm: Mapped[str] = mapped_column(String(320), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    #: pending (claimed), sent, retrying (due again at next_attempt_at), failed.
     status: Mapped[str] = mapped_column(String(10))
     error: Mapped[str | None] = mapped_column(Text)
+    #: when it was claimed (the first attempt)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    log: Mapped[list[Any] | None] = mapped_column(JSON)
+    #: the text sent (a retry sends the same digest), the Slack token sealed, the result
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PlaybookVersion(Base):
     """A saved version of the playbooks file: who, when, and the text (Vault ciphertext:
-    webhook URLs written inline are secrets)."""
+    webhook URLs written inline are secrets). `parent_id` is the version it follows (0 for
+    the first), unique: two readers noticing the same edit at once record it once."""
 
     __tablename__ = "playbook_versions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     sealed: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(320))

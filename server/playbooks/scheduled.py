@@ -20,9 +20,10 @@ def digest_job(store, cfg: dict) -> int:
 
     if not cfg.get("PLAYBOOKS"):
         return 0
-    pf = playbooks_of(cfg)
+    vault = Vault.from_config(cfg)
+    pf = playbooks_of(cfg, store, vault)
     if pf.digest is None:
         return 0
-    report = send(Env(store, cfg, Vault.from_config(cfg)), pf, today())
+    report = send(Env(store, cfg, vault), pf, today())
     log.info("playbooks digest: %d CSMs", len(report))
     return len(report)

@@ -25,19 +25,16 @@ from server import models as m
 from server.db_upsert import upsert
 from server.models import utcnow
 from server.playbooks import deliver
-from server.playbooks.episodes import Match, matches, prepare
+from server.playbooks.episodes import Match, fill_reasons, matches, prepare
 from server.playbooks.models import PlaybookAction, PlaybookFiring, PlaybookRun
+from server.playbooks.retries import STALE_PENDING, record, wake_at
 from server.playbooks.spec import PlaybookFile, load
-from server.playbooks.store import SecretMissing, resolve
+from server.playbooks.store import SecretMissing, load_file, resolve
 from server.playbooks.template import one_line, render, slack_escape
 from server.secrets import Vault, mask
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-BASE_BACKOFF = 60.0
-MAX_BACKOFF = 3600.0
-STALE_PENDING = timedelta(minutes=15)
 
 
 @dataclass
@@ -53,14 +50,13 @@ class Env:
         return str(self.cfg.get("PUBLIC_URL") or "").rstrip("/")
 
 
-def playbooks_of(cfg: dict) -> PlaybookFile:
-    """The configured playbooks (PlaybookFileError when the file is bad: nothing runs)."""
-    return load(cfg.get("PLAYBOOKS"))
-
-
-def backoff(attempts: int) -> float:
-    """Seconds before retry number `attempts` (1, 2, ...): 60 s doubling, at most an hour."""
-    return min(MAX_BACKOFF, BASE_BACKOFF * 2 ** (attempts - 1))
+def playbooks_of(cfg: dict, store=None, vault: Vault | None = None) -> PlaybookFile:
+    """The configured playbooks (PlaybookFileError when the file is bad: nothing runs). With
+    the store, an edit made on disk since the latest version is recorded as a version."""
+    path = cfg.get("PLAYBOOKS")
+    if not path or store is None:
+        return load(path)
+    return load_file(store, vault or Vault.from_config(cfg), path)
 
 
 # -- what each action would do -----------------------------------------------------------
@@ -75,6 +71,10 @@ def describe(match: Match, index: int, owner: str | None) -> dict:
                 "owner": owner}
     if act.kind == "slack":
         s = act.slack
+        if s.to:
+            to = owner if s.to == "owner" else s.to
+            return {"text": render(s.text, v, slack_escape), "dm": to,
+                    "target": f"direct message to {to or 'the CSM (the account has none)'}"}
         target = (f"webhook {mask(s.webhook)}" if s.webhook and not s.webhook.startswith(
             "secret:") else f"webhook {s.webhook}" if s.webhook else f"channel {s.channel}")
         return {"text": render(s.text, v, slack_escape), "target": target}
@@ -83,21 +83,29 @@ def describe(match: Match, index: int, owner: str | None) -> dict:
     return {"to": to, "subject": one_line(render(e.subject, v)), "body": render(e.body, v)}
 
 
-def _claimed(session, found: list[Match]) -> set[tuple]:
+def _claimed(session, found: list[Match]) -> dict[tuple, dict]:
+    """The claimed actions of these firings' accounts: key -> what was stored (no secret)."""
     a = PlaybookAction
-    out: set[tuple] = set()
+    out: dict[tuple, dict] = {}
     accs = sorted({x.account_id for x in found})
     for i in range(0, len(accs), 500):
-        out |= set(session.execute(select(a.playbook, a.account_id, a.episode_start,
-                                          a.action_index)
-                                   .where(a.account_id.in_(accs[i:i + 500]))).all())
+        for name, acc, start, index, detail in session.execute(
+                select(a.playbook, a.account_id, a.episode_start, a.action_index, a.detail)
+                .where(a.account_id.in_(accs[i:i + 500]))):
+            out[(name, acc, start, index)] = {k: v for k, v in (detail or {}).items()
+                                              if k not in ("sealed", "result")}
     return out
 
 
 def _plan(store, pf: PlaybookFile, day: date, base_url: str):
+    """The day's firings, their claimed actions and the owners; the firings with an action
+    still to do get their signal reasons as of the day."""
     with store.sessions() as s:
         found = matches(s, pf.playbook, day, base_url)
         done = _claimed(s, found)
+        fill_reasons(s, store, [x for x in found if any(
+            (x.playbook.name, x.account_id, x.episode_start, i) not in done
+            for i in range(len(x.playbook.action)))], day)
         owners = dict(s.execute(select(m.Account.id, m.Account.owner).where(
             m.Account.id.in_(sorted({x.account_id for x in found})))).all()) if found else {}
     return found, done, owners
@@ -105,7 +113,8 @@ def _plan(store, pf: PlaybookFile, day: date, base_url: str):
 
 def preview(env: Env, pf: PlaybookFile, day: date) -> list[dict]:
     """Every firing of the day with its actions; `acts` says whether `run` would act now
-    (some action not carried out yet for this episode). Changes nothing."""
+    (some action not carried out yet for this episode; a done one shows what it did).
+    Changes nothing."""
     prepare(env.store, day)
     found, done, owners = _plan(env.store, pf, day, env.base_url)
     out = []
@@ -113,8 +122,8 @@ def preview(env: Env, pf: PlaybookFile, day: date) -> list[dict]:
         actions = []
         for i, act in enumerate(x.playbook.action):
             key = (x.playbook.name, x.account_id, x.episode_start, i)
-            actions.append({"index": i, "kind": act.kind, "done": key in done,
-                            **describe(x, i, owners.get(x.account_id))})
+            shown = done[key] if key in done else describe(x, i, owners.get(x.account_id))
+            actions.append({"index": i, "kind": act.kind, "done": key in done, **shown})
         out.append({"playbook": x.playbook.name, "account_id": x.account_id,
                     "account_name": x.values["account.name"],
                     "owner": owners.get(x.account_id), "episode_start": x.episode_start,
@@ -206,7 +215,7 @@ def _claim_and_act(env: Env, x: Match, index: int, firing_id: int, owner: str | 
             if act.kind == "task":
                 _create_task(s, x, detail, owner, day, now)
                 row.detail = {**detail, "task_id": s.info.pop("playbook_task_id")}
-                _record(row, deliver.Outcome(True), now)
+                record(row, deliver.Outcome(True), now)
             action_id = row.id
     except IntegrityError:
         return None
@@ -232,24 +241,6 @@ def _create_task(s, x: Match, detail: dict, owner: str | None, day: date,
     s.info["playbook_task_id"] = task_id
 
 
-def _record(row: PlaybookAction, outcome: deliver.Outcome, now: datetime) -> str:
-    row.attempts = (row.attempts or 0) + 1
-    row.log = [*(row.log or []), {"at": now.isoformat(), "outcome":
-                                  "sent" if outcome.ok else "error", "error": outcome.error}]
-    row.updated_at = now
-    if outcome.ok:
-        row.status, row.next_attempt_at = "sent", None
-        if outcome.detail:
-            row.detail = {**row.detail, "result": outcome.detail}
-    elif row.attempts >= MAX_ATTEMPTS:
-        row.status, row.next_attempt_at, row.last_error = "failed", None, outcome.error
-    else:
-        wait = outcome.retry_after if outcome.retry_after is not None else backoff(row.attempts)
-        row.status, row.last_error = "retrying", outcome.error
-        row.next_attempt_at = now + timedelta(seconds=wait)
-    return row.status
-
-
 def _send(env: Env, s, row: PlaybookAction) -> deliver.Outcome:
     d = row.detail
     try:
@@ -257,8 +248,13 @@ def _send(env: Env, s, row: PlaybookAction) -> deliver.Outcome:
             target = env.vault.decrypt(d["sealed"])
             if target.get("webhook"):
                 return deliver.slack_webhook(resolve(s, env.vault, target["webhook"]), d["text"])
-            return deliver.slack_post(resolve(s, env.vault, target["token"]), target["channel"],
-                                      d["text"], env.cfg.get("SLACK_API_URL"))
+            token, api = resolve(s, env.vault, target["token"]), env.cfg.get("SLACK_API_URL")
+            if target.get("channel"):
+                return deliver.slack_post(token, target["channel"], d["text"], api)
+            if not d.get("dm"):
+                return deliver.Outcome(False, "no recipient: the account has no CSM",
+                                       final=True)
+            return deliver.slack_dm(token, d["dm"], d["text"], api)
         password = env.cfg.get("SMTP_PASSWORD") or _stored(s, env.vault, "smtp-password")
         return deliver.send_email(env.cfg, password, d["to"], d["subject"], d["body"])
     except SecretMissing as exc:
@@ -281,17 +277,18 @@ def _deliver(env: Env, action_id: int, now: datetime) -> str:
                     outcome.error)
     with env.store.session() as s:
         row = s.get(PlaybookAction, action_id)
-        status = _record(row, outcome, now)
+        status = record(row, outcome, now)
         if status == "retrying":        # a job wakes up for it then (with this commit)
-            from server.jobs.queue import defer
-
-            defer(s, "playbooks.retry", store=env.store, at=row.next_attempt_at)
+            wake_at(s, env.store, row.next_attempt_at)
         return status
 
 
 def retry_due(env: Env, now: datetime | None = None) -> int:
-    """Retry every failed Slack or email action whose time has come (and claims left pending
-    by a crashed run); each retry is claimed first, so two workers never both send it."""
+    """Retry every failed Slack or email action and daily digest whose time has come (and
+    claims left pending by a crashed run); each retry is claimed first, so two workers never
+    both send it."""
+    from server.playbooks import digest
+
     now = now or utcnow()
     a = PlaybookAction
     due = (a.status == "retrying") & (a.next_attempt_at <= now)
@@ -307,4 +304,4 @@ def retry_due(env: Env, now: datetime | None = None) -> int:
         if got == 1:
             _deliver(env, action_id, now)
             n += 1
-    return n
+    return n + digest.retry_due(env, now)

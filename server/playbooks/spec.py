@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from server.metrics.config import SIGNAL_CODES
 from server.metrics.phase import PHASES
+from server.playbooks.asof import NEW_ACCOUNT_DAYS
 from server.playbooks.template import TemplateError, fields
 
 BANDS = ("good", "watch", "at_risk", "unknown")
@@ -82,7 +83,8 @@ class When(BaseModel):
     phase: Names = None
     days_to_renewal: Annotated[int, Field(ge=0, le=3660)] | None = None
     health_drop: Annotated[float, Field(gt=0, le=100)] | None = None
-    new_account: bool | None = None
+    #: true (the first 30 days) or a number of days since the account began (asof.py)
+    new_account: bool | Annotated[int, Field(ge=1, le=3660)] | None = None
     task_overdue: bool | None = None
     segment: Names = None
     owner: Names = None
@@ -90,6 +92,13 @@ class When(BaseModel):
     _signal = field_validator("signal")(classmethod(lambda c, v: _one_of(SIGNAL_CODES, "signal")(v)))
     _band = field_validator("band")(classmethod(lambda c, v: _one_of(BANDS, "band")(v)))
     _phase = field_validator("phase")(classmethod(lambda c, v: _one_of(PHASES, "phase")(v)))
+
+    @field_validator("new_account")
+    @classmethod
+    def _new_days(cls, value):
+        if value is True:
+            return NEW_ACCOUNT_DAYS
+        return None if value is False else value
 
     @field_validator("segment", "owner")
     @classmethod
@@ -118,27 +127,50 @@ class TaskAction(BaseModel):
     note: Annotated[str, Field(max_length=10_000)] | None = None
 
 
+def _address(value: str) -> str:
+    if value != "owner" and (value.count("@") != 1 or len(value) > 320 or any(
+            c in value for c in " \r\n,;<>")):
+        raise ValueError(f"{value!r} is neither \"owner\" nor an email address")
+    return value
+
+
 class SlackAction(BaseModel):
-    """An incoming webhook, or the Web API (`chat.postMessage`) with a bot token."""
+    """An incoming webhook; or the Web API with a bot token: `chat.postMessage` to a channel,
+    or a direct message to a person (`to = "owner"`, the account's CSM, or an email address,
+    found with users.lookupByEmail). The token defaults to the file's `[slack] token`."""
 
     model_config = ConfigDict(extra="forbid")
     text: Annotated[str, Field(min_length=1, max_length=3000)]
     webhook: str | None = Field(None, repr=False)   # secrets never in a repr or log
     token: str | None = Field(None, repr=False)
     channel: str | None = None
+    to: str | None = None
 
     @field_validator("webhook")
     @classmethod
     def _webhook(cls, value):
         return None if value is None else check_webhook(value)
 
+    @field_validator("to")
+    @classmethod
+    def _to(cls, value):
+        return None if value is None else _address(value)
+
     @model_validator(mode="after")
     def _target(self):
-        if bool(self.webhook) == bool(self.token):
-            raise ValueError("give either webhook, or token and channel")
-        if self.token and not self.channel:
-            raise ValueError("channel is required with token")
+        if sum(bool(x) for x in (self.webhook, self.channel, self.to)) != 1:
+            raise ValueError("give one of webhook, channel (with a bot token) or to "
+                             "(\"owner\" or an email address: a direct message)")
+        if self.webhook and self.token:
+            raise ValueError("a webhook needs no token")
         return self
+
+
+class SlackDefaults(BaseModel):
+    """`[slack]`: the bot token of the Web API actions that name none."""
+
+    model_config = ConfigDict(extra="forbid")
+    token: str | None = Field(None, repr=False)
 
 
 class EmailAction(BaseModel):
@@ -152,9 +184,7 @@ class EmailAction(BaseModel):
     def _to(cls, value):
         items = [value] if isinstance(value, str) else list(value)
         for v in items:
-            if v != "owner" and (v.count("@") != 1 or len(v) > 320 or any(
-                    c in v for c in " \r\n,;<>")):
-                raise ValueError(f"{v!r} is neither \"owner\" nor an email address")
+            _address(v)
         if not items:
             raise ValueError("name at least one recipient")
         return items
@@ -202,6 +232,7 @@ class PlaybookFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     playbook: list[Playbook] = []
     digest: Digest | None = None
+    slack: SlackDefaults | None = None
 
 
 TEMPLATE_FIELDS = {"task": ("subject", "note"), "slack": ("text",),
@@ -222,7 +253,8 @@ def _where(raw: dict, loc: tuple) -> str:
     for part in rest:
         if isinstance(part, int):
             key += f"[{part + 1}]"
-        elif part not in ("function-after", "function-before", "str", "list[str]"):
+        elif part not in ("function-after", "function-before", "str", "list[str]", "bool",
+                          "int", "constrained-int"):
             key += ("." if key else "") + str(part)
     return f"{who}, key {key}" if key else who
 
@@ -250,6 +282,13 @@ def parse(text: str) -> PlaybookFile:
             errors.append(f"playbook {pb.name!r}, key name: two playbooks have this name")
         names.add(pb.name)
         for i, act in enumerate(pb.action):
+            if act.kind == "slack" and not act.slack.webhook and not act.slack.token:
+                if parsed.slack and parsed.slack.token:
+                    act.slack.token = parsed.slack.token
+                else:
+                    errors.append(f"playbook {pb.name!r}, key action[{i + 1}].slack.token: "
+                                  "a bot token is needed for channel and to (here, or "
+                                  "[slack] token for every action)")
             for key in TEMPLATE_FIELDS[act.kind]:
                 text_ = getattr(act.body, key)
                 if text_ is None:

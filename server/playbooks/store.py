@@ -3,11 +3,13 @@ secrets the file refers to as `secret:NAME` (webhook URLs, bot tokens, the SMTP 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.models import utcnow
@@ -15,6 +17,7 @@ from server.playbooks.models import PlaybookSecret, PlaybookVersion
 from server.playbooks.spec import SECRET_PREFIX, PlaybookFile, PlaybookFileError, parse
 from server.secrets import Vault
 
+FILE_ON_DISK = "file on disk"
 SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 
 
@@ -90,7 +93,9 @@ def latest(session: Session) -> PlaybookVersion | None:
 
 
 def record_version(session: Session, vault: Vault, text: str, author: str) -> bool:
-    """Store `text` as a new version when it differs from the latest (validated first)."""
+    """Store `text` as a new version when it differs from the latest (validated first). The
+    row names the version it follows, uniquely: of two processes recording the same edit at
+    once, the second one's commit fails (IntegrityError) and it was recorded once."""
     parsed = parse(text)
     last = latest(session)
     digest = digest_of(text)
@@ -98,11 +103,41 @@ def record_version(session: Session, vault: Vault, text: str, author: str) -> bo
         return False
     before = vault.decrypt(last.sealed) if last is not None else None
     session.add(PlaybookVersion(sealed=vault.encrypt(text), digest=digest, author=author,
+                                parent_id=last.id if last is not None else 0,
                                 created_at=utcnow(), summary=_summary(before, parsed)[:500]))
     return True
 
 
-def save_file(session: Session, vault: Vault, path: str | None, text: str, author: str) -> bool:
+def _record(store, vault: Vault, text: str, author: str) -> bool:
+    """record_version in its own transaction; a concurrent recorder's row wins."""
+    for _ in range(3):
+        try:
+            with store.session() as s:
+                return record_version(s, vault, text, author)
+        except IntegrityError:
+            continue                 # another process recorded a version meanwhile: re-read
+    return False
+
+
+def load_file(store, vault: Vault, path: str | Path) -> PlaybookFile:
+    """The workspace's playbooks file, validated; an edit made on disk since the latest
+    version is recorded as a version by "file on disk" (whoever reads it first: a run, a
+    preview, the scheduler, the admin page). A bad file raises PlaybookFileError and records
+    nothing."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaybookFileError([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    parsed = parse(text)
+    with store.sessions() as s:
+        last = latest(s)
+        known = last is not None and last.digest == digest_of(text)
+    if not known:
+        _record(store, vault, text, FILE_ON_DISK)
+    return parsed
+
+
+def save_file(store, vault: Vault, path: str | None, text: str, author: str) -> bool:
     """Validate, write the playbooks file and record the version (nothing written when the
     text is invalid: PlaybookFileError)."""
     if not path:
@@ -113,7 +148,21 @@ def save_file(session: Session, vault: Vault, path: str | None, text: str, autho
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
-    return record_version(session, vault, text, author)
+    return _record(store, vault, text, author)
+
+
+def version_diff(session: Session, vault: Vault, version_id: int) -> str | None:
+    """What a version changed: a unified diff of the text against the version before it."""
+    row = session.get(PlaybookVersion, version_id)
+    if row is None:
+        return None
+    prev = session.scalar(select(PlaybookVersion).where(PlaybookVersion.id < version_id)
+                          .order_by(PlaybookVersion.id.desc()).limit(1))
+    before = vault.decrypt(prev.sealed) if prev is not None else ""
+    after = vault.decrypt(row.sealed)
+    return "".join(difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        f"version {prev.id}" if prev is not None else "(none)", f"version {row.id}"))
 
 
 def versions(session: Session, limit: int = 50) -> list[dict]:

@@ -54,7 +54,7 @@ def test_edit_with_validation_and_versions(page):
     assert 'data-testid="preview-row"' in html
     assert "Quiet &lt;Co&gt;" in html and "<Co>" not in html
     assert "Reach out to Quiet &lt;Co&gt;" in html
-    assert _versions(store) == [("(edited on disk)", "first version: Never touched")]
+    assert _versions(store) == [("file on disk", "first version: Never touched")]
 
     bad = FIRST.replace('"no_touch"', '"no_tuoch"')
     r = b.post("/admin/playbooks", {"text": bad})
@@ -77,7 +77,7 @@ task = { subject = "Prepare the renewal of {account.name}" }
     assert path.read_text() == second
     changed = second.replace("Reach out to", "Call")
     b.post("/admin/playbooks", {"text": changed})
-    assert _versions(store) == [("(edited on disk)", "first version: Never touched"),
+    assert _versions(store) == [("file on disk", "first version: Never touched"),
                                 ("boss@example.com", "added Renewal soon"),
                                 ("boss@example.com", "changed Never touched")]
     with store.sessions() as s:

@@ -132,7 +132,7 @@ def test_the_digest_job_sends_and_records_each_csms_digest(make_app, tmp_path):
                 for d in s.scalars(select(PlaybookDigest))]
         (job,) = s.scalars(select(Job).where(Job.task == "playbooks.digest"))
     assert job.status == "succeeded"
-    assert rows == [("maria@example.com", today(), "email", "failed",
+    assert rows == [("maria@example.com", today(), "email", "retrying",   # with backoff
                      "no SMTP server configured (ACCOUNT360_SMTP_HOST)")]
 
 

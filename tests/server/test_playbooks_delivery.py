@@ -239,7 +239,8 @@ def test_daily_digest_per_csm_by_email_and_slack_dm_once_a_day(store, smtp, slac
     pf = parse('[digest]\nemail = true\nslack_token = "secret:slack-bot"\n')
     report = send(e, pf, day(1))
     assert [(r["csm"], r["channels"]) for r in report] == [
-        ("li@example.com", {"email": "sent", "slack": "failed: Slack API answered 200: users_not_found"}),
+        ("li@example.com", {"email": "sent", "slack": "failed: li@example.com has no Slack "
+                                                      "user (users.lookupByEmail: users_not_found)"}),
         ("maria@example.com", {"email": "sent", "slack": "sent"})]
     maria = report[1]["text"]
     assert maria == (
@@ -255,8 +256,9 @@ def test_daily_digest_per_csm_by_email_and_slack_dm_once_a_day(store, smtp, slac
     dm, = slack.received
     assert (dm["json"]["channel"], dm["json"]["text"]) == ("U0MARIA01", maria)
     again = send(e, pf, day(1))                      # once a day per CSM and channel
-    assert [r["channels"] for r in again] == [{"email": "already sent", "slack": "failed: Slack "
-                                               "API answered 200: users_not_found"},
+    assert [r["channels"] for r in again] == [{"email": "already sent", "slack": "failed: "
+                                               "li@example.com has no Slack user "
+                                               "(users.lookupByEmail: users_not_found)"},
                                               {"email": "already sent",
                                                "slack": "already sent"}]
     assert len(inbox.messages) == 2 and len(slack.received) == 1

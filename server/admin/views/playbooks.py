@@ -13,7 +13,7 @@ from server.admin.web import admin_required, store
 from server.playbooks import store as pstore
 from server.playbooks.history import firings, runs
 from server.playbooks.service import Env, preview
-from server.playbooks.spec import PlaybookFileError, parse
+from server.playbooks.spec import PlaybookFileError
 from server.rows.refresh import today
 
 bp = Blueprint("playbooks", __name__)
@@ -37,10 +37,8 @@ def _page(text: str | None = None, errors: list[str] | None = None, notice: str 
     shown = disk if text is None else text
     items, error_now = [], None
     if disk is not None:
-        try:
-            pf = parse(disk)
-            with store().session() as s:     # an edit made on disk is recorded too
-                pstore.record_version(s, adm.vault, disk, "(edited on disk)")
+        try:                                 # an edit made on disk is recorded too
+            pf = pstore.load_file(store(), adm.vault, _path())
             items = preview(Env(store(), adm.cfg, adm.vault), pf, today())
         except PlaybookFileError as exc:
             error_now = exc.errors
@@ -67,8 +65,7 @@ def save_playbooks():
     text = request.form.get("text") or ""
     adm = admin_state()
     try:
-        with store().session() as s:
-            changed = pstore.save_file(s, adm.vault, _path(), text, g.user.email)
+        changed = pstore.save_file(store(), adm.vault, _path(), text, g.user.email)
     except PlaybookFileError as exc:
         return _page(text=text, errors=exc.errors, status=400)
     return _page(notice="Saved." if changed else "No change.")
@@ -79,10 +76,11 @@ def save_playbooks():
 def playbook_version(version_id: int):
     with store().sessions() as s:
         text = pstore.version_text(s, admin_state().vault, version_id)
+        diff = pstore.version_diff(s, admin_state().vault, version_id)
         meta = next((v for v in pstore.versions(s, 1000) if v["id"] == version_id), None)
     if text is None or meta is None:
         abort(404)
-    return render_template("admin/playbook_version.html", text=text, v=meta)
+    return render_template("admin/playbook_version.html", text=text, diff=diff, v=meta)
 
 
 @bp.post("/playbooks/secrets")
