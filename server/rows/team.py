@@ -57,10 +57,11 @@ def _median(session: Session, base, n: int):
 
 
 def _medians(session: Session, kind: str, owner, segment, phase) -> tuple[tuple, dict]:
-    if owner or segment or phase:  # a scope: read its hours once, pool them in memory
-        per_owner: dict[str, list] = defaultdict(list)
-        for o, h in session.execute(_scope(select(th.owner, th.hours).where(th.kind == kind),
-                                           owner, segment, phase, th.account_id)):
+    if owner or segment or phase:  # a scope: read its hours once by the scope's account ids
+        per_owner: dict[str, list] = defaultdict(list)  # (key seeks), pool them in memory
+        ids = scoped(select(am.account_id), owner, segment, phase)
+        for o, h in session.execute(select(th.owner, th.hours).where(
+                th.kind == kind, th.account_id.in_(ids))):
             per_owner[_key(o)].append(h)
         every = [h for v in per_owner.values() for h in v]
         return (mx.median(every), len(every)), {
