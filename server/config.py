@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     SMTP_PORT: int = Field(587, **_doc("SMTP port"))
     SMTP_TLS: str = Field("starttls", **_doc(
         "`starttls`, `ssl` (implicit TLS, usually port 465) or `none` (local relays only)"))
+    SMTP_VERIFY: bool = Field(True, **_doc(
+        "verify the SMTP server's TLS certificate and host name (`false` accepts any "
+        "certificate: only for a relay you trust on a network you trust)"))
+    SMTP_CA_FILE: str | None = Field(None, **_doc(
+        "PEM file of the CAs to trust for the SMTP server's certificate (e.g. a company CA)",
+        "the system's trusted CAs"))
     SMTP_USERNAME: str | None = Field(None, **_doc("SMTP user name, when the server wants one"))
     SMTP_PASSWORD: str | None = Field(None, **_doc(
         "SMTP password; or store it encrypted with `account360 playbooks secret set "

@@ -130,9 +130,22 @@ def message(cfg: dict, to: list[str], subject: str, body: str) -> EmailMessage:
     return msg
 
 
+def tls_context(cfg: dict) -> ssl.SSLContext:
+    """The client TLS context of SMTP: the system's trusted CAs (or ACCOUNT360_SMTP_CA_FILE)
+    and the host name checked; ACCOUNT360_SMTP_VERIFY=false accepts any certificate."""
+    context = ssl.create_default_context(cafile=cfg.get("SMTP_CA_FILE") or None)
+    if cfg.get("SMTP_VERIFY") is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
                body: str) -> Outcome:
-    """Send one plain-text message over SMTP (STARTTLS, implicit TLS or plain, as set)."""
+    """Send one plain-text message over SMTP (STARTTLS, implicit TLS or plain, as set). A
+    certificate that does not verify is an error (unless ACCOUNT360_SMTP_VERIFY=false); a
+    server that offers no STARTTLS is never written to in clear; a password is only sent in
+    clear to a server on this machine."""
     host = cfg.get("SMTP_HOST")
     if not host:
         return Outcome(False, "no SMTP server configured (ACCOUNT360_SMTP_HOST)")
@@ -140,17 +153,24 @@ def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
         return Outcome(False, "no recipient: the account has no CSM", final=True)
     port = int(cfg.get("SMTP_PORT") or 587)
     tls = cfg.get("SMTP_TLS") or "starttls"
+    login = cfg.get("SMTP_USERNAME")
+    if login and tls == "none" and host not in ("127.0.0.1", "localhost", "::1"):
+        return Outcome(False, "refusing to send the SMTP password without TLS to "
+                              f"{host} (set ACCOUNT360_SMTP_TLS to starttls or ssl)")
     try:
         if tls == "ssl":
-            client = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT,
-                                      context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=tls_context(cfg))
         else:
             client = smtplib.SMTP(host, port, timeout=TIMEOUT)
         with client:
             if tls == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            if cfg.get("SMTP_USERNAME"):
-                client.login(cfg["SMTP_USERNAME"], password or "")
+                client.ehlo()
+                if not client.has_extn("starttls"):
+                    return Outcome(False, f"SMTP server {host}:{port} offers no STARTTLS "
+                                          "(nothing sent in clear; set ACCOUNT360_SMTP_TLS)")
+                client.starttls(context=tls_context(cfg))
+            if login:
+                client.login(login, password or "")
             refused = client.send_message(message(cfg, to, subject, body))
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(
@@ -159,6 +179,10 @@ def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
     except smtplib.SMTPRecipientsRefused as exc:
         return Outcome(False, "SMTP refused every recipient: " + ", ".join(
             f"{k} ({v[0]})" for k, v in exc.recipients.items()))
+    except ssl.SSLCertVerificationError as exc:
+        return Outcome(False, f"SMTP server {host}:{port}: its TLS certificate does not verify "
+                              f"({exc.verify_message or exc.reason}); trust its CA with "
+                              "ACCOUNT360_SMTP_CA_FILE, or set ACCOUNT360_SMTP_VERIFY=false")
     except (smtplib.SMTPException, OSError) as exc:
         return Outcome(False, f"SMTP {type(exc).__name__}: {str(exc)[:300]}")
     if refused:
