@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from server import models as m
 from server import records as r
 from server.db_upsert import upsert, upsert_contacts
+from server.event_lines import EventRecords
 from server.message_ingest import at_noon, comment_message, message_row, policy_of
 from server.records import RecordError
 from server.rows.affected import affected_days, merge, record_day
@@ -27,7 +28,6 @@ from server.rows.marks import mark
 from server.usage_ingest import EventWriter
 
 log = logging.getLogger(__name__)
-_fromiso = datetime.fromisoformat
 
 RECORD_TYPES = (
     "account", "contact", "deal", "event", "ticket", "task",
@@ -40,7 +40,7 @@ DELETABLE = {
 }
 
 
-class Loader:
+class Loader(EventRecords):
     """Validates records and writes them in batches inside the caller's transaction."""
 
     def __init__(self, session: Session, source: str = "import", batch_size: int = 5000) -> None:
@@ -263,36 +263,6 @@ class Loader:
     def _add_message(self, rec: dict) -> None:
         row = message_row(rec, self._account_ref(rec), self.messages, datetime.now(timezone.utc))
         self._put("message", (row["id"],), row)
-
-    def _add_event(self, rec: dict) -> None:
-        # The hot path: the same checks as the helpers in server.records, inlined.
-        account_id = rec.get("account_id")
-        known = self._known if self._known is not None else self.known_accounts()
-        if not isinstance(account_id, str) or account_id not in known:
-            account_id = self._account_ref(rec)
-        user_id, name = rec.get("user_id"), rec.get("name")
-        if not isinstance(user_id, str) or not user_id or len(user_id) > 200:
-            user_id = r.text(rec, "user_id", required=True, max_len=200)
-        if not isinstance(name, str) or not name or len(name) > 200:
-            name = r.text(rec, "name", required=True, max_len=200)
-        raw_time = rec.get("time")
-        try:
-            when = _fromiso(raw_time) if type(raw_time) is str and raw_time[4:5] == "-" else None
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None or not 1900 < when.year < 2999:  # full checks
-            when = r.instant(rec, "time", required=True)
-        session_id = rec.get("session_id")
-        if session_id is not None and type(session_id) is not str:
-            if isinstance(session_id, bool) or not isinstance(session_id, int):
-                raise RecordError("'session_id' must be a string or an integer", "session_id")
-            session_id = None if session_id == -1 else str(session_id)
-        elif session_id == "":
-            session_id = None
-        props = rec.get("properties")
-        if props is not None and not isinstance(props, dict):
-            raise RecordError("'properties' must be an object", "properties")
-        self._events.add(account_id, user_id, name, when, session_id)
 
     # -- deletions ----------------------------------------------------------
     def delete(self, rtype: str, record_id: str, erase: bool = False) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from itertools import chain
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from server import models as m
 
 SESSION_GAP = 30 * 60
 KEY_CHUNK = 2000
+_EPOCH = date(1970, 1, 1)
 
 _USER_DAYS = (
     "INSERT INTO usage_user_days (account_id, day, user_id, events) VALUES (?, ?, ?, ?) "
@@ -97,58 +99,67 @@ class EventWriter:
         if not fresh:
             return set()
         conn, pg = self._conn()
+        new = events.values() if len(fresh) == len(events) else [events[d] for d in fresh]
         user_days: dict[tuple, int] = defaultdict(int)
         event_days: dict[tuple, int] = defaultdict(int)
         explicit: dict[tuple, list[int]] = {}
         implicit: dict[tuple, list[int]] = defaultdict(list)
-        days: dict[int, date] = {}
-        for digest in fresh:
-            account_id, user_id, name, ts, session_id = events[digest]
+        for account_id, user_id, name, ts, session_id in new:   # per event: counts only
             dkey = ts // 86400
-            d = days.get(dkey)
-            if d is None:
-                d = days[dkey] = _day(ts)
-            user_days[(account_id, d, user_id)] += 1
-            event_days[(account_id, d, name)] += 1
+            user_days[account_id, dkey, user_id] += 1
+            event_days[account_id, dkey, name] += 1
             if session_id is None:
-                implicit[(account_id, user_id)].append(ts)
+                implicit[account_id, user_id].append(ts)
             else:
                 span = explicit.get((account_id, user_id, session_id))
                 if span is None:
-                    explicit[(account_id, user_id, session_id)] = [ts, ts]
+                    explicit[account_id, user_id, session_id] = [ts, ts]
                 elif ts < span[0]:
                     span[0] = ts
                 elif ts > span[1]:
                     span[1] = ts
+        days = {dkey: _EPOCH + timedelta(days=dkey) for _, dkey, _ in user_days}
         first = self.first_days
-        for a, d, _ in user_days:
+        touched: set[str] = set()
+        for a, dkey, _ in user_days:
+            d = days[dkey]
+            if a not in touched:
+                touched.add(a)
             if a not in first or d < first[a]:
                 first[a] = d
-        dp = self._day_param
-        conn.exec_driver_sql(self._sql(_USER_DAYS, pg), [
-            (a, dp(d, pg), u, n) for (a, d, u), n in user_days.items()])
-        conn.exec_driver_sql(self._sql(_EVENT_DAYS, pg), [
-            (a, dp(d, pg), nm, n) for (a, d, nm), n in event_days.items()])
-        if explicit:
-            conn.exec_driver_sql(self._sql(_SESSIONS, pg), [
-                (a, u, "s:" + k, lo, hi, dp(_day(lo), pg))
-                for (a, u, k), (lo, hi) in explicit.items()])
+        param = {k: (d if pg else d.isoformat()) for k, d in days.items()}
+        cur = conn.connection.cursor()
+        try:
+            cur.executemany(self._sql(_USER_DAYS, pg), [
+                (a, param[k], u, n) for (a, k, u), n in user_days.items()])
+            cur.executemany(self._sql(_EVENT_DAYS, pg), [
+                (a, param[k], nm, n) for (a, k, nm), n in event_days.items()])
+            if explicit:
+                cur.executemany(self._sql(_SESSIONS, pg), [
+                    (a, u, "s:" + k, lo, hi, self._day_param(_day(lo), pg))
+                    for (a, u, k), (lo, hi) in explicit.items()])
+        finally:
+            cur.close()
         if implicit:
             self._merge_implicit_sessions(implicit, conn, pg)
-        return {events[d][0] for d in fresh}
+        return touched
 
     def _insert_keys(self, events: dict[int, tuple]) -> list[int]:
         """Insert event keys (day, digest); return the digests that were not stored before."""
         conn, pg = self._conn()
-        keys = sorted((ev[3] // 86400, digest, ev[0]) for digest, ev in events.items())
+        keys = sorted([(ev[3] // 86400, digest, ev[0]) for digest, ev in events.items()])
         fresh: list[int] = []
-        for i in range(0, len(keys), KEY_CHUNK):
-            chunk = keys[i:i + KEY_CHUNK]
-            values = ", ".join(["(?, ?, ?)"] * len(chunk))
-            sql = (f"INSERT INTO event_keys (day, digest, account_id) VALUES {values} "
-                   "ON CONFLICT (day, digest) DO NOTHING RETURNING digest")
-            params = tuple(x for key in chunk for x in key)
-            fresh.extend(row[0] for row in conn.exec_driver_sql(self._sql(sql, pg), params))
+        cur = conn.connection.cursor()   # the driver's cursor: no per-row result wrapping
+        try:
+            for i in range(0, len(keys), KEY_CHUNK):
+                chunk = keys[i:i + KEY_CHUNK]
+                values = ", ".join(["(?, ?, ?)"] * len(chunk))
+                sql = (f"INSERT INTO event_keys (day, digest, account_id) VALUES {values} "
+                       "ON CONFLICT (day, digest) DO NOTHING RETURNING digest")
+                cur.execute(self._sql(sql, pg), tuple(chain.from_iterable(chunk)))
+                fresh.extend([row[0] for row in cur.fetchall()])
+        finally:
+            cur.close()
         return fresh
 
     def _merge_implicit_sessions(self, points: dict[tuple, list[int]], conn, pg: bool) -> None:
