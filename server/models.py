@@ -271,6 +271,11 @@ class UsageEventDay(Base):
     events: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: The team's North Star total by month reads one event's days across accounts (covering).
+Index("ix_usage_event_days_name_day", UsageEventDay.name, UsageEventDay.day,
+      UsageEventDay.account_id, UsageEventDay.events)
+
+
 class UsageSession(Base):
     """A user session: from the vendor's session id, or events with gaps under 30 minutes."""
 

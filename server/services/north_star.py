@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.orm import Session
 
 from server import models as m
@@ -25,25 +26,33 @@ def months(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
-def _month_value(session: Session, cfg: NorthStarConfig, lo: date, hi: date,
-                 ids: Sequence[str] | None) -> int:
+def _by_month(session: Session, cfg: NorthStarConfig, start: date, end: date,
+              ids: Sequence[str] | None) -> dict[tuple[int, int], int]:
+    """{(year, month): value} over [start, end] in one grouped query: event counts summed per
+    day (the name, day index), or distinct users per account and month (seats: capped at the
+    account's seats)."""
     if cfg.kind == "events":
         ed = m.UsageEventDay
-        q = select(func.sum(ed.events)).where(ed.name.in_(list(cfg.events)),
-                                             ed.day.between(lo, hi))
+        q = (select(ed.day, func.sum(ed.events))
+             .where(ed.name.in_(list(cfg.events)), ed.day.between(start, end))
+             .group_by(ed.day))
         if ids is not None:
             q = q.where(ed.account_id.in_(list(ids)))
-        return int(session.scalar(q) or 0)
+        out: dict[tuple[int, int], int] = defaultdict(int)
+        for day, n in session.execute(q):
+            out[(day.year, day.month)] += int(n or 0)
+        return out
     ud, a = m.UsageUserDay, m.Account
-    q = (select(ud.account_id, a.seats, func.count(distinct(ud.user_id)))
-         .join(a, a.id == ud.account_id).where(ud.day.between(lo, hi))
-         .group_by(ud.account_id, a.seats))
+    year, month = extract("year", ud.day), extract("month", ud.day)
+    q = (select(year, month, a.seats, func.count(distinct(ud.user_id)))
+         .join(a, a.id == ud.account_id).where(ud.day.between(start, end))
+         .group_by(ud.account_id, year, month, a.seats))
     if ids is not None:
         q = q.where(ud.account_id.in_(list(ids)))
-    rows = session.execute(q).all()
-    if cfg.kind == "seats":
-        return sum(seats_used(n, seats) for _, seats, n in rows)
-    return sum(n for _, _, n in rows)
+    out = defaultdict(int)
+    for y, mo, seats, n in session.execute(q):
+        out[(int(y), int(mo))] += seats_used(n, seats) if cfg.kind == "seats" else n
+    return out
 
 
 def monthly_totals(session: Session, cfg: NorthStarConfig, start: date, end: date,
@@ -51,6 +60,7 @@ def monthly_totals(session: Session, cfg: NorthStarConfig, start: date, end: dat
     """{name, kind, by_month: [{month, start, end, value}]} for the accounts (None = all)."""
     if not cfg.name:
         return None
+    values = _by_month(session, cfg, start, end, ids)
     return {"name": cfg.name, "kind": cfg.kind, "by_month": [
         {"month": lo.strftime("%Y-%m"), "start": lo, "end": hi,
-         "value": _month_value(session, cfg, lo, hi, ids)} for lo, hi in months(start, end)]}
+         "value": values.get((lo.year, lo.month), 0)} for lo, hi in months(start, end)]}
