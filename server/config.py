@@ -60,12 +60,10 @@ class Settings(BaseSettings):
     MAX_IMPORT_BYTES: int = Field(512_000_000, **_doc(
         "largest body accepted by `POST /api/v1/import`"))
     IMPORT_JOB_BYTES: int = Field(8_000_000, **_doc(
-        "`POST /api/v1/import` bodies larger than this are loaded by a job: the request "
-        "answers 202 with the import's id (progress at `GET /api/v1/imports/<id>`); smaller "
-        "ones are loaded in one transaction before the answer"))
-    SPOOL_DIR: str | None = Field(None, **_doc(
-        "where import bodies are spooled; with job workers on other machines than the web "
-        "workers, a directory they share", "`<DATA_DIR>/spool`"))
+        "`POST /api/v1/import` bodies larger than this are stored in the database as they "
+        "arrive and loaded by a job on any worker: the request answers 202 with the import's "
+        "id (progress at `GET /api/v1/imports/<id>`); smaller ones are loaded in one "
+        "transaction before the answer"))
     # -- admin app
     PUBLIC_URL: str | None = Field(None, **_doc(
         "the address users type, e.g. `https://cs.example.com`: OAuth redirect URIs, invite "

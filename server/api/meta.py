@@ -31,9 +31,10 @@ def get_freshness():
 @bp.post("/import")
 @require_token(scope="import")
 def import_records():
-    """Load a JSON Lines body (application/x-ndjson). The body is spooled first; a small one
-    is loaded in one transaction (200 if all loaded, 422 if some rejected), a large one by a
-    job: 202 with its id, progress at GET /api/v1/imports/<id>."""
+    """Load a JSON Lines body (application/x-ndjson). The body is received whole first; a
+    small one is loaded in one transaction (200 if all loaded, 422 if some rejected), a large
+    one is stored in the database and loaded by a job: 202 with its id, progress at
+    GET /api/v1/imports/<id>."""
     ctype = (request.mimetype or "").lower()
     if ctype not in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
         raise ApiError(415, "unsupported_media_type",
@@ -41,22 +42,19 @@ def import_records():
     st = state()
     cfg = st.config
     try:
-        path, size = imports.spool(request.stream, imports.spool_dir(cfg),
-                                   int(cfg["MAX_IMPORT_BYTES"]))
+        got = imports.receive(request.stream, st.store, limit=int(cfg["MAX_IMPORT_BYTES"]),
+                              job_bytes=int(cfg["IMPORT_JOB_BYTES"]),
+                              expected=request.content_length, requested_by=g.token.name)
     except imports.BodyTooLarge as exc:
         raise ApiError(413, "body_too_large", str(exc),
                        {"max_bytes": cfg["MAX_IMPORT_BYTES"]}) from None
-    if request.content_length is not None and size != request.content_length:
-        path.unlink(missing_ok=True)   # the client went away mid-body: load nothing
-        raise ApiError(400, "incomplete_body",
-                       f"Got {size} of the {request.content_length} bytes announced; "
-                       "nothing was loaded", {"received": size,
-                                              "content_length": request.content_length})
-    if size > int(cfg["IMPORT_JOB_BYTES"]):
-        import_id = imports.queue(st.store, path, size, g.token.name)
-        return jsonify({"import_id": import_id, "status": "queued", "bytes": size,
-                        "status_url": url_for("api.get_import", import_id=import_id)}), 202
-    report = imports.load_now(st.store, path)
+    except imports.BodyIncomplete as exc:   # the client went away mid-body: load nothing
+        raise ApiError(400, "incomplete_body", str(exc), {
+            "received": exc.received, "content_length": exc.expected}) from None
+    if got.import_id is not None:
+        return jsonify({"import_id": got.import_id, "status": "queued", "bytes": got.size,
+                        "status_url": url_for("api.get_import", import_id=got.import_id)}), 202
+    report = imports.load_now(st.store, got.body)
     return jsonify(report.to_dict()), (422 if report.rejected else 200)
 
 

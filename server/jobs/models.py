@@ -1,13 +1,13 @@
 """Tables of the background jobs: the embedded queue's `jobs` (SQLite default; PostgreSQL
-deployments use procrastinate's own tables, created by migration 0012) and `imports`, the
-large API imports loaded by a job."""
+deployments use procrastinate's own tables, created by migration 0012), `imports`, the
+large API imports loaded by a job, and `import_chunks`, their bodies."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, UtcDateTime
@@ -47,8 +47,10 @@ class ImportRun(Base):
 
     __tablename__ = "imports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    #: queued -> running -> done (some lines may be rejected) | failed
+    #: receiving (the body arrives) -> queued -> running -> done (some lines may be
+    #: rejected) | failed
     status: Mapped[str] = mapped_column(String(12))
+    #: "database": the body is in import_chunks (a file path: spooled by an older release)
     spool: Mapped[str] = mapped_column(Text)
     bytes: Mapped[int] = mapped_column(Integer)
     requested_by: Mapped[str | None] = mapped_column(String(200))
@@ -62,3 +64,14 @@ class ImportRun(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ImportChunk(Base):
+    """One piece (up to 1 MiB) of a large import's body, in order: any job worker reads it
+    from the database, so web and job workers share no directory."""
+
+    __tablename__ = "import_chunks"
+    import_id: Mapped[int] = mapped_column(Integer, ForeignKey("imports.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
