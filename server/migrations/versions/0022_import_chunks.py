@@ -1,15 +1,15 @@
 """import_chunks: the body of a large API import, stored in the database in 1 MiB rows, so
 a job worker on any machine can load it (no shared directory)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01 15:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
