@@ -125,11 +125,15 @@ def deal_kind(workspace: Mappings, system: str, crm_type: str | None, default: s
 
 
 def crm_account(account_id: str, name: str, domains: list[str], link: dict, owner: str | None,
-                values: t.Mapping, fields: t.Mapping[str, str | None]) -> dict:
+                values: t.Mapping, fields: t.Mapping[str, str | None],
+                created: t.Any = None) -> dict:
     """An account record from a CRM account; `fields` names the CRM fields read from `values`
-    for seats, renewal_date, onboarding_start, segment and arr (None or "": not mapped)."""
+    for seats, renewal_date, onboarding_start, segment and arr (None or "": not mapped);
+    `created` is the CRM record's creation time (`created_date`: when the account began)."""
     rec: dict[str, t.Any] = {"type": "account", "id": account_id, "name": name[:500],
                              "domains": domains, "crm": link}
+    if day(created):
+        rec["created_date"] = day(created)
     if owner:
         rec["owner"] = owner
     if fields.get("seats"):

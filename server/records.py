@@ -263,7 +263,9 @@ def ticket_fields(rec: dict) -> dict:
 def account_fields(rec: dict) -> dict:
     """The optional CRM fields of an account, validated (kept with its attributes)."""
     revenue = None if rec.get("total_revenue") is None else money(rec, "total_revenue")
+    created = day(rec, "created_date")
     return _present({
+        "created_date": None if created is None else created.isoformat(),
         "lifecycle_stage": text(rec, "lifecycle_stage", max_len=100),
         "total_revenue": None if revenue is None else str(revenue),
         "employees": number(rec, "employees", lo=0, integer=True)})

@@ -91,7 +91,7 @@ def company(obj: dict, account_id: str, owner: str | None, cfg: t.Any) -> dict:
     rec = crm_account(account_id, name, domains, crm(obj), owner, p, {
         "seats": cfg.seats_property, "renewal_date": cfg.renewal_date_property,
         "onboarding_start": cfg.onboarding_start_property, "segment": cfg.segment_property,
-        "arr": cfg.arr_property})
+        "arr": cfg.arr_property}, created=p.get("createdate") or obj.get("createdAt"))
     if p.get("lifecyclestage"):
         rec["lifecycle_stage"] = str(p["lifecyclestage"])[:100]
     revenue = number(p.get("total_revenue"))

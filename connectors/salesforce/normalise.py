@@ -63,7 +63,7 @@ def account(rec: dict, account_id: str, owner: str | None, cfg: t.Any) -> dict:
     return crm_account(account_id, name, domains, crm(rec), owner, rec, {
         "seats": cfg.seats_field, "renewal_date": cfg.renewal_date_field,
         "onboarding_start": cfg.onboarding_start_field, "segment": cfg.segment_field,
-        "arr": cfg.arr_field})
+        "arr": cfg.arr_field}, created=rec.get("CreatedDate"))
 
 
 def contact(rec: dict, account_id: str) -> dict:

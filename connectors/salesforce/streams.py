@@ -122,7 +122,7 @@ class SoqlStream(Stream):
 class AccountsStream(SoqlStream):
     name = "accounts"
     sobject = "Account"
-    fields = ("Name", "Website", "OwnerId")
+    fields = ("Name", "Website", "OwnerId", "CreatedDate")
 
     def select_fields(self) -> list[str]:
         cfg = self.connector.settings

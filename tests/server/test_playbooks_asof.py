@@ -116,3 +116,10 @@ def test_a_past_as_of_names_the_signals_reason_of_that_day(store):
                                       "(high)")]
     item, = preview(e, pf, past)                     # a done action shows what it did
     assert item["actions"][0]["done"] and item["actions"][0]["subject"] == _tasks(store)[0][1]
+
+
+def test_a_created_date_that_is_not_a_date_is_refused_with_the_field_named(store):
+    report = import_lines(store, [json.dumps({"type": "account", "id": "x", "name": "X",
+                                              "created_date": "last tuesday"}).encode()])
+    assert report.rejected == 1
+    assert "created_date" in report.errors[0]["reason"], report.errors
