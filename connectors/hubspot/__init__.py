@@ -16,6 +16,7 @@ import requests
 
 from connectors.base import Connector
 from connectors.hubspot import normalise as n
+from connectors.hubspot import scopes
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.settings import HubSpotSettings
 from connectors.hubspot.streams import STREAMS
@@ -50,6 +51,14 @@ class HubSpotConnector(Connector):
     def check(self) -> None:
         """One authenticated call: the first company."""
         self.client.first_page("companies")
+
+    def preflight(self, streams: list[str] | None = None) -> dict:
+        """What HubSpot says the token may read: {"source", "granted", "missing": {stream:
+        [scopes]}} (connectors.hubspot.scopes), so a missing scope is named before a stream
+        runs into its 403."""
+        granted, source = self.client.token_scopes()
+        return {"source": source, "granted": sorted(granted),
+                "missing": scopes.missing(granted, streams or self.stream_names())}
 
     # -- lookups shared by the streams ----------------------------------------------
     def account_id(self, company_id: str | None) -> str | None:

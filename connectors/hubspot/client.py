@@ -32,7 +32,8 @@ from hubspot.crm.objects.models import (
 )
 
 from connectors.errors import ConfigError, ResponseError, TransientError
-from connectors.http import Retrier, classify, never_sent, safe_url, truncated_json
+from connectors.http import HttpClient, Retrier, classify, never_sent, safe_url, truncated_json
+from connectors.hubspot import scopes
 from connectors.hubspot.auth import HubSpotAuth, TokenSet
 from connectors.hubspot.settings import HubSpotSettings
 from connectors.pagination import CursorPaginator, paginate
@@ -76,6 +77,7 @@ class HubSpotClient:
                    "basic": lambda: crm.objects.basic_api,
                    "assoc": lambda: crm.associations.v4.batch_api,
                    "owners": lambda: crm.owners.owners_api,
+                   "tokens": lambda: self.sdk.oauth.access_tokens_api,
                    "pipelines": lambda: crm.pipelines.pipelines_api}[key]()
             api.api_client.configuration.access_token = self._token
             self._apis[key] = api
@@ -215,6 +217,29 @@ class HubSpotClient:
                          endpoint=f"GET /crm/v3/pipelines/{object_type}",
                          object=f"{object_type[:-1]} pipelines") or {}
         return data.get("results") or []
+
+    def token_scopes(self) -> tuple[list[str], str]:
+        """The scopes HubSpot says the access token has, and which endpoint said so: the
+        private-app token info for a `pat-` token, else the OAuth access-token metadata."""
+        token = self.auth.token()
+        if token.startswith(scopes.PRIVATE_APP_PREFIX):
+            http = HttpClient("hubspot", self.settings.base_url, timeout=self.timeout,
+                              max_retries=self.settings.max_retries, sleep=self.auth.sleep)
+            try:
+                data = http.post_json(scopes.PRIVATE_APP_INFO, json={"tokenKey": token},
+                                      idempotent=True, object="private app token info")
+            finally:
+                http.close()
+            source = "private app token info"
+        else:
+            data = self.call("token info", "tokens", "get", token, object="token info",
+                             endpoint="GET " + scopes.OAUTH_INFO.format(token="<token>"))
+            source = "OAuth token info"
+        granted = data.get("scopes") if isinstance(data, dict) else None
+        if not isinstance(granted, list):
+            raise ResponseError(f"HubSpot's {source} has no scopes list", connector="hubspot",
+                                object="token info")
+        return [str(x) for x in granted], source
 
     def first_page(self, object_type: str) -> dict:
         """One object of a type: the cheap authenticated call of check()."""

@@ -56,8 +56,14 @@ def test_connection(cfg: dict, creds: Credentials, name: str, data: dict,
         conn = build(cfg, creds, name, workspace, data=data)
     except ConnectorError as exc:
         return False, explain(exc)
+    gaps: dict = {}
     try:
         conn.check()
+        if hasattr(conn, "preflight"):
+            try:
+                gaps = conn.preflight().get("missing") or {}
+            except ConnectorError as exc:   # the key works; its scopes are just not known
+                log.warning("%s: token scopes not readable (%s)", name, type(exc).__name__)
     except ConnectorError as exc:
         return False, explain(exc)
     except Exception as exc:  # noqa: BLE001 - a vendor answer we did not expect
@@ -68,4 +74,8 @@ def test_connection(cfg: dict, creds: Credentials, name: str, data: dict,
             conn.close()
         except Exception:  # noqa: BLE001
             pass
+    if gaps:
+        said = "; ".join(f"{stream}: {', '.join(scopes)}" for stream, scopes in gaps.items())
+        return True, ("Connected, but the token lacks scopes some data needs, so those streams "
+                      f"will fail until the app is granted them: {said}.")
     return True, "Connected: the vendor accepted the credentials."

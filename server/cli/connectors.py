@@ -149,17 +149,31 @@ def writeback_cmd(ctx: Context, connector: str | None) -> None:
 @click.argument("connector")
 @click.pass_obj
 def check_cmd(ctx: Context, connector: str) -> None:
-    """Make one authenticated call to CONNECTOR and say whether it works."""
+    """Make one authenticated call to CONNECTOR and say whether it works; for HubSpot, also
+    list the token's scopes and name the ones a stream needs that it lacks (exit 1)."""
     from connectors.errors import ConnectorError
     from connectors.registry import build_connector
 
+    report = None
     try:
         conn = build_connector(connector, ctx.settings())
         try:
             conn.check()
+            if hasattr(conn, "preflight"):
+                report = conn.preflight()
         finally:
             conn.close()
     except ConnectorError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{connector}: ok")
+    if report is not None:
+        click.echo(f"{connector}: {len(report['granted'])} scopes granted "
+                   f"({report['source']}): {', '.join(report['granted'])}")
+        if report["missing"]:
+            for stream, scopes in report["missing"].items():
+                click.echo(f"{connector}: missing for {stream}: {', '.join(scopes)}")
+            raise click.ClickException(
+                f"{connector}: the token lacks scopes some streams read (above); those "
+                "streams will fail until the app is granted them")
+        click.echo(f"{connector}: every stream's scopes are granted")
 

@@ -63,7 +63,7 @@ def _status(connected: bool, row, run: dict | None, waiting: int) -> str:
 
 def _stream_card(name: str, counts: dict) -> dict:
     errors = counts.get("errors") or []
-    scopes: list[str] = []
+    scopes: list[str] = list(counts.get("missing_scopes") or [])  # token info, at the start
     for err in errors:
         scopes += [x for x in err.get("missing_scopes") or [] if x not in scopes]
     first = errors[0] if errors else {}

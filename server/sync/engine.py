@@ -174,6 +174,27 @@ def run_sync(store: Store, connector: Any, streams: list[str] | None = None, ful
         runs.ACTIVE.discard(run_id)
 
 
+def _note_missing_scopes(connector: Any, names: list[str], report: dict) -> None:
+    """Ask the vendor which scopes the credentials have (`connector.preflight`, HubSpot's
+    token info) and note on each stream what it lacks (`missing_scopes`), so the card and
+    GET /api/v1/syncs name them before the stream runs into its 403. The streams still
+    run: the vendor's own answer decides."""
+    preflight = getattr(connector, "preflight", None)
+    if preflight is None:
+        return
+    try:
+        gaps = (preflight(names) or {}).get("missing") or {}
+    except Exception as exc:  # noqa: BLE001 - a preflight never stops a sync
+        log.warning("%s: could not read the token's scopes (%s)", connector.name,
+                    type(exc).__name__)
+        return
+    for name in names:
+        scopes = [*gaps.get(name, []), *gaps.get("owners", [])]
+        if scopes:
+            report[name]["missing_scopes"] = scopes
+            log.warning("%s/%s: the token lacks %s", connector.name, name, ", ".join(scopes))
+
+
 def stops_the_run(exc: Exception) -> bool:
     """A failure every later stream would hit too: rejected credentials (401, not a 403
     missing one object's scope), a setting, an exhausted vendor quota."""
@@ -213,6 +234,9 @@ def _run(store: Store, connector: Any, names: list[str], full: bool,
         links = store_links(s, connector.name)
     connector.bind(links, account_lookup=account_lookup(store, connector.workspace))
     report: dict[str, dict] = {name: runs.new_counts() for name in names}
+    _note_missing_scopes(connector, names, report)
+    with store.session() as s:
+        runs.save_run(s, run_id, report)
     stopped = None
     notify = progress or (lambda *_: None)
     log.info("%s: sync run %d started (streams: %s%s)", connector.name, run_id,

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.connectors.fake_hubspot_tokens import token_info
+
 # re-exported: tests and benches build portals from these
 from tests.connectors.fake_hubspot_store import (  # noqa: F401, I001
     CREATED, PRIMARY_TYPE_IDS, SEARCH_CAP, Collection, Fault, LazyCollection, Obj, _error, _match,
@@ -53,6 +55,7 @@ class FakeHubSpot:
         self.search_delay = 0.0  # seconds to wait before answering a search
         self.lost_answers: list[dict] = []
         self.cuts: list[dict] = []  # answers that break off (fake_hubspot_store.cut_answer)
+        self.scopes: list[str] | None = None  # token-info scopes (None: fake_hubspot_tokens')
 
     # -- data -------------------------------------------------------------------
     def coll(self, otype: str) -> Collection:
@@ -318,6 +321,9 @@ class FakeHubSpot:
         if path == "/oauth/v1/token" and method == "POST":
             s, b = self.token(body or {})
             return s, b, {}
+        info = token_info(self, method, path, body)
+        if info is not None:
+            return info
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.valid_tokens:
             return 401, {"status": "error", "message": "Authentication credentials not found. "
