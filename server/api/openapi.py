@@ -55,7 +55,12 @@ RANGE_PARAMS = [
     for field, (prefix, kind) in RANGES.items()
     for label in [{"arr": "ARR", "health_score": "Health score (0-100)",
                    "renewal_date": "Renewal date", "days_to_renewal": "Days to renewal",
-                   "signals": "Number of firing signals"}[field]]
+                   "signals": "Number of firing signals",
+                   "relationship_score": "Relationship score (0-100)",
+                   "sentiment": "Sentiment (-100..100, last 90 days)",
+                   "sentiment_change_90d": "Sentiment change vs the prior 90 days",
+                   "email_reply_hours_median": "Email reply median hours (last 90 days)",
+                   "north_star": "North Star value"}[field]]
     for end in (("from", "to") if kind == "date" else ("min", "max"))]
 TEMPLATE_ID = [_param("template_id", "Template id", "path", True, {"type": "integer"})]
 
@@ -104,7 +109,8 @@ def document() -> dict:
                 _param("phase", "Lifecycle phase"), _param("segment", "Segment"),
                 _param("sort", "name, owner, segment, band (at_risk, watch, good, unknown), "
                        "health, phase (lifecycle order), arr, renewal, days (to renewal), "
-                       "signals (count); prefix - for descending. Empty values sort last "
+                       "signals (count), relationship, sentiment, sentiment_change, "
+                       "reply_hours, north_star; prefix - for descending. Empty values sort last "
                        "ascending; ties by name, then id", schema={"type": "string",
                                                                     "enum": list(SORTS)}),
                 *RANGE_PARAMS,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from server import metrics as mx
+from server.rows.models import UNKNOWN_KEY
 
 CENT = Decimal("0.01")
 NO_RENEWAL = date(9999, 12, 31)
@@ -129,12 +130,27 @@ def current_row(acc, facts, ev, as_of: date, version: str, runs: dict[str, date]
         "replies_unanswered": rel.response_time.unanswered,
         "north_star_value": ev.north_star.value if ev.north_star is not None else None,
         "north_star_change": ev.north_star.change if ev.north_star is not None else None,
+        "reply_median_hours": rel.response_time.median_hours,
+        **sort_keys(ev),
     }
+
+
+def _key(value):
+    return UNKNOWN_KEY if value is None else value
+
+
+def sort_keys(ev) -> dict:
+    """The sort keys of the relationship figures (unknown: UNKNOWN_KEY, after any value)."""
+    rel = ev.relationship
+    return {"relationship_key": _key(rel.score), "sentiment_key": _key(rel.sentiment.score),
+            "sentiment_change_key": _key(rel.sentiment.change_90d),
+            "reply_key": _key(rel.response_time.median_hours),
+            "north_star_key": _key(ev.north_star.value if ev.north_star is not None else None)}
 
 
 def day_row(account_id: str, ev, day: date, version: str, runs: dict[str, date]) -> dict:
     """The history row of one account for one day."""
-    hl, use = ev.health, ev.usage
+    hl, use, rel = ev.health, ev.usage, ev.relationship
     return {
         "account_id": account_id, "day": day, "score": hl.score, "band": hl.band,
         "components": {c.name: c.score for c in hl.components},
@@ -143,6 +159,10 @@ def day_row(account_id: str, ev, day: date, version: str, runs: dict[str, date])
         "phase": ev.phase, "arr": money(ev.revenue.arr),
         "active_users_30d": use.active_users_30d, "usage_trend": use.trend,
         "days_to_renewal": ev.revenue.renewal.days_to_renewal, "settings_version": version,
+        "relationship": rel.score, "sentiment": rel.sentiment.score,
+        "sentiment_change_90d": rel.sentiment.change_90d,
+        "reply_hours": rel.response_time.median_hours,
+        "north_star": ev.north_star.value if ev.north_star is not None else None,
     }
 
 

@@ -7,6 +7,7 @@ equal to what `server.services.facts.usage_stats` computes one day at a time.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from server import models as m
 from server.metrics import types as t
+from server.metrics.common import end_of_day
+from server.metrics.north_star import PERIOD_DAYS
+from server.services.facts import MESSAGE_DAYS
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -26,7 +30,7 @@ class UsageSeries:
     """Per-day usage rows of a set of accounts over [first - 60, last]."""
 
     def __init__(self, session: Session, ids: list[str], first: date, last: date,
-                 first_value_event: str | None) -> None:
+                 first_value_event: str | None, north_star=None) -> None:
         lo = first - timedelta(days=59)
         ud, ed, us = m.UsageUserDay, m.UsageEventDay, m.UsageSession
         self.users: dict[str, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -55,6 +59,43 @@ class UsageSeries:
                 .where(ed.account_id.in_(ids), ed.name == first_value_event)
                 .group_by(ed.account_id)).all())
         self.first, self.last = first, last
+        self.star = north_star if north_star is not None and north_star.name else None
+        self.star_events: dict[str, dict[date, int]] = defaultdict(dict)
+        if self.star is not None and self.star.kind == "events":
+            for acc, day, n in session.execute(
+                    select(ed.account_id, ed.day, func.sum(ed.events))
+                    .where(ed.account_id.in_(ids), ed.name.in_(list(self.star.events)),
+                           ed.day.between(lo, last)).group_by(ed.account_id, ed.day)):
+                self.star_events[acc][day] = int(n or 0)
+
+    def star_counts(self, acc: str) -> dict[date, tuple[int, int]]:
+        """The North Star's (current, prior) period counts of every day of [first, last]
+        (server.services.facts.north_star_counts, one day at a time)."""
+        if self.star is None:
+            return {}
+        p = PERIOD_DAYS[self.star.period]
+        if self.star.kind == "events":
+            per = self.star_events.get(acc, {})
+            sums = {}
+            for d in _days(self.first, self.last):
+                cur = sum(per.get(d - timedelta(days=i), 0) for i in range(p))
+                prior = sum(per.get(d - timedelta(days=i), 0) for i in range(p, 2 * p))
+                sums[d] = (cur, prior)
+            return sums
+        users = self.users.get(acc, {})
+        cur_w, prior_w = Counter(), Counter()
+        for i in range(1, 2 * p):      # the windows as of the day before first
+            d = self.first - timedelta(days=i)
+            (cur_w if i < p else prior_w).update(users.get(d, ()))
+        out = {}
+        for d in _days(self.first, self.last):
+            cur_w.update(users.get(d, ()))
+            moved = users.get(d - timedelta(days=p), ())
+            _drop(cur_w, moved)
+            prior_w.update(moved)
+            _drop(prior_w, users.get(d - timedelta(days=2 * p), ()))
+            out[d] = (len(cur_w), len(prior_w))
+        return out
 
     def stats(self, acc: str) -> Iterator[tuple[date, t.UsageStats | None]]:
         """(day, UsageStats or None) for every day of [first, last], in order."""
@@ -114,5 +155,20 @@ def _drop(counter: Counter, items) -> None:
             del counter[k]
 
 
-def with_usage(facts: t.AccountFacts, stats: t.UsageStats | None) -> t.AccountFacts:
-    return dataclasses.replace(facts, usage=stats)
+class DayFacts:
+    """One account's facts as of each day of a bulk run: its usage of the day, the messages
+    the single-day load reads (MESSAGE_DAYS up to the day) and the day's North Star counts."""
+
+    def __init__(self, base: t.AccountFacts, stars: dict[date, tuple[int, int]]) -> None:
+        self.base, self.stars = base, stars
+        self.times = [msg.at for msg in base.messages]
+
+    def on(self, day: date, stats: t.UsageStats | None) -> t.AccountFacts:
+        msgs = self.base.messages
+        if msgs:
+            lo = bisect_left(self.times, end_of_day(day - timedelta(days=MESSAGE_DAYS)))
+            hi = bisect_left(self.times, end_of_day(day))
+            msgs = msgs[lo:hi]
+        return dataclasses.replace(self.base, usage=stats, messages=msgs,
+                                   north_star_counts=self.stars.get(day,
+                                                                    self.base.north_star_counts))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server import models as m
 from server.rows import build
-from server.rows.bulk import UsageSeries, with_usage
+from server.rows.bulk import DayFacts, UsageSeries
 from server.rows.models import AccountDay, MetricsJob, MetricsStale
 from server.rows.refresh import _upsert, refresh, today, write_current
 
@@ -44,16 +44,17 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
     with these settings and signal runs start inside the range (a proposed settings file).
     """
     from server.services.evaluate import evaluate, since_from_history
-    from server.services.facts import load_facts
+    from server.services.facts import MESSAGE_DAYS, load_facts
 
     cfg = settings.metrics
     version = build.settings_version(settings)
     head = first - timedelta(days=30)
-    accounts, facts = load_facts(session, ids, last, cfg.first_value_event, cfg.north_star)
+    accounts, facts = load_facts(session, ids, last, cfg.first_value_event, cfg.north_star,
+                                 message_days=MESSAGE_DAYS + (last - head).days)
     ids = sorted(accounts)
     if not ids:
         return [], [], [], accounts
-    series = UsageSeries(session, ids, head, last, cfg.first_value_event)
+    series = UsageSeries(session, ids, head, last, cfg.first_value_event, cfg.north_star)
     kept, prev = {}, {}
     if stored:
         kept = {(a, d): s for a, d, s in session.execute(
@@ -67,10 +68,11 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
     days_out, current, timeline = [], [], []
     for acc_id in ids:
         base = facts[acc_id]
+        per_day = DayFacts(base, series.star_counts(acc_id))
         scores: dict[date, float | None] = {}
         codes, runs = prev.get(acc_id, (None, None))
         for day, stats in series.stats(acc_id):
-            f = with_usage(base, stats)
+            f = per_day.on(day, stats)
             if day < first:
                 if day > last - timedelta(days=30):
                     continue          # no day of the range looks back at it

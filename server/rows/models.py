@@ -23,7 +23,8 @@ class AccountMetrics(Base):
     owner, health with unknown as -1, renewal with none as 9999-12-31), each indexed with the
     account id so every sort pages on an index. Period columns are the default period
     (trailing 12 months as of `as_of`); `first_response_hours` and `resolution_hours` list
-    the per-ticket hours of the last 90 days so team medians pool tickets exactly.
+    the per-ticket hours of the last 90 days so team medians pool tickets exactly. The
+    relationship figures sort on their `*_key` columns: the figure, or UNKNOWN_KEY.
     """
 
     __tablename__ = "account_metrics"
@@ -97,9 +98,23 @@ class AccountMetrics(Base):
     replies_unanswered: Mapped[int] = mapped_column(Integer, default=0)
     north_star_value: Mapped[int | None] = mapped_column(Integer)
     north_star_change: Mapped[int | None] = mapped_column(Integer)
+    reply_median_hours: Mapped[float | None] = mapped_column(Float)
+    # sort keys of the relationship figures (unknown: UNKNOWN_KEY, after every value)
+    relationship_key: Mapped[float] = mapped_column(Float)
+    sentiment_key: Mapped[float] = mapped_column(Float)
+    sentiment_change_key: Mapped[float] = mapped_column(Float)
+    reply_key: Mapped[float] = mapped_column(Float)
+    north_star_key: Mapped[int] = mapped_column(Integer)
 
 
-for _col in ("name_key", "arr", "health_key", "renewal_key", "signal_count"):
+#: the sort key of an unknown figure: above every value a figure can take, so an unknown
+#: figure sorts last ascending (first descending), as the list's other empty values
+UNKNOWN_KEY = 10**9
+
+SORT_KEY_COLUMNS = ("name_key", "arr", "health_key", "renewal_key", "signal_count",
+                    "relationship_key", "sentiment_key", "sentiment_change_key", "reply_key",
+                    "north_star_key")
+for _col in SORT_KEY_COLUMNS:
     Index(f"ix_account_metrics_{_col}_id", getattr(AccountMetrics, _col),
           AccountMetrics.account_id)
 
@@ -108,7 +123,8 @@ class AccountDay(Base):
     """One row per account and day of history (the daily snapshot).
 
     `signal_runs` maps each firing code to the first day of its unbroken daily run, so the
-    next day's `since` needs only this row. `settings_version` names the settings it was
+    next day's `since` needs only this row. `reply_hours` is the day's email reply median
+    (90 days), `north_star` the North Star value (None when the settings name none). `settings_version` names the settings it was
     computed with.
     """
 
@@ -126,6 +142,11 @@ class AccountDay(Base):
     usage_trend: Mapped[float | None] = mapped_column(Float)
     days_to_renewal: Mapped[int | None] = mapped_column(Integer)
     settings_version: Mapped[str | None] = mapped_column(String(16))
+    relationship: Mapped[float | None] = mapped_column(Float)
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    sentiment_change_90d: Mapped[float | None] = mapped_column(Float)
+    reply_hours: Mapped[float | None] = mapped_column(Float)
+    north_star: Mapped[int | None] = mapped_column(Integer)
 
 
 class ArrChangeRow(Base):

@@ -32,7 +32,11 @@ SORT_KEYS = {"name": (am.name_key,), "arr": (am.arr,), "health": (am.health_key,
              "band": (_rank(am.band, BAND_ORDER), am.name_key),
              "phase": (_rank(am.phase, PHASE_ORDER), am.name_key),
              "days": (am.days_to_renewal.is_(None), am.days_to_renewal),
-             "signals": (am.signal_count,)}
+             "signals": (am.signal_count,),
+             # the relationship figures: indexed keys, an unknown figure last ascending
+             "relationship": (am.relationship_key,), "sentiment": (am.sentiment_key,),
+             "sentiment_change": (am.sentiment_change_key,), "reply_hours": (am.reply_key,),
+             "north_star": (am.north_star_key,)}
 
 
 def rows_answer(st, as_of: date) -> bool:
@@ -57,7 +61,10 @@ def escape_like(text: str) -> str:
 
 RANGE_COLUMNS = {"arr": am.arr, "health_score": am.health_score,
                  "renewal_date": am.renewal_date, "days_to_renewal": am.days_to_renewal,
-                 "signals": am.signal_count}
+                 "signals": am.signal_count, "relationship_score": am.relationship_score,
+                 "sentiment": am.sentiment, "sentiment_change_90d": am.sentiment_change_90d,
+                 "email_reply_hours_median": am.reply_median_hours,
+                 "north_star": am.north_star_value}
 
 
 def list_rows(session: Session, q: str | None, owner: str | None, band: str | None,
@@ -68,7 +75,9 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
     a = m.Account
     stmt = select(am.account_id, a.name, a.owner, a.domains, a.segment, am.arr,
                   am.health_score, am.band, am.phase, am.renewal_date, am.days_to_renewal,
-                  am.signal_count).select_from(am).join(a, a.id == am.account_id)
+                  am.signal_count, am.relationship_score, am.sentiment,
+                  am.sentiment_change_90d, am.reply_median_hours,
+                  am.north_star_value).select_from(am).join(a, a.id == am.account_id)
     if q:
         like = f"%{escape_like(q.strip().lower())}%"
         stmt = stmt.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
@@ -89,7 +98,11 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
     items = [{"id": r.account_id, "name": r.name, "owner": r.owner, "domains": r.domains or [],
               "segment": r.segment, "arr": r.arr, "health_score": r.health_score,
               "band": r.band, "phase": r.phase, "renewal_date": r.renewal_date,
-              "days_to_renewal": r.days_to_renewal, "signals": r.signal_count}
+              "days_to_renewal": r.days_to_renewal, "signals": r.signal_count,
+              "relationship_score": r.relationship_score, "sentiment": r.sentiment,
+              "sentiment_change_90d": r.sentiment_change_90d,
+              "email_reply_hours_median": r.reply_median_hours,
+              "north_star": r.north_star_value}
              for r in found[:limit]]
     return items, len(found) > limit
 
@@ -141,6 +154,9 @@ HISTORY_METRICS = {
     "usage_trend": AccountDay.usage_trend, "days_to_renewal": AccountDay.days_to_renewal,
     "signals": AccountDay.signals, "components": AccountDay.components,
     "settings_version": AccountDay.settings_version,
+    "relationship": AccountDay.relationship, "sentiment": AccountDay.sentiment,
+    "sentiment_change_90d": AccountDay.sentiment_change_90d,
+    "reply_hours": AccountDay.reply_hours, "north_star": AccountDay.north_star,
 }
 
 

@@ -127,9 +127,11 @@ def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, 
 
 
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
-               first_value_event: str | None, north_star: NorthStarConfig | None = None
+               first_value_event: str | None, north_star: NorthStarConfig | None = None,
+               message_days: int = MESSAGE_DAYS
                ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
-    """Account rows and metric inputs for the given accounts (None = all)."""
+    """Account rows and metric inputs for the given accounts (None = all); messages of the
+    `message_days` days up to as_of (the bulk evaluation of many days reads more)."""
     accounts = {a.id: a for a in session.scalars(
         select(m.Account).options(defer(m.Account.attributes))
         .where(*_scope(m.Account.id, ids)))}
@@ -175,7 +177,7 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             email=email, champion=bool(champion), active=active, inactive_since=since,
             name=name, title=title, role=role, user_id=user_id))
     M = m.Message
-    lo, hi = end_of_day(as_of - timedelta(days=MESSAGE_DAYS)), end_of_day(as_of)
+    lo, hi = end_of_day(as_of - timedelta(days=message_days)), end_of_day(as_of)
     for acc, *v in conn.execute(
             select(M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment,
                    M.contact_email, M.author, M.thread_id, M.text)

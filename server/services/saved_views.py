@@ -13,7 +13,9 @@ from server.workspace_models import SavedView
 #: The accounts table's query parameters a view keeps (paging is not part of a view).
 KEYS = ("q", "owner", "segment", "band", "phase", "sort", "arr_min", "arr_max", "health_min",
         "health_max", "renewal_from", "renewal_to", "days_min", "days_max", "signals_min",
-        "signals_max")
+        "signals_max", "relationship_min", "relationship_max", "sentiment_min", "sentiment_max",
+        "sentiment_change_min", "sentiment_change_max", "reply_hours_min", "reply_hours_max",
+        "north_star_min", "north_star_max")
 MAX_VIEWS = 50
 
 

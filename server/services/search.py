@@ -24,7 +24,11 @@ PHASES = ("onboarding", "adoption", "value_realization", "renewal", "advocacy", 
 #: Range filters of the list: field of a summary -> (parameter prefix, kind).
 RANGES = {"arr": ("arr", "number"), "health_score": ("health", "number"),
           "renewal_date": ("renewal", "date"), "days_to_renewal": ("days", "int"),
-          "signals": ("signals", "int")}
+          "signals": ("signals", "int"), "relationship_score": ("relationship", "number"),
+          "sentiment": ("sentiment", "number"),
+          "sentiment_change_90d": ("sentiment_change", "number"),
+          "email_reply_hours_median": ("reply_hours", "number"),
+          "north_star": ("north_star", "int")}
 LIMIT_NUMBER = 10**16
 
 
@@ -88,12 +92,16 @@ def _cursor(offset: int) -> str:
 
 
 def summary(acc: m.Account, ev) -> dict:
+    rel = ev.relationship
     return {"id": acc.id, "name": acc.name, "owner": acc.owner, "domains": acc.domains or [],
             "segment": acc.segment, "arr": ev.revenue.arr, "health_score": ev.health.score,
             "band": ev.health.band, "phase": ev.phase,
             "renewal_date": ev.revenue.renewal.renewal_date,
             "days_to_renewal": ev.revenue.renewal.days_to_renewal,
-            "signals": len(ev.signals)}
+            "signals": len(ev.signals), "relationship_score": rel.score,
+            "sentiment": rel.sentiment.score, "sentiment_change_90d": rel.sentiment.change_90d,
+            "email_reply_hours_median": rel.response_time.median_hours,
+            "north_star": ev.north_star.value if ev.north_star is not None else None}
 
 
 def _last(value) -> tuple:
@@ -121,6 +129,11 @@ def sort_key(sort: str):
         "phase": lambda x: (_rank(PHASE_ORDER, x["phase"]), name(x), x["id"]),
         "days": lambda x: (*_last(x["days_to_renewal"]), x["id"]),
         "signals": lambda x: (x["signals"], x["id"]),
+        "relationship": lambda x: (*_last(x["relationship_score"]), x["id"]),
+        "sentiment": lambda x: (*_last(x["sentiment"]), x["id"]),
+        "sentiment_change": lambda x: (*_last(x["sentiment_change_90d"]), x["id"]),
+        "reply_hours": lambda x: (*_last(x["email_reply_hours_median"]), x["id"]),
+        "north_star": lambda x: (*_last(x["north_star"]), x["id"]),
     }
     return keys[field]
 

@@ -57,8 +57,9 @@ def stored_days(session, first: date | None = None) -> dict[tuple, dict]:
         for r in session.scalars(q)}
 
 
-def fresh_rows(session, settings, as_of: date) -> dict[str, dict]:
-    """Every account's current row computed now from the records, without writing it."""
+def fresh_rows(session, settings, as_of: date, days: bool = False) -> dict:
+    """Every account's current row computed now from the records, without writing it; with
+    days, also its history row of as_of (key (account, "day"))."""
     from server import metrics as mx
     from server.rows import build
     from server.services.evaluate import evaluate_many, since_from_history
@@ -72,6 +73,7 @@ def fresh_rows(session, settings, as_of: date) -> dict[str, dict]:
         runs = since_from_history(session, i, as_of)
         runs = {s.code: runs.get(s.code, as_of) for s in ev.signals}
         row = build.current_row(accounts[i], facts[i], ev, as_of, version, runs, None)
+        out[(i, "day")] = _plain(build.day_row(i, ev, as_of, version, runs))
         row.pop("computed_at")
         sig, hrs = build.child_rows(row, accounts[i].owner)
         tl = build.timeline_rows(i, mx.arr_changes(facts[i].deals))
@@ -80,6 +82,6 @@ def fresh_rows(session, settings, as_of: date) -> dict[str, dict]:
                   "_hours": sorted((_plain([x[c] for c in HOURS_COLS]) for x in hrs), key=str),
                   "_timeline": sorted((_plain([x[c] for c in TIMELINE_COLS]) for x in tl),
                                       key=str)}
-    return out
+    return out if days else {k: v for k, v in out.items() if not isinstance(k, tuple)}
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from server.rows.models import AccountDay, AccountMetrics, MetricsDirty, MetricsStale
-from tests.server.rows_helpers import fresh_rows, stored_rows
+from tests.server.rows_helpers import fresh_rows, stored_days, stored_rows
 
 T = datetime.now(timezone.utc).date()
 OWNERS = ["ana@team.example", "ben@team.example", None]
@@ -98,9 +98,11 @@ def random_write(rng: random.Random, n: int, i: int) -> list[dict]:
 
 
 def assert_rows_true(app):
+    """Every current row and today's history row equal a fresh computation, field for field."""
     st = app.extensions["account360"]
     with st.store.sessions() as s:
-        got, want = stored_rows(s), fresh_rows(s, st.settings, T)
+        got, want = stored_rows(s), fresh_rows(s, st.settings, T, days=True)
+        got.update({(a, "day"): r for (a, day), r in stored_days(s, T).items()})
     assert set(got) == set(want)
     for acc in want:
         assert got[acc] == want[acc], acc
@@ -236,7 +238,6 @@ def test_backdated_records_mark_history_stale_and_the_daily_job_rebuilds_it(app,
 
 def test_daily_job_is_idempotent(app, load):
     from server.rows.history import daily
-    from tests.server.rows_helpers import stored_days
 
     st = app.extensions["account360"]
     load(accounts(3))

@@ -51,7 +51,8 @@ def _non_decreasing(values) -> bool:
 def test_every_sort_is_offered_both_ways():
     fields = {s.lstrip("-") for s in SORTS}
     assert fields == {"name", "owner", "segment", "band", "health", "phase", "arr", "renewal",
-                      "days", "signals"}
+                      "days", "signals", "relationship", "sentiment", "sentiment_change",
+                      "reply_hours", "north_star"}
     assert all(f"-{f}" in SORTS for f in fields)
 
 
