@@ -37,6 +37,14 @@ def expansion(team: dict) -> dict:
             "values": [_f(q["expansion"]) for q in quarters]}
 
 
+def north_star(star: dict | None) -> dict | None:
+    """The team's North Star total per calendar month of the period (None: none named)."""
+    if not star:
+        return None
+    return {"name": star["name"], "labels": [p["month"] for p in star["by_month"]],
+            "values": [p["value"] for p in star["by_month"]]}
+
+
 def dashboard_charts(session, data: dict, f: dict, as_of, currency: str) -> dict:
     """Every chart of the dashboard for the filters `f` (owner, segment, phase)."""
     scope = (f["owner"], f["segment"], f["phase"])
@@ -46,6 +54,7 @@ def dashboard_charts(session, data: dict, f: dict, as_of, currency: str) -> dict
         "currency": currency,
         "bridge": bridge(data["team"]),
         "expansion": expansion(data["team"]),
+        "north_star": north_star(data.get("north_star")),
         "retention": {"labels": [p["month"] for p in ret],
                       "nrr": [_pct(p["nrr"]) for p in ret],
                       "grr": [_pct(p["grr"]) for p in ret]},

@@ -46,4 +46,5 @@ def dashboard():
     return render_template(
         "workspace/dashboard.html", data=data, groups=groups, figures=FIGURES, f=f,
         presets=periods.PRESETS, phases=PHASES, choices=choices, fresh=fresh,
-        show=show, show_input=show_input, currency=data["currency"], charts=charts)
+        show=show, show_input=show_input, currency=data["currency"], charts=charts,
+        ns_events=st.settings.metrics.north_star.events)

@@ -21,6 +21,8 @@ FIGURES = (
     ("nps", "NPS", "nps"),
     ("first_response_hours_median", "First response time (median)", "hours"),
     ("resolution_hours_median", "Resolution time (median)", "hours"),
+    ("email_reply_hours_median", "Email reply time (median, customer email to our reply)",
+     "hours"),
     ("accounts_by_band", "Accounts per health band", "bands"),
     ("open_warnings", "Open warnings", "count"),
 )

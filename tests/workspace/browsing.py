@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -30,6 +30,44 @@ XSS_RECORDS = [
 ]
 
 
+OTHER = "devon@ourteam.example"
+TODAY = date.today()
+
+
+def _day(n: int) -> str:
+    return (TODAY + timedelta(days=n)).isoformat()
+
+
+def _email(i, acc, days, hour, direction, thread):
+    return {"type": "message", "id": i, "account_id": acc, "channel": "email",
+            "direction": direction, "thread_id": thread, "text": "About the renewal",
+            "at": f"{_day(days)}T{hour:02d}:00:00Z"}
+
+
+#: My tasks (overdue first, CSM vs lead) and the email reply median (per CSM and team): an
+#: account of another CSM, tasks due before and after today, replies after 3, 6 and 1 hours.
+EXTRA_RECORDS = [
+    {"type": "account", "id": "ops-1", "name": "Ops & Other", "owner": OTHER, "segment": "smb"},
+    {"type": "task", "id": "ws-late", "account_id": "xss-1", "subject": "Call back (late)",
+     "status": "open", "owner": CSM, "due_date": _day(-5)},
+    {"type": "task", "id": "ws-soon", "account_id": "xss-1", "subject": "Send the QBR deck",
+     "status": "open", "owner": CSM, "due_date": _day(7)},
+    {"type": "task", "id": "ws-other", "account_id": "ops-1", "subject": "Other CSM's task",
+     "status": "open", "owner": OTHER, "due_date": _day(-2)},
+    _email("m1", "xss-1", -5, 9, "in", "th1"), _email("m2", "xss-1", -5, 12, "out", "th1"),
+    _email("m3", "xss-1", -3, 10, "in", "th2"), _email("m4", "xss-1", -3, 16, "out", "th2"),
+    _email("m5", "ops-1", -4, 8, "in", "th3"), _email("m6", "ops-1", -4, 9, "out", "th3"),
+]
+#: The workspace settings of the served workspace: a North Star the demo's events feed.
+SETTINGS = """
+[north_star]
+name = "Reports shared"
+kind = "events"
+events = ["report_shared"]
+period = "month"
+"""
+
+
 def run_cli(args, env, stdin=None):
     done = subprocess.run([CLI, *args], env=env, input=stdin, text=True, capture_output=True,
                           timeout=300)
@@ -42,13 +80,15 @@ def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("workspace")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
            "ACCOUNT360_DATA_DIR": str(tmp / "data"),
-           "ACCOUNT360_SECRET_KEY": "browser-test-secret", "ACCOUNT360_SCHEDULER": "off"}
+           "ACCOUNT360_SECRET_KEY": "browser-test-secret", "ACCOUNT360_SCHEDULER": "off",
+           "ACCOUNT360_SETTINGS": str(tmp / "settings.toml")}
+    (tmp / "settings.toml").write_text(SETTINGS)
     run_cli(["db", "upgrade"], env)
     demo = tmp / "demo.jsonl"
     write_demo(demo, 48, 3000, 7, date.today())
     run_cli(["import", str(demo)], env)
     extra = tmp / "xss.jsonl"
-    extra.write_text("".join(json.dumps(r) + "\n" for r in XSS_RECORDS))
+    extra.write_text("".join(json.dumps(r) + "\n" for r in XSS_RECORDS + EXTRA_RECORDS))
     run_cli(["import", str(extra)], env)
     run_cli(["metrics", "backfill", "--days", "370"], env)
     run_cli(["admin", "create", CSM, "--role", "csm"], env, PASSWORD + "\n")

@@ -65,6 +65,13 @@
             tooltip: label(function (ctx) { return money(ctx.parsed.y) + " " + cur; }) },
           scales: { x: axis("Quarter"), y: moneyAxis("Expansion revenue") } } };
     },
+    north_star: function (d) {
+      return { type: "bar",
+        data: { labels: d.labels, datasets: [{ label: d.name, data: d.values, backgroundColor: COLORS.blue }] },
+        options: { plugins: { legend: { display: false } },
+          scales: { x: axis("Calendar month of the period"),
+                    y: axis(d.name + " (total of the accounts)", { beginAtZero: true, ticks: { precision: 0 } }) } } };
+    },
     health: function (d) {
       var band = function (y, name, color) {
         return { label: name, data: d.labels.map(function () { return y; }), borderColor: color,
