@@ -1,18 +1,22 @@
 """Playbooks at scale: preview (the firings of a day) and run (first run acting, second run
 acting on nothing) over N accounts with two stored history days, vs a trivial baseline in
-the same run (counting the day's history rows).
+the same run (counting the day's history rows). The playbooks include `new_account` (each
+account's start read) and, with --workspace, `{signal.reason}` of a past day (the 360
+evaluated as of that day for each firing still to act on).
 
     .venv/bin/python bench/bench_playbooks.py --accounts 10000
+    .venv/bin/python bench/bench_playbooks.py --workspace /tmp/NAME-bench --day 2026-11-30
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,6 +43,19 @@ name = "At risk renewal"
 when = { band = "at_risk", days_to_renewal = 90 }
 [[playbook.action]]
 task = { subject = "Renewal of {account.name} in {renewal.days} days" }
+
+[[playbook]]
+name = "Welcome"
+when = { new_account = 14 }
+[[playbook.action]]
+task = { subject = "Kick-off with {account.name}" }
+'''
+REASONS = '''
+[[playbook]]
+name = "Signal"
+when = { signal = ["usage_drop", "no_touch", "inactive", "health_drop", "renewal_risk"] }
+[[playbook.action]]
+task = { subject = "{account.name}: {signal.reason} ({signal.severity})" }
 '''
 
 
@@ -48,18 +65,20 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--accounts", type=int, default=10000)
-    ap.add_argument("--db", default=None, help="SQLAlchemy URL of an empty database")
-    args = ap.parse_args()
+def synthetic(args):
+    """N accounts (a tenth began 5 days before the day, most 400 days before, some have no
+    date) with two stored history days."""
     tmp = tempfile.mkdtemp()
     store = Store(args.db or f"sqlite:///{tmp}/bench.db", migrate=True)
     n = args.accounts
-    import_lines(store, [json.dumps({"type": "account", "id": f"a{i:06d}", "name": f"Acc {i}",
-                                     "owner": f"csm{i % 20}@example.com"}).encode()
-                         for i in range(n)])
     day = today() - timedelta(days=3)        # history days (today's rows are refreshed)
+    starts = {0: 5, 1: None}
+    import_lines(store, [json.dumps({
+        "type": "account", "id": f"a{i:06d}", "name": f"Acc {i}",
+        "owner": f"csm{i % 20}@example.com",
+        **({} if starts.get(i % 10, 400) is None else {"onboarding_start": (
+            day - timedelta(days=starts.get(i % 10, 400))).isoformat()})}).encode()
+        for i in range(n)])
     rows = []
     for i in range(n):
         for d, fires in ((day - timedelta(days=1), i % 5 == 0), (day, i % 5 in (0, 1))):
@@ -73,7 +92,31 @@ def main() -> None:
     with store.session() as s:
         for k in range(0, len(rows), 2000):
             s.execute(insert(AccountDay.__table__), rows[k:k + 2000])
-    pf = parse(PLAYBOOKS)
+    return store, day, parse(PLAYBOOKS), n
+
+
+def workspace(args):
+    """A copy of a built workspace (its own settings) and a past day with history rows."""
+    from server.settings import load
+
+    store = Store(f"sqlite:///{args.workspace}/account360.db", migrate=False)
+    store.settings = load(f"{args.workspace}/demo-settings.toml")
+    with store.sessions() as s:
+        n = s.scalar(select(func.count()).select_from(AccountDay)
+                     .where(AccountDay.day == args.day))
+    return store, args.day, parse(REASONS), n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=10000)
+    ap.add_argument("--db", default=None, help="SQLAlchemy URL of an empty database")
+    ap.add_argument("--workspace", default=None,
+                    help="directory of a built workspace COPY (it is written to)")
+    ap.add_argument("--day", type=date.fromisoformat, default=None,
+                    help="with --workspace: a past day with history rows")
+    args = ap.parse_args()
+    store, day, pf, n = workspace(args) if args.workspace else synthetic(args)
     env = Env(store, {"SECRET_KEY": "bench"}, Vault("bench"))
 
     def baseline():
@@ -87,6 +130,11 @@ def main() -> None:
     t_prev2, _ = timed(lambda: preview(env, pf, day))
     t_run2, out2 = timed(lambda: run(env, pf, day, trigger="bench"))
     acts = sum(1 for i in items if i["acts"])
+    by = {}
+    for i in items:
+        by[i["playbook"]] = by.get(i["playbook"], 0) + 1
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; as of {day}; "
+          f"firings by playbook {by}")
     print(f"accounts {n}, firings {len(items)} (would act {acts}), "
           f"actions first run {out1['counts']['actions']}, second run {out2['counts']['actions']}")
     print(f"baseline (count the day's rows): {base * 1000:.1f} ms")

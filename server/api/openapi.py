@@ -196,7 +196,9 @@ def document() -> dict:
             "/api/v1/playbooks/runs": {"get": _op(
                 "Playbook history: firings (playbook, account, episode start) newest first, "
                 "each action with its outcome (status pending | sent | retrying | failed, "
-                "attempts, retried, the vendor's error, the attempt log), and the last runs", [
+                "attempts, retried, the vendor's error, the attempt log), the last runs, and "
+                "the recent daily digests (CSM, day, channel, status, attempts, error, "
+                "next_attempt_at)", [
                     _param("playbook", "Only this playbook"),
                     _param("account_id", "Only this account"),
                     _param("status", "Only firings with an action in this status",

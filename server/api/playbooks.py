@@ -9,7 +9,7 @@ from server.api.common import bp, state
 from server.api.syncs import _int_arg
 from server.auth import require_token
 from server.errors import ApiError
-from server.playbooks.history import firings, runs
+from server.playbooks.history import digests, firings, runs
 
 STATUSES = ("pending", "sent", "retrying", "failed")
 
@@ -18,7 +18,8 @@ STATUSES = ("pending", "sent", "retrying", "failed")
 @require_token
 def playbook_runs():
     """Every firing (playbook, account, episode) with its actions: status (sent, retrying,
-    failed, pending), attempts, the vendor's error, the attempt log; and the last runs."""
+    failed, pending), attempts, the vendor's error, the attempt log; the last runs, and the
+    recent daily digests with their outcomes."""
     status = request.args.get("status") or None
     if status and status not in STATUSES:
         raise ApiError(400, "invalid_parameter",
@@ -29,4 +30,6 @@ def playbook_runs():
         items, next_before = firings(s, limit, before, request.args.get("playbook") or None,
                                      request.args.get("account_id") or None, status)
         recent = runs(s, 20)
-    return jsonify({"items": items, "next_before": next_before, "runs": recent})
+        sent = digests(s, 50)
+    return jsonify({"items": items, "next_before": next_before, "runs": recent,
+                    "digests": sent})

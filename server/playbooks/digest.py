@@ -106,7 +106,7 @@ def _claim(store, csm: str, day: date, channel: str, detail: dict, now: datetime
     with store.session() as s:
         got = s.execute(update(d).where(d.csm == csm, d.day == day, d.channel == channel,
                                         d.status == "failed")
-                        .values(status="pending", attempts=0, updated_at=now, detail=detail)
+                        .values(status="pending", updated_at=now, detail=detail)
                         .execution_options(synchronize_session=False)).rowcount
         if got == 1:
             return "claimed"

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from server import models as m
 from server.playbooks.asof import account_starts, signal_reasons
 from server.playbooks.models import PlaybookFiring
-from server.playbooks.spec import Playbook
+from server.playbooks.spec import TEMPLATE_FIELDS, Playbook
+from server.playbooks.template import fields
 from server.rows.models import AccountDay
 
 LOOKBACK_DAYS = 400
@@ -153,9 +154,19 @@ def matches(session: Session, playbooks: list[Playbook], day: date,
     return out
 
 
+def _uses_reason(pb: Playbook) -> bool:
+    """Whether a template of the playbook shows {signal.reason} or {signal.severity}."""
+    for act in pb.action:
+        for key in TEMPLATE_FIELDS[act.kind]:
+            text = getattr(act.body, key)
+            if text and {"signal.reason", "signal.severity"} & set(fields(text)):
+                return True
+    return False
+
+
 def fill_reasons(session: Session, store, found: list[Match], day: date) -> None:
     """Set `{signal.reason}` and `{signal.severity}` of these firings as of `day`."""
-    todo = [x for x in found if "signal.code" in x.values]
+    todo = [x for x in found if "signal.code" in x.values and _uses_reason(x.playbook)]
     if not todo:
         return
     reasons = signal_reasons(session, store, [x.account_id for x in todo], day)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import models as m
-from server.playbooks.models import PlaybookAction, PlaybookFiring, PlaybookRun
+from server.playbooks.models import PlaybookAction, PlaybookDigest, PlaybookFiring, PlaybookRun
 
 NUDGE_DAYS = 30
 DONE = {"task": "task created", "slack": "Slack message sent", "email": "email sent"}
@@ -54,6 +54,17 @@ def firings(session: Session, limit: int = 50, before_id: int | None = None,
               "run_id": r[0].run_id, "created_at": r[0].created_at,
               "actions": acts.get(r[0].id, [])} for r in page]
     return items, (page[-1][0].id if len(rows) > limit else None)
+
+
+def digests(session: Session, limit: int = 50) -> list[dict]:
+    """The recent daily digests, newest day first: CSM, channel, outcome, attempts, the
+    vendor's error and the next attempt (never the text's secrets: there are none)."""
+    d = PlaybookDigest
+    return [{"csm": r.csm, "day": r.day, "channel": r.channel, "status": r.status,
+             "attempts": r.attempts, "error": r.error, "next_attempt_at": r.next_attempt_at,
+             "sent_at": r.sent_at, "updated_at": r.updated_at, "log": list(r.log or [])}
+            for r in session.scalars(select(d).order_by(d.day.desc(), d.csm, d.channel)
+                                     .limit(limit))]
 
 
 def runs(session: Session, limit: int = 20) -> list[dict]:

@@ -134,6 +134,15 @@ def test_the_digest_job_sends_and_records_each_csms_digest(make_app, tmp_path):
     assert job.status == "succeeded"
     assert rows == [("maria@example.com", today(), "email", "retrying",   # with backoff
                      "no SMTP server configured (ACCOUNT360_SMTP_HOST)")]
+    from server.services.users import create_user
+    from tests.admin.conftest import PASSWORD, Browser
+
+    create_user(store, "boss@example.com", "admin", password=PASSWORD)
+    b = Browser(app.test_client())
+    b.login("boss@example.com")
+    html = b.get("/admin/playbooks").get_data(as_text=True)
+    assert ("<td>maria@example.com</td><td>email</td>\n    <td data-status=\"retrying\">retrying"
+            " — no SMTP server configured (ACCOUNT360_SMTP_HOST) (next try ") in html
 
 
 def test_the_retry_job_sends_a_rate_limited_message_when_slack_allows(app, load):

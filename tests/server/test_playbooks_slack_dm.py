@@ -12,6 +12,7 @@ from sqlalchemy import select
 from server.jobs.models import Job
 from server.models import utcnow
 from server.playbooks.digest import send
+from server.playbooks.history import digests
 from server.playbooks.models import PlaybookAction, PlaybookDigest
 from server.playbooks.service import preview, retry_due, run
 from server.playbooks.spec import PlaybookFileError, parse
@@ -149,3 +150,8 @@ def test_a_failed_digest_is_retried_with_backoff_and_sent_once(store, slack):
     assert retry_due(e, first + timedelta(hours=2)) == 0
     assert send(e, pf, day(1))[1]["channels"] == {"slack": "already sent"}
     assert len(slack.received) == 1
+    with store.sessions() as s:               # the history the API and admin page show
+        shown = [(d["csm"], d["status"], d["attempts"], [x["outcome"] for x in d["log"]])
+                 for d in digests(s)]
+    assert shown == [("li@example.com", "failed", 3, ["error", "error", "error"]),
+                     ("maria@example.com", "sent", 2, ["error", "sent"])]

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from server.admin.state import admin_state
 from server.admin.web import admin_required, store
 from server.playbooks import store as pstore
-from server.playbooks.history import firings, runs
+from server.playbooks.history import digests, firings, runs
 from server.playbooks.service import Env, preview
 from server.playbooks.spec import PlaybookFileError
 from server.rows.refresh import today
@@ -46,10 +46,11 @@ def _page(text: str | None = None, errors: list[str] | None = None, notice: str 
         history = pstore.versions(s)
         fired, _ = firings(s, 50)
         recent = runs(s, 10)
+        sent = digests(s, 30)
         secrets = pstore.secret_names(s)
     return render_template("admin/playbooks.html", path=_path(), text=shown or "",
                            errors=errors or [], error_now=error_now, notice=notice,
-                           items=items, versions=history, firings=fired, runs=recent,
+                           items=items, versions=history, firings=fired, runs=recent, digests=sent,
                            secrets=secrets, today=today()), status
 
 
