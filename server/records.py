@@ -29,7 +29,7 @@ ENUMS = {
     "ticket.priority": ("low", "normal", "high", "urgent"),
     "ticket.satisfaction": ("good", "bad"),
     "task.status": ("open", "done"),
-    "touchpoint.kind": ("email", "call", "meeting", "qbr"),
+    "touchpoint.kind": ("email", "call", "meeting", "qbr", "note"),
     "survey.kind": ("ces", "onboarding"),
     "advocacy.kind": ("referral", "review", "case_study", "reference"),
     "crm.system": ("hubspot", "salesforce"),

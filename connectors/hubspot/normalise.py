@@ -214,19 +214,22 @@ def task(obj: dict, account_id: str, record_id: str, owner: str | None) -> dict:
     return rec
 
 
+#: (A note has no title: its text is a message, kept only as the message policy says.)
 TOUCHPOINT_TITLE = {"calls": "hs_call_title", "meetings": "hs_meeting_title",
                     "emails": "hs_email_subject"}
-TOUCHPOINT_KIND = {"calls": "call", "meetings": "meeting", "emails": "email"}
+TOUCHPOINT_KIND = {"calls": "call", "meetings": "meeting", "emails": "email", "notes": "note"}
 
 
 def touchpoint(obj: dict, object_type: str, account_id: str, owner: str | None,
                qbr: re.Pattern[str]) -> dict:
-    """A call, meeting or email -> a touchpoint record (meetings titled like a QBR are qbr)."""
+    """A call, meeting, email or note -> a touchpoint record (meetings titled like a QBR are
+    qbr)."""
     p = props(obj)
     at = day(p.get("hs_timestamp") or p.get("hs_meeting_start_time") or obj.get("createdAt"))
     if at is None:
         raise Skip(f"{object_type[:-1]} has no date")
-    title = p.get(TOUCHPOINT_TITLE[object_type]) or None
+    title = p.get(TOUCHPOINT_TITLE[object_type]) if object_type in TOUCHPOINT_TITLE else None
+    title = title or None
     kind = TOUCHPOINT_KIND[object_type]
     if kind == "meeting" and title and qbr.search(title):
         kind = "qbr"

@@ -175,7 +175,7 @@ class SearchStream(Stream):
             for obj in data.get("results") or []:
                 at = n.ms(obj.get("archivedAt") or obj.get("updatedAt"))
                 if obj.get("id") and (at is None or at >= since):
-                    deletions.append((self.record_type, self.deleted_id(str(obj["id"]))))
+                    deletions.extend(self.deletions_of(str(obj["id"])))
             st.archived_after = cursor
             if cursor is None:
                 st.archived_since = self.connector.until_ms - ARCHIVE_MARGIN_MS
@@ -183,6 +183,10 @@ class SearchStream(Stream):
 
     def deleted_id(self, vendor_id: str) -> str:
         return self.local_id(vendor_id)
+
+    def deletions_of(self, vendor_id: str) -> list[tuple[str, str]]:
+        """What an archived object removes from the store."""
+        return [(self.record_type, self.deleted_id(vendor_id))]
 
 
 def _primary(associations: list[dict]) -> str | None:
@@ -288,6 +292,14 @@ class _TouchpointStream(SearchStream):
     def wanted_properties(self) -> list[str]:
         return [*super().wanted_properties(), *m.PROPERTIES.get(self.object_type, ())]
 
+    def deletions_of(self, vendor_id: str) -> list[tuple[str, str]]:
+        """An archived engagement takes its touchpoint and its message with it."""
+        out = super().deletions_of(vendor_id)
+        if self.object_type in m.BODY:
+            out.append(("message", n.local_id(vendor_id, f"{m.CHANNEL[self.object_type]}"
+                                                         "-message")))
+        return out
+
     def normalise(self, obj: dict, account_id: str) -> list[dict]:
         owner = self.connector.owner_email((obj.get("properties") or {}).get("hubspot_owner_id"))
         touch = n.touchpoint(obj, self.object_type, account_id, owner, self.connector.qbr)
@@ -315,5 +327,13 @@ class EmailsStream(_TouchpointStream):
     properties = ("hs_timestamp", "hs_email_subject", "hs_email_direction", "hubspot_owner_id")
 
 
+class NotesStream(_TouchpointStream):
+    """Notes (engagements of type NOTE): a touchpoint `note`, and the body as a message."""
+
+    name = "notes"
+    object_type = "notes"
+    properties = ("hs_timestamp", "hubspot_owner_id")
+
+
 STREAMS = (CompaniesStream, ContactsStream, DealsStream, TicketsStream, TasksStream,
-           CallsStream, MeetingsStream, EmailsStream)
+           CallsStream, MeetingsStream, EmailsStream, NotesStream)

@@ -108,7 +108,7 @@ def test_the_360_and_crm_lookups_show_hubspot_data(store, hubspot_fake, hubspot,
         ("hubspot-24001122335", "Contract Sent")]
     assert body["support"]["open_total"] == 1
     assert body["relationship"]["touchpoints_by_kind"] == {"call": 1, "qbr": 1, "email": 1,
-                                                           "meeting": 0}
+                                                           "meeting": 0, "note": 0}
     assert [t["subject"] for t in body["tasks"]] == ["QBR prep for Acme"]
     assert "hubspot" in body["freshness"]
 
@@ -130,7 +130,7 @@ def test_second_run_fetches_only_what_changed(store, hubspot_fake, hubspot):
     st = report["streams"]
     assert {k: v["records"] for k, v in st.items()} == {
         "companies": 0, "contacts": 1, "deals": 1, "tickets": 0, "tasks": 0, "calls": 0,
-        "meetings": 0, "emails": 0}
+        "meetings": 0, "emails": 0, "notes": 0}
     assert st["deals"]["skipped"] == 0  # the malformed deal was not read again
     first_query = _searches(hubspot_fake, "deals")[before]["body"]
     assert first_query["filterGroups"][0]["filters"][0] == {

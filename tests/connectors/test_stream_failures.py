@@ -37,7 +37,8 @@ def test_a_403_on_deals_leaves_every_other_stream_running(store, hubspot_fake, h
     assert {k: (v["status"], v["records"]) for k, v in st.items()} == {
         "companies": ("success", 3), "contacts": ("success", 3), "deals": ("failed", 0),
         "tickets": ("success", 2), "tasks": ("success", 1), "calls": ("success", 1),
-        "meetings": ("success", 1), "emails": ("success", 1)}
+        "meetings": ("success", 1), "emails": ("success", 1),
+        "notes": ("success", 0)}
     err = st["deals"]["errors"][0]
     assert (err["type"], err["status"], err["object"], err["endpoint"]) == (
         "AuthError", 403, "deals", "POST /crm/v3/objects/deals/search")

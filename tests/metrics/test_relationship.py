@@ -94,7 +94,8 @@ def test_touchpoints_advocacy_and_qbrs():
     )
     rel = relationship(facts, D(60000), CFG, T)
     assert rel.touchpoints_90d == 3
-    assert rel.touchpoints_by_kind == {"email": 1, "call": 0, "meeting": 1, "qbr": 1}
+    assert rel.touchpoints_by_kind == {"email": 1, "call": 0, "meeting": 1, "qbr": 1,
+                                       "note": 0}
     assert rel.last_touchpoint_date == date(2026, 3, 1)
     assert rel.days_since_last_touchpoint == 30
     # referral and review (T-364) in; case study (T-365) out
