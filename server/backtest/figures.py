@@ -31,7 +31,8 @@ class Case:
     observed_on: date
     score: float | None
     band: str
-    signals: Mapping[str, date] = field(default_factory=dict)  # code -> first day of its run
+    # code -> first day of its run (traced for churned accounts; None for the others)
+    signals: Mapping[str, date | None] = field(default_factory=dict)
 
 
 def rate(numerator: Any, denominator: Any) -> dict[str, Any]:
@@ -125,7 +126,8 @@ def _signals(cases: list[Case]) -> dict[str, Any]:
         fired = {o: [c for c in by[o] if code in c.signals] for o in OUTCOMES}
         ch, rt = _tally(fired["churned"]), _tally(fired["retained"])
         all_ch, all_rt = _tally(by["churned"]), _tally(by["retained"])
-        leads = sorted((c.outcome.date - c.signals[code]).days for c in fired["churned"])
+        leads = sorted((c.outcome.date - c.signals[code]).days for c in fired["churned"]
+                       if c.signals[code] is not None)
         out[code] = {"fired": {o: len(fired[o]) for o in OUTCOMES},
                      "hit_rate": rate(ch["accounts"], all_ch["accounts"]),
                      "false_alarm_rate": rate(rt["accounts"], all_rt["accounts"]),
@@ -152,7 +154,7 @@ def summarize(cases: list[Case], start: date, end: date, horizon: int) -> dict[s
                       "score": c.score, "band": c.band,
                       "signals": {k: v for k, v in sorted(c.signals.items())},
                       "lead_days": {k: (c.outcome.date - v).days
-                                    for k, v in sorted(c.signals.items())}
+                                    for k, v in sorted(c.signals.items()) if v is not None}
                       if c.outcome.kind == "churned" else {}}
                      for c in cases],
     }

@@ -13,17 +13,35 @@ from sqlalchemy.orm import Session
 from server import models as m
 from server.rows import build
 
-from .service import CHUNK, backtest
+from .observe import CHUNK, evaluate_spans
+from .service import backtest
 
 
-def _today_rows(session: Session, settings, ids: list[str], day: date, stored: bool
-                ) -> dict[str, dict]:
+def _current_today(session: Session, settings, ids: list[str], day: date) -> dict[str, dict]:
+    """Today with the current settings: the current rows (what the 360 shows), and the
+    accounts whose row is pending evaluated in memory."""
     from server.rows.history import evaluate_rows
+    from server.rows.models import AccountMetrics as AM
+    from server.rows.refresh import pending
 
-    out = {}
-    for i in range(0, len(ids), CHUNK):
-        rows, *_ = evaluate_rows(session, settings, ids[i:i + CHUNK], day, day, stored=stored)
+    stale = set(pending(session, settings, day))
+    out = {a: {"band": band, "score": score, "signals": [x["code"] for x in sig or ()]}
+           for a, band, score, sig in session.execute(
+               select(AM.account_id, AM.band, AM.health_score, AM.signals)) if a not in stale}
+    rest = [a for a in ids if a not in out]
+    for i in range(0, len(rest), CHUNK):
+        rows, *_ = evaluate_rows(session, settings, rest[i:i + CHUNK], day, day)
         out.update({r["account_id"]: r for r in rows})
+    return out
+
+
+def _proposed_today(session: Session, settings, ids: list[str], day: date) -> dict[str, dict]:
+    """Today with the proposed settings, evaluated in memory (nothing stored is read)."""
+    out = {}
+    for acc, days in evaluate_spans(session, settings, {a: (day, day) for a in ids}).items():
+        ev = days[-1][1]
+        out[acc] = {"band": ev.health.band, "score": ev.health.score,
+                    "signals": [s.code for s in ev.signals]}
     return out
 
 
@@ -31,8 +49,8 @@ def changes(session: Session, current, proposed, day: date) -> dict[str, Any]:
     """Band moves and signal changes of every account as of `day` (nothing written)."""
     names = dict(session.execute(select(m.Account.id, m.Account.name)).all())
     ids = sorted(names)
-    now = _today_rows(session, current, ids, day, stored=True)
-    new = _today_rows(session, proposed, ids, day, stored=False)
+    now = _current_today(session, current, ids, day)
+    new = _proposed_today(session, proposed, ids, day)
     bands, signals = [], []
     counts: dict[str, dict[str, int]] = {"current": {}, "proposed": {}}
     for acc in ids:

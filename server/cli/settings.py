@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -11,13 +11,22 @@ import click
 from server.cli.context import Context
 
 
-def _who(by: str | None) -> str:
-    if by:
-        return by
+def _who(ctx: Context, by: str | None, token_stdin: bool) -> str:
+    """The acting admin (--by EMAIL of an admin user, or an admin API token on stdin)."""
+    from server.settings_history import NotAdmin, acting_admin
+
+    token = sys.stdin.readline() if token_stdin else None
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "command line"
+        return acting_admin(ctx.store, by, token)
+    except NotAdmin as exc:
+        raise click.ClickException(f"{exc} (nothing was changed)") from None
+
+
+def _actor_options(fn):
+    fn = click.option("--token-stdin", is_flag=True,
+                      help="Read an admin API token from stdin: it names who acts.")(fn)
+    return click.option("--by", default=None, metavar="EMAIL",
+                        help="The admin user who acts (an enabled admin of this workspace).")(fn)
 
 
 def _show(value) -> str:
@@ -48,12 +57,13 @@ def _done(ctx: Context, row, new, verb: str) -> None:
 
 @settings_group.command("apply")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--by", default=None, help="Who applies it (default: the system user).")
+@_actor_options
 @click.pass_obj
-def apply_cmd(ctx: Context, file: Path, by: str | None) -> None:
+def apply_cmd(ctx: Context, file: Path, by: str | None, token_stdin: bool) -> None:
     """Validate FILE and make it the new settings version (who, when and the diff recorded).
 
-    A bad file is refused with the key named, and nothing changes.
+    Only an admin applies settings: --by EMAIL of an admin user, or --token-stdin with an
+    admin API token. A bad file is refused with the key named, and nothing changes.
     """
     from server.settings import SettingsError
     from server.settings_history import apply
@@ -62,10 +72,11 @@ def apply_cmd(ctx: Context, file: Path, by: str | None) -> None:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"settings: cannot read {file}: {exc}") from exc
+    who = _who(ctx, by, token_stdin)
     current = ctx.settings()
     try:
         with ctx.store.session() as s:
-            row, new = apply(s, text, _who(by), "cli", current)
+            row, new = apply(s, text, who, "cli", current)
     except SettingsError as exc:
         raise click.ClickException(f"{exc} (nothing was changed)") from exc
     _done(ctx, row, new, "applied")
@@ -73,17 +84,19 @@ def apply_cmd(ctx: Context, file: Path, by: str | None) -> None:
 
 @settings_group.command("rollback")
 @click.argument("version", type=int)
-@click.option("--by", default=None, help="Who rolls back (default: the system user).")
+@_actor_options
 @click.pass_obj
-def rollback_cmd(ctx: Context, version: int, by: str | None) -> None:
-    """Make an earlier version current again (recorded as a new version)."""
+def rollback_cmd(ctx: Context, version: int, by: str | None, token_stdin: bool) -> None:
+    """Make an earlier version current again (recorded as a new version); admins only, as
+    for apply."""
     from server.settings import SettingsError
     from server.settings_history import rollback
 
+    who = _who(ctx, by, token_stdin)
     current = ctx.settings()
     try:
         with ctx.store.session() as s:
-            row, new = rollback(s, version, _who(by), current)
+            row, new = rollback(s, version, who, current)
     except SettingsError as exc:
         raise click.ClickException(f"{exc} (nothing was changed)") from exc
     _done(ctx, row, new, f"restored version {version} as")

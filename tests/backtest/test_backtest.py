@@ -83,10 +83,11 @@ def test_signals_hit_rates_false_alarms_and_lead_times(known):
         assert s[code]["arr_false_alarm_rate"]["value"] == 10000 / 18000
         assert s[code]["lead_time_days"] == {"n": 3, "min": lead, "median": lead,
                                              "mean": lead, "max": lead}
-    # never touched since onboarding (T-700): fires everywhere; its run starts where the
-    # rebuilt history starts (RUN_LOOKBACK = 90 days before the observation day)
+    # never touched since onboarding (T-700): fires from T-670 (its own since, 30 days after
+    # the onboarding start) on every day, so C1/C2/C3 (churned T-60/80/100) lead by 610/590/570
     assert s["no_touch"]["false_alarm_rate"]["value"] == 1.0
-    assert s["no_touch"]["lead_time_days"]["median"] == 180
+    assert s["no_touch"]["lead_time_days"] == {"n": 3, "min": 570, "median": 590,
+                                               "mean": 590, "max": 610}
     assert s["renewal_risk"]["fired"] == {"churned": 0, "contracted": 0, "retained": 0,
                                           "expanded": 0}
     assert s["renewal_risk"]["lead_time_days"]["median"] is None

@@ -20,6 +20,7 @@ from server.settings_history import (
     parse_text,
     rollback,
 )
+from server.services.users import create_user
 from server.settings_models import SettingsVersion
 
 pytestmark = pytest.mark.store
@@ -113,6 +114,7 @@ def test_settings_commands(store, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("ACCOUNT360_DATA_DIR", str(tmp_path))
     (tmp_path / "s1.toml").write_text(TREND_40)
     (tmp_path / "bad.toml").write_text("[signals]\nnope = 1\n")
+    create_user(store, "maria@x.io", "admin", password="a long enough password 1")
     runner = CliRunner()
 
     def run(*args, code=0):
@@ -126,11 +128,11 @@ def test_settings_commands(store, db_url, tmp_path, monkeypatch):
     assert lines[:2] == ["applied settings version 1 (digest "
                          f"{settings_version(parse_text(TREND_40))}) by maria@x.io",
                          "  health.weights.usage_trend: 20.0 -> 40.0"]
-    assert run("settings", "apply", str(tmp_path / "s1.toml")) == [
+    assert run("settings", "apply", str(tmp_path / "s1.toml"), "--by", "maria@x.io") == [
         "unchanged: these settings are already the current version"]
-    bad = run("settings", "apply", str(tmp_path / "bad.toml"), code=1)
+    bad = run("settings", "apply", str(tmp_path / "bad.toml"), "--by", "maria@x.io", code=1)
     assert "'signals.nope' is not a known key" in bad[-1] and "nothing was changed" in bad[-1]
-    assert run("settings", "rollback", "5", code=1)[-1] == \
+    assert run("settings", "rollback", "5", "--by", "maria@x.io", code=1)[-1] == \
         "Error: settings: there is no version 5 (nothing was changed)"
     history_lines = run("settings", "history")
     assert len(history_lines) == 2 and history_lines[0].startswith("version 1  ")
