@@ -112,43 +112,6 @@ def effective(store, path: str | None) -> WorkspaceSettings:
     return load(path) if row is None else from_version(row)
 
 
-class NotAdmin(ValueError):
-    """The acting user may not change the settings; the message says why."""
-
-
-def acting_admin(store, by: str | None, token: str | None) -> str:
-    """Who applies settings from the command line, as recorded: an admin API token's user
-    (or `token <name>` for a token without a user), else `by`, which must be the email of an
-    enabled admin user of the store. NotAdmin otherwise."""
-    from server.admin.models import User
-    from server.auth import verify
-
-    if token:
-        caller = verify(store, token.strip())
-        if caller is None:
-            raise NotAdmin("settings: the token is not a live API token (unknown, revoked or "
-                           "expired)")
-        if not caller.allows("admin"):
-            raise NotAdmin(f"settings: the token {caller.name!r} has no admin scope: only "
-                           "admins apply settings")
-        return caller.user_email or f"token {caller.name}"
-    if not by:
-        raise NotAdmin("settings: say which admin applies them: --by EMAIL of an admin user "
-                       "(account360 admin list) or --token-stdin with an admin API token")
-    email = by.strip().lower()
-    with store.sessions() as s:
-        user = s.scalar(select(User).where(User.email == email))
-    if user is None:
-        raise NotAdmin(f"settings: {email} is not a user of this workspace "
-                       "(account360 admin create EMAIL --role admin)")
-    if user.disabled:
-        raise NotAdmin(f"settings: {email} is disabled")
-    if user.role != "admin":
-        raise NotAdmin(f"settings: {email} is a {user.role}, not an admin: only admins "
-                       "apply settings")
-    return user.email
-
-
 def apply(session: Session, text: str, who: str, source: str, current: WorkspaceSettings,
           restored: int | None = None) -> tuple[SettingsVersion | None, WorkspaceSettings]:
     """Record `text` as the next version (None when it changes nothing); refused if bad."""

@@ -82,11 +82,13 @@ def evaluate_spans(session: Session, settings, spans: Spans
         for acc in sorted(accounts):
             first, last = batch[acc]
             base, scores, days = facts[acc], {}, []
-            for day, stats in series.stats(acc):
+            span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            wanted = {*span, *(d - MONTH for d in span)}       # the span and the days it reads
+            for day, stats in series.stats(acc, wanted):
                 if day > last:
                     break
                 if day < first:
-                    if first - MONTH <= day <= last - MONTH:   # a day of the span looks back
+                    if day in wanted:
                         scores[day] = mx.account_metrics(with_usage(base, stats), cfg,
                                                          day).health.score
                     continue
@@ -162,7 +164,7 @@ class Observer:
 
     def observe(self, days: dict[str, date], traced: set[str]) -> dict[str, Seen]:
         """Every account on its day (id -> day); run starts traced for the `traced` ones."""
-        total = len(days) + len(traced)
+        total = len(days)
         stored = _stored_on(self.session, {a: d for a, d in days.items() if a not in traced},
                             self.version)
         out = {a: Seen(*row, runs={c: None for c in row[2]}) for a, row in stored.items()}
@@ -178,15 +180,15 @@ class Observer:
                                     {c: None for c in codes})
             self.progress(len(out), total)
         self._keep(rows)
-        out.update(self._trace({a: days[a] for a in traced if a in evs}, evs, len(out), total))
+        out.update(self._trace({a: days[a] for a in traced if a in evs}, evs))
+        self.progress(total, total)
         return out
 
     def _keep(self, rows: list[dict]) -> None:
         if self.keep and rows:
             self.keep(rows)
 
-    def _trace(self, days: dict[str, date], evs: dict, done: int, total: int
-               ) -> dict[str, Seen]:
+    def _trace(self, days: dict[str, date], evs: dict) -> dict[str, Seen]:
         """Run starts of each churned account's firing signals: their own since, else the
         stored history walked back, else evaluated blocks of days."""
         runs = {a: {s.code: s.since for s in evs[a].signals} for a in days}
@@ -224,7 +226,6 @@ class Observer:
             rows.append(row)
             out[acc] = Seen(evs[acc].health.score, evs[acc].health.band, sorted(found), found)
         self._keep(rows)
-        self.progress(done + len(days), total)
         return out
 
 

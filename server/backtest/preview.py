@@ -70,8 +70,9 @@ def changes(session: Session, current, proposed, day: date) -> dict[str, Any]:
 
 
 def preview(session: Session, current, proposed, start: date, end: date, horizon: int,
-            day: date) -> dict[str, Any]:
-    """Everything the preview shows (keys: docs/backtest.md)."""
+            day: date, progress=None) -> dict[str, Any]:
+    """Everything the preview shows (keys: docs/backtest.md); `progress(stage, done, total)`
+    is told how far each backtest got."""
     from server.settings_history import describe, diff
 
     out: dict[str, Any] = {
@@ -81,9 +82,13 @@ def preview(session: Session, current, proposed, start: date, end: date, horizon
         "diff": diff(current, proposed),
     }
     out.update(changes(session, current, proposed, day))
-    out["backtest"] = {"current": backtest(session, current, start, end, horizon),
+    def told(stage: str):
+        return (lambda done, total: progress(stage, done, total)) if progress else None
+
+    out["backtest"] = {"current": backtest(session, current, start, end, horizon,
+                                           progress=told("current backtest")),
                        "proposed": backtest(session, proposed, start, end, horizon,
-                                            write=False)}
+                                            write=False, progress=told("proposed backtest"))}
     return out
 
 

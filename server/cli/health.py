@@ -17,6 +17,19 @@ def _day(name: str, value: str) -> date:
                                  param_hint=f"--{name}") from None
 
 
+def progress_line():
+    """A `progress(stage, done, total)` writing one updating line to stderr on a terminal."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        click.echo(f"\r{stage}: {done:,}/{total:,} accounts observed", err=True,
+                   nl=done >= total)
+    return show
+
+
 def period(start: str | None, end: str | None, default: tuple[date, date]) -> tuple[date, date]:
     """--start and --end as days (each defaulting to the given period's)."""
     return (_day("start", start) if start else default[0], _day("end", end) if end else default[1])
@@ -40,7 +53,9 @@ def backtest_cmd(ctx: Context, start: str, end: str, horizon: int, as_json: bool
     first, last = _day("start", start), _day("end", end)
     try:
         with ctx.store.session() as s:
-            result = backtest(s, ctx.settings(), first, last, horizon)
+            show = progress_line()
+            result = backtest(s, ctx.settings(), first, last, horizon,
+                              progress=(lambda d, t: show("backtest", d, t)) if show else None)
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
     click.echo(to_json(result) if as_json else text(result))

@@ -13,7 +13,7 @@ from server.cli.context import Context
 
 def _who(ctx: Context, by: str | None, token_stdin: bool) -> str:
     """The acting admin (--by EMAIL of an admin user, or an admin API token on stdin)."""
-    from server.settings_history import NotAdmin, acting_admin
+    from server.services.users import NotAdmin, acting_admin
 
     token = sys.stdin.readline() if token_stdin else None
     try:
@@ -139,7 +139,7 @@ def preview_cmd(ctx: Context, file: Path, start: str | None, end: str | None, ho
     from server.backtest.preview import default_period, preview
     from server.backtest.report import preview_text, to_json
     from server.backtest.service import BacktestError
-    from server.cli.health import period
+    from server.cli.health import period, progress_line
     from server.models import utcnow
     from server.settings import SettingsError
     from server.settings_history import parse_text
@@ -154,7 +154,8 @@ def preview_cmd(ctx: Context, file: Path, start: str | None, end: str | None, ho
     first, last = period(start, end, default_period(today))
     try:
         with ctx.store.session() as s:
-            result = preview(s, ctx.settings(), proposed, first, last, horizon, today)
+            result = preview(s, ctx.settings(), proposed, first, last, horizon, today,
+                             progress=progress_line())
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
     click.echo(to_json(result) if as_json else preview_text(result))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -97,8 +97,10 @@ class UsageSeries:
             out[d] = (len(cur_w), len(prior_w))
         return out
 
-    def stats(self, acc: str) -> Iterator[tuple[date, t.UsageStats | None]]:
-        """(day, UsageStats or None) for every day of [first, last], in order."""
+    def stats(self, acc: str, wanted: Container[date] | None = None
+              ) -> Iterator[tuple[date, t.UsageStats | None]]:
+        """(day, UsageStats or None) for every day of [first, last] (or only the `wanted`
+        ones: the windows still slide over every day), in order."""
         users, names, sess = self.users.get(acc, {}), self.names.get(acc, {}), \
             self.sessions.get(acc, {})
         first = self.first
@@ -134,6 +136,8 @@ class UsageSeries:
             n, s = sess.get(d, (0, 0))
             n0, s0 = sess.get(out_30, (0, 0))
             n_sess, secs = n_sess + n - n0, secs + s - s0
+            if wanted is not None and d not in wanted:
+                continue
             if last_day is None:
                 yield d, None
                 continue

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from server.backtest.preview import preview
+from server.backtest.service import backtest
 from server.rows.build import settings_version
 from server.rows.models import AccountDay
 from server.settings_history import parse_text
@@ -88,3 +89,38 @@ def test_preview_command(known, tmp_path, monkeypatch):
     assert len(body["band_changes"]) == 5 and body["current"]["version"] is None
     bad = runner.invoke(main, ["settings", "preview", str(tmp_path / "bad.toml")])
     assert bad.exit_code == 1 and "'health.weights.sentiment_x' is not a known key" in bad.output
+
+
+def _today(store, settings) -> dict[str, tuple[str, list[str]]]:
+    """Band and signal codes of every account as the 360 rows show them today."""
+    from server.rows.models import AccountMetrics
+    from server.rows.refresh import ensure_fresh
+
+    ensure_fresh(store, settings, T)
+    with store.sessions() as s:
+        return {a: (band, sorted(x["code"] for x in sig)) for a, band, sig in s.execute(
+            select(AccountMetrics.account_id, AccountMetrics.band, AccountMetrics.signals))}
+
+
+def test_the_preview_equals_applying_the_settings(known):
+    """Exactness: the proposed backtest and today's band and signal changes of the preview
+    are what applying the settings and running the backtest (and the 360 rows) give."""
+    from server.settings_history import apply
+
+    before = _today(known.store, known.settings)
+    with known.store.session() as s:
+        p = preview(s, known.settings, parse_text(PROPOSED), START, END, HORIZON, T)
+    with known.store.session() as s:
+        _, applied = apply(s, PROPOSED, "lead@x.io", "cli", known.settings)
+    with known.store.session() as s:
+        first = backtest(s, applied, START, END, HORIZON)
+    with known.store.session() as s:
+        again = backtest(s, applied, START, END, HORIZON)      # now read from the kept rows
+    assert first == again == p["backtest"]["proposed"]
+    after = _today(known.store, applied)
+    assert {c["id"]: (c["from"], c["to"]) for c in p["band_changes"]} == {
+        a: (before[a][0], after[a][0]) for a in after if before[a][0] != after[a][0]}
+    assert [(c["id"], c["appear"], c["disappear"]) for c in p["signal_changes"]] == [
+        (a, sorted(set(after[a][1]) - set(before[a][1])),
+         sorted(set(before[a][1]) - set(after[a][1])))
+        for a in sorted(after) if after[a][1] != before[a][1]]
