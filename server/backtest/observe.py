@@ -8,9 +8,9 @@ account became inactive, the last touchpoint + N days...), else traced back day 
 stored history of the same version and, where it has no row, over evaluated blocks of days, at
 most LEAD_LOOKBACK days before the observation day. With `write`, the evaluated rows are kept.
 
-Accounts whose days lie close together are evaluated together (one load of their records,
-as of the latest of their days: every window the health and the signals read stays inside
-what that load holds while the days are at most SPAN days apart).
+Accounts whose days lie close together (at most SPAN days apart) are evaluated together:
+one load of their records as of the latest of their days, each day reading its own usage
+windows, messages and North Star period (server.rows.bulk.DayFacts), as the backfill does.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server.rows import build
-from server.rows.bulk import UsageSeries, with_usage
+from server.rows.bulk import DayFacts, UsageSeries
 from server.rows.models import AccountDay
 from server.rows.refresh import _upsert
 
@@ -69,7 +69,7 @@ def evaluate_spans(session: Session, settings, spans: Spans
     `settings` alone: the health of the 30 days before `first` is evaluated too, nothing
     stored is read."""
     from server.services.evaluate import evaluate
-    from server.services.facts import load_facts
+    from server.services.facts import MESSAGE_DAYS, load_facts
 
     cfg = settings.metrics
     out: dict[str, list[tuple[date, object]]] = {}
@@ -77,11 +77,13 @@ def evaluate_spans(session: Session, settings, spans: Spans
         top = max(last for _, last in batch.values())
         low = min(first for first, _ in batch.values())
         accounts, facts = load_facts(session, sorted(batch), top, cfg.first_value_event,
-                                     cfg.north_star)
-        series = UsageSeries(session, sorted(accounts), low - MONTH, top, cfg.first_value_event)
+                                     cfg.north_star,
+                                     message_days=MESSAGE_DAYS + (top - low).days + 30)
+        series = UsageSeries(session, sorted(accounts), low - MONTH, top, cfg.first_value_event,
+                             cfg.north_star)
         for acc in sorted(accounts):
             first, last = batch[acc]
-            base, scores, days = facts[acc], {}, []
+            per_day, scores, days = DayFacts(facts[acc], series.star_counts(acc)), {}, []
             span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
             wanted = {*span, *(d - MONTH for d in span)}       # the span and the days it reads
             for day, stats in series.stats(acc, wanted):
@@ -89,10 +91,10 @@ def evaluate_spans(session: Session, settings, spans: Spans
                     break
                 if day < first:
                     if day in wanted:
-                        scores[day] = mx.account_metrics(with_usage(base, stats), cfg,
+                        scores[day] = mx.account_metrics(per_day.on(day, stats), cfg,
                                                          day).health.score
                     continue
-                ev = evaluate(with_usage(base, stats), day, cfg, scores.get(day - MONTH))
+                ev = evaluate(per_day.on(day, stats), day, cfg, scores.get(day - MONTH))
                 scores[day] = ev.health.score
                 days.append((day, ev))
             out[acc] = days
