@@ -6,6 +6,7 @@ that cannot be loaded and Unmapped for one without an account (shared with HubSp
 
 from __future__ import annotations
 
+import re
 import typing as t
 from decimal import Decimal
 
@@ -194,16 +195,39 @@ def touchpoint(rec: dict, kind: str, account_id: str, owner: str | None) -> dict
     return out
 
 
-def activity_message(rec: dict, kind: str, account_id: str, owner: str | None) -> dict | None:
-    """An email or call Task's Description as a message (logged by us: direction out)."""
+def _first_address(value: t.Any) -> str | None:
+    for part in re.split(r"[;,\s]+", str(value or "")):
+        if "@" in part:
+            return part.strip("<>").lower()
+    return None
+
+
+def activity_message(rec: dict, kind: str, account_id: str, owner: str | None,
+                     email: dict | None = None) -> dict | None:
+    """An email or call Task as a message. Direction from the vendor's data: a call's
+    `CallType` (Inbound = in; Outbound, Internal = out); an email's EmailMessage (`email`,
+    the one whose ActivityId is the Task): `Incoming` = in from `FromAddress`, else out to
+    the first `ToAddress`, its `TextBody` and `MessageDate`. An email Task without one is
+    an email logged by the team: out."""
+    incoming = False
+    contact = None
     text = strip_html(rec.get("Description"))
     at = when(rec.get("CreatedDate")) or when(rec.get("ActivityDate"))
+    if kind == "call":
+        incoming = str(rec.get("CallType") or "").lower() == "inbound"
+    elif email:
+        incoming = bool(sf_flag(email.get("Incoming")))
+        contact = _first_address(email.get("FromAddress" if incoming else "ToAddress"))
+        text = (email.get("TextBody") or "").strip() or text
+        at = when(email.get("MessageDate")) or at
     if not text or at is None:
         return None
     out = {"type": "message", "id": local_id(to18(rec["Id"]), f"{kind}-message"),
-           "account_id": account_id, "at": iso(at), "channel": kind, "direction": "out",
-           "text": text[:10_000]}
-    if owner:
+           "account_id": account_id, "at": iso(at), "channel": kind,
+           "direction": "in" if incoming else "out", "text": text[:10_000]}
+    if contact:
+        out["contact_email"] = contact
+    if owner and not incoming:
         out["author"] = owner
     return out
 

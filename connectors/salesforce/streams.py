@@ -186,23 +186,66 @@ class CasesStream(SoqlStream):
 
 
 class TasksStream(SoqlStream):
-    """Tasks; calls and emails logged as Tasks (TaskSubtype) become touchpoints."""
+    """Tasks; calls and emails logged as Tasks (TaskSubtype) become touchpoints, and their
+    text a message whose direction comes from the call's CallType or the email's
+    EmailMessage (read for the page's email Tasks by ActivityId)."""
 
     name = "tasks"
     sobject = "Task"
     fields = ("Subject", "Status", "Priority", "ActivityDate", "WhatId", "AccountId",
-              "IsClosed", "OwnerId", "TaskSubtype", "Description", "CreatedDate")
+              "IsClosed", "OwnerId", "TaskSubtype", "CallType", "Description", "CreatedDate")
     TOUCH = {"call": "call", "email": "email", "listemail": "email"}
+    EMAIL_FIELDS = ("Id", "ActivityId", "Incoming", "FromAddress", "ToAddress", "MessageDate",
+                    "TextBody")
+
+    def __init__(self, connector: t.Any) -> None:
+        super().__init__(connector)
+        self._emails: dict[str, dict] = {}
+        self._no_email_messages = False   # the org has no EmailMessage (no Enhanced Email)
 
     def _touch_kind(self, row: dict) -> str | None:
         return self.TOUCH.get(str(row.get("TaskSubtype") or "").lower())
+
+    def _page(self, rows: list[dict], st: ModifiedCursor) -> Page:
+        ids = [n.to18(r.get("Id")) for r in rows if self._touch_kind(r) == "email"
+               and not n.sf_flag(r.get("IsDeleted")) and SFID.fullmatch(str(r.get("Id") or ""))]
+        self._emails = self._email_messages([x for x in ids if x])
+        return super()._page(rows, st)
+
+    def _email_messages(self, task_ids: list[str]) -> dict[str, dict]:
+        """{Task id: its EmailMessage} for email Tasks (200 ids a query)."""
+        from connectors.errors import AuthError, ResponseError
+
+        out: dict[str, dict] = {}
+        if self._no_email_messages:
+            return out
+        for i in range(0, len(task_ids), 200):
+            quoted = ", ".join(f"'{x}'" for x in task_ids[i:i + 200])
+            soql = (f"SELECT {', '.join(self.EMAIL_FIELDS)} FROM EmailMessage "
+                    f"WHERE ActivityId IN ({quoted})")
+            try:
+                rows = self.client.query_all(soql, stream=self.name)
+            except (ResponseError, AuthError) as exc:
+                # INVALID_TYPE: no Enhanced Email; 403: the user may not read EmailMessage
+                if isinstance(exc, AuthError) and exc.status != 403:
+                    raise
+                self.log.warning("EmailMessage not readable (%s); email Tasks count as sent "
+                                 "by the team", getattr(exc, "vendor_code", None) or exc.status)
+                self._no_email_messages = True
+                return out
+            for row in rows:
+                key = n.to18(row.get("ActivityId"))
+                if key:
+                    out.setdefault(key, row)
+        return out
 
     def normalise(self, row: dict, sfid: str) -> dict | list[dict]:
         account_id = self.account_of(row)
         kind = self._touch_kind(row)
         if kind:
             touch = n.touchpoint(row, kind, account_id, self.owner(row))
-            said = n.activity_message(row, kind, account_id, self.owner(row))
+            said = n.activity_message(row, kind, account_id, self.owner(row),
+                                      self._emails.get(sfid))
             return [touch] if said is None else [touch, said]
         record_id = self.connector.links.get("task", {}).get(sfid) or n.local_id(sfid)
         return n.task(row, account_id, record_id, self.owner(row))

@@ -160,6 +160,9 @@ class FakeSalesforce:
                     "<": parse_stamp(r["SystemModstamp"]) < limit_dt}[op]]
             elif cond == "IsDeleted = false":
                 rows = [r for r in rows if not r.get("IsDeleted")]
+            elif im := re.fullmatch(r"(\w+) IN \(((?:'\w+'(?:, )?)+)\)", cond):
+                values = set(re.findall(r"'(\w+)'", im.group(2)))
+                rows = [r for r in rows if str(r.get(im.group(1))) in values]
             elif em := re.fullmatch(r"(\w+) = '((?:[^'\\]|\\.)*)'", cond):
                 value = re.sub(r"\\(.)", r"\1", em.group(2))
                 rows = [r for r in rows if str(r.get(em.group(1))) == value]
