@@ -6,9 +6,13 @@ and email, once per episode.
 - `template`: `{account.name}`-style templates with a closed set of keys.
 - `episodes`: which accounts each playbook fires on for a day, from the history rows of that
   day and the stored day before, and the first day of each episode.
+- `asof`: when each account began (`new_account`) and its signals' reasons as of a day.
 - `service`: preview, run (each action claimed by a unique row before it is carried out, so
   two runs never duplicate one), retries with backoff, the runs history and the nudges.
-- `deliver`: the task, Slack (`slack_sdk`) and SMTP (`smtplib`) actions.
+- `deliver`: the Slack (`slack_sdk`: webhook, channel, direct message) and SMTP (`smtplib`,
+  TLS verified) calls.
+- `retries`: a failed Slack or SMTP call retried with backoff (actions and digests alike).
 - `digest`: the daily digest per CSM.
-- `store`: file versions (who changed what) and the encrypted secrets.
+- `store`: file versions (who changed what; an edit on disk recorded by whichever reader
+  sees it first) and the encrypted secrets.
 """

@@ -155,3 +155,44 @@ def test_a_failed_digest_is_retried_with_backoff_and_sent_once(store, slack):
                  for d in digests(s)]
     assert shown == [("li@example.com", "failed", 3, ["error", "error", "error"]),
                      ("maria@example.com", "sent", 2, ["error", "sent"])]
+
+
+def test_two_digest_runs_at_once_send_each_digest_once(store, slack):
+    import threading
+
+    e = _world(store, slack)
+    pf = parse('[digest]\nslack_token = "secret:slack-bot"\n')
+    go = threading.Barrier(3)
+    reports, errors = [], []
+
+    def digest():
+        go.wait()
+        try:
+            reports.append(send(e, pf, day(1)))
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=digest) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert [r["json"]["channel"] for r in slack.received] == ["U0MARIA01"]       # once
+    maria = sorted(r[1]["channels"]["slack"] for r in reports)
+    assert maria.count("sent") == 1 and set(maria) <= {"sent", "already sent", "pending"}
+
+
+def test_a_digest_left_pending_by_a_crash_is_sent_by_the_retry(store, slack):
+    e = _world(store, slack)
+    pf = parse('[digest]\nslack_token = "secret:slack-bot"\n')
+    t0 = utcnow().replace(microsecond=0)
+    send(e, pf, day(1), now=t0)
+    assert len(slack.received) == 1
+    with store.session() as s:                    # as if the process died after its claim
+        row = s.get(PlaybookDigest, ("maria@example.com", day(1), "slack"))
+        row.status, row.attempts, row.updated_at = "pending", 0, t0
+    assert retry_due(e, t0 + timedelta(minutes=14)) == 0    # maybe still sending
+    assert retry_due(e, t0 + timedelta(minutes=16)) == 1
+    assert [r["json"]["channel"] for r in slack.received] == ["U0MARIA01", "U0MARIA01"]
+    assert _digests(store)[1][:3] == ("maria@example.com", "slack", "sent")
