@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server.metrics.portfolio import BANDS
 from server.services import trends
+from server.workspace.memo import remembered
 
 
 def _f(value) -> float | None:
@@ -45,10 +46,15 @@ def north_star(star: dict | None) -> dict | None:
             "values": [p["value"] for p in star["by_month"]]}
 
 
-def dashboard_charts(session, data: dict, f: dict, as_of, currency: str) -> dict:
-    """Every chart of the dashboard for the filters `f` (owner, segment, phase)."""
+def dashboard_charts(session, data: dict, f: dict, as_of, currency: str,
+                     rows: tuple | None = None) -> dict:
+    """Every chart of the dashboard for the filters `f` (owner, segment, phase); `rows`: the
+    stamp of the current rows when the figures come from them (the NRR/GRR series is then
+    remembered while they do not change, server.workspace.memo)."""
     scope = (f["owner"], f["segment"], f["phase"])
-    ret = trends.retention_by_month(session, as_of, *scope)
+    ret = remembered(session, ("retention", as_of, *scope),
+                     lambda: trends.retention_by_month(session, as_of, *scope), rows) \
+        if rows is not None else trends.retention_by_month(session, as_of, *scope)
     bands = trends.bands_by_month(session, as_of, *scope)
     return {
         "currency": currency,

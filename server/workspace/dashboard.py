@@ -6,6 +6,7 @@ from flask import abort, current_app, g, render_template, request
 
 from server.admin.web import login_required
 from server.models import utcnow
+from server.rows.build import settings_version
 from server.rows.read import rows_answer
 from server.services import periods
 from server.services import workspace as ws
@@ -14,6 +15,7 @@ from server.services.search import PHASES
 from server.workspace.blueprint import bp
 from server.workspace.charts import dashboard_charts
 from server.workspace.figures import FIGURES, show, show_input
+from server.workspace.memo import remembered, stamp
 
 
 def filters(args) -> dict:
@@ -36,15 +38,20 @@ def dashboard():
     as_of = utcnow().date()
     start, end = periods.bounds(f["period"], as_of)
     use_rows = rows_answer(st, as_of)
+    scope = (f["owner"], f["segment"], f["phase"])
     with st.store.sessions() as s:
-        data = portfolio(s, st.settings, start, end, as_of, f["owner"], f["segment"],
-                         f["phase"], rows=use_rows)
-        charts = dashboard_charts(s, data, f, as_of, data["currency"])
+        rows = stamp(s) if use_rows else None  # what the figures are computed from
+        key = ("portfolio", settings_version(st.settings), st.settings.currency, start, end,
+               as_of, *scope)
+        answer = remembered(s, key, lambda: portfolio(s, st.settings, start, end, as_of, *scope,
+                                                      rows=True), rows) if use_rows \
+            else portfolio(s, st.settings, start, end, as_of, *scope, rows=False)
+        charts = dashboard_charts(s, answer, f, as_of, answer["currency"], rows)
         choices = {"owners": ws.owners(s), "segments": ws.segments(s)}
         fresh = ws.freshness_line(s)
-    groups = [("Team", data["team"])] + [(row["owner"], row) for row in data["by_csm"]]
+    groups = [("Team", answer["team"])] + [(row["owner"], row) for row in answer["by_csm"]]
     return render_template(
-        "workspace/dashboard.html", data=data, groups=groups, figures=FIGURES, f=f,
+        "workspace/dashboard.html", data=answer, groups=groups, figures=FIGURES, f=f,
         presets=periods.PRESETS, phases=PHASES, choices=choices, fresh=fresh,
-        show=show, show_input=show_input, currency=data["currency"], charts=charts,
+        show=show, show_input=show_input, currency=answer["currency"], charts=charts,
         ns_events=st.settings.metrics.north_star.events)
