@@ -224,7 +224,9 @@ class Digest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     email: bool = False
+    #: a Slack DM to each CSM with this bot token; `slack = true`: with `[slack] token`
     slack_token: str | None = Field(None, repr=False)
+    slack: bool = False
     renewal_days: Annotated[int, Field(ge=1, le=3660)] = 90
 
 
@@ -302,6 +304,12 @@ def parse(text: str) -> PlaybookFile:
                 if any(k.startswith("signal.") for k in used) and not pb.when.signal:
                     errors.append(f"playbook {pb.name!r}, key action[{i + 1}].{act.kind}.{key}: "
                                   "{signal.*} needs a when.signal condition")
+    if parsed.digest and parsed.digest.slack and not parsed.digest.slack_token:
+        if parsed.slack and parsed.slack.token:
+            parsed.digest.slack_token = parsed.slack.token
+        else:
+            errors.append("file, key digest.slack: a bot token is needed (digest.slack_token, "
+                          "or [slack] token)")
     if errors:
         raise PlaybookFileError(errors)
     return parsed

@@ -196,3 +196,14 @@ def test_a_digest_left_pending_by_a_crash_is_sent_by_the_retry(store, slack):
     assert retry_due(e, t0 + timedelta(minutes=16)) == 1
     assert [r["json"]["channel"] for r in slack.received] == ["U0MARIA01", "U0MARIA01"]
     assert _digests(store)[1][:3] == ("maria@example.com", "slack", "sent")
+
+
+def test_the_digest_dm_can_use_the_files_bot_token(store, slack):
+    e = _world(store, slack)
+    pf = parse('[slack]\ntoken = "secret:slack-bot"\n\n[digest]\nslack = true\n')
+    assert [r["channels"] for r in send(e, pf, day(1))][1] == {"slack": "sent"}
+    assert [r["json"]["channel"] for r in slack.received] == ["U0MARIA01"]
+    with pytest.raises(PlaybookFileError) as err:
+        parse('[digest]\nslack = true\n')
+    assert err.value.errors == ["file, key digest.slack: a bot token is needed "
+                                "(digest.slack_token, or [slack] token)"]
