@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         "arrive and loaded by a job on any worker: the request answers 202 with the import's "
         "id (progress at `GET /api/v1/imports/<id>`); smaller ones are loaded in one "
         "transaction before the answer"))
+    PREVIEW_INLINE_ACCOUNTS: int = Field(2000, ge=0, **_doc(
+        "a settings preview on the health model page of a workspace with more accounts than "
+        "this runs as a `settings.preview` job, its progress shown on the page; smaller "
+        "ones are computed within the request"))
     # -- admin app
     PUBLIC_URL: str | None = Field(None, **_doc(
         "the address users type, e.g. `https://cs.example.com`: OAuth redirect URIs, invite "

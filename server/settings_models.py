@@ -1,12 +1,12 @@
 """The settings history table: every applied workspace settings file, who applied it, when,
-and what it changed."""
+and what it changed; and the settings previews run as jobs."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, UtcDateTime
@@ -26,3 +26,26 @@ class SettingsVersion(Base):
     digest: Mapped[str] = mapped_column(String(16), index=True)
     diff: Mapped[list[Any]] = mapped_column(JSON)
     restored: Mapped[int | None] = mapped_column(Integer)
+
+
+class SettingsPreview(Base):
+    """A preview of a proposed settings file computed by the `settings.preview` job (large
+    workspaces): queued -> running -> done | failed, how far it got, and its result (the
+    preview's JSON, docs/backtest.md)."""
+
+    __tablename__ = "settings_previews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    body: Mapped[str] = mapped_column(Text)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    horizon: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

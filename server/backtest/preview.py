@@ -70,9 +70,10 @@ def changes(session: Session, current, proposed, day: date) -> dict[str, Any]:
 
 
 def preview(session: Session, current, proposed, start: date, end: date, horizon: int,
-            day: date, progress=None) -> dict[str, Any]:
+            day: date, progress=None, keep: bool = True) -> dict[str, Any]:
     """Everything the preview shows (keys: docs/backtest.md); `progress(stage, done, total)`
-    is told how far each backtest got."""
+    is told how far each backtest got. keep=False writes nothing at all (the current
+    settings' evaluated history rows are not kept either)."""
     from server.settings_history import describe, diff
 
     out: dict[str, Any] = {
@@ -85,7 +86,7 @@ def preview(session: Session, current, proposed, start: date, end: date, horizon
     def told(stage: str):
         return (lambda done, total: progress(stage, done, total)) if progress else None
 
-    out["backtest"] = {"current": backtest(session, current, start, end, horizon,
+    out["backtest"] = {"current": backtest(session, current, start, end, horizon, write=keep,
                                            progress=told("current backtest")),
                        "proposed": backtest(session, proposed, start, end, horizon,
                                             write=False, progress=told("proposed backtest"))}

@@ -53,6 +53,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     # the daily digest per CSM (docs/playbooks.md), on its own schedule
     Spec("playbooks.digest", lock="playbooks.digest", cron_key="PLAYBOOKS_DIGEST_CRON",
          attempts=1, dedupe=True),
+    # a settings preview of the health model page on a large workspace (server/backtest/runs.py)
+    Spec("settings.preview", lock="preview:{run_id}", attempts=1),
     # one account's CRM records, by record id (fresh on open: POST .../refresh); one waits
     # per account, and a failure is recorded on the account (no retry: the next open asks)
     Spec("account.refresh", lock="refresh:{account_id}",

@@ -292,9 +292,17 @@ def import_job(rt: Runtime, attempt: Attempt, import_id: int) -> dict:
         raise
 
 
+def settings_preview(rt: Runtime, attempt: Attempt, run_id: int) -> str:
+    """A settings preview requested on the health model page (server.backtest.runs)."""
+    from server.backtest.runs import run
+
+    return run(rt.store, rt.workspace, run_id)
+
+
 FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "sync": sync, "schedule": schedule, "metrics.daily": metrics_daily,
     "metrics.backfill": metrics_backfill, "metrics.refresh": metrics_refresh,
     "account.refresh": account_refresh, "import": import_job, "playbooks.run": playbooks_run,
     "playbooks.digest": playbooks_digest, "playbooks.retry": playbooks_retry,
+    "settings.preview": settings_preview,
 }

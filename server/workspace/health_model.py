@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
 from server.admin.web import admin_required, login_required
+from server.backtest import runs
 from server.backtest.preview import default_period, preview
 from server.backtest.report import side_by_side
 from server.backtest.service import BacktestError, backtest
-from server.models import utcnow
+from server.models import Account, utcnow
 from server.rows.build import settings_version
 from server.services import workspace as ws
 from server.settings import SettingsError
@@ -59,7 +61,8 @@ def _page(status: int = 200, **extra):
     error = extra.pop("error", None)
     with st.store.session() as s:
         try:
-            bt = extra.pop("current_bt", None) or backtest(s, st.settings, start, end, horizon)
+            bt = extra.pop("current_bt", None) or (None if extra.get("running") else
+                                                   backtest(s, st.settings, start, end, horizon))
         except BacktestError as exc:
             bt, error, status = None, str(exc), 400
         versions = history(s)
@@ -79,7 +82,19 @@ def _page(status: int = 200, **extra):
 @bp.get("/health-model")
 @login_required
 def health_model():
-    return _page()
+    run_id = request.args.get("preview", type=int)
+    if run_id is None:
+        return _page()
+    st = current_app.extensions["account360"]
+    with st.store.sessions() as s:
+        row = runs.load(s, run_id)
+    if row is None:
+        abort(404, description="no such preview")
+    if row.status == "done":
+        return _page(preview=row.result, text=row.body, current_bt=row.result["backtest"]["current"])
+    if row.status == "failed":
+        return _page(error=f"The preview failed: {row.error}", text=row.body)
+    return _page(running=row, text=row.body)
 
 
 @bp.post("/health-model/preview")
@@ -94,9 +109,19 @@ def health_model_preview():
         return _page(400, error=str(exc), text=request.form.get("settings", ""))
     try:
         with st.store.session() as s:
-            p = preview(s, st.settings, proposed, start, end, horizon, utcnow().date())
+            if s.scalar(select(func.count()).select_from(Account)) > \
+                    st.config["PREVIEW_INLINE_ACCOUNTS"]:
+                row = runs.request(s, st.store, text, start, end, horizon, g.user.email)
+                s.flush()
+                target = url_for("app.health_model", preview=row.id, start=start.isoformat(),
+                                 end=end.isoformat(), horizon=horizon)
+            else:
+                p = preview(s, st.settings, proposed, start, end, horizon, utcnow().date())
+                target = None
     except BacktestError as exc:
         return _page(400, error=str(exc), text=text)
+    if target:
+        return redirect(target)
     return _page(preview=p, text=text, current_bt=p["backtest"]["current"])
 
 

@@ -1,0 +1,83 @@
+"""A settings preview run as a job (large workspaces): requested from the page, computed by
+the `settings.preview` job with its progress recorded, its result kept for the page to show.
+
+Nothing of the proposal is saved (no settings version, no history row); the run keeps the
+proposed text, the period, how far it got and the preview's JSON (docs/backtest.md).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from time import monotonic
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from server.models import utcnow
+from server.settings_models import SettingsPreview
+
+PROGRESS_EVERY = 1.0
+
+
+def request(session: Session, store, text: str, start: date, end: date, horizon: int,
+            who: str) -> SettingsPreview:
+    """Queue the preview of `text`; a bad file (SettingsError, the key named) or period
+    (BacktestError) is refused before anything is queued."""
+    from server.jobs.queue import defer
+    from server.settings_history import parse_text
+
+    from .service import check
+
+    parse_text(text, "the proposed settings")
+    check(start, end, horizon, utcnow().date())
+    row = SettingsPreview(status="queued", requested_by=who, body=text, start=start, end=end,
+                          horizon=horizon, done=0, total=0, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    defer(session, "settings.preview", store=store, run_id=row.id)
+    return row
+
+
+def _set(store, run_id: int, **values: Any) -> None:
+    with store.session() as s:
+        s.execute(update(SettingsPreview).where(SettingsPreview.id == run_id).values(**values))
+
+
+def run(store, settings, run_id: int) -> str:
+    """The job: compute the preview against the current `settings`, recording progress."""
+    from server.settings_history import parse_text
+
+    from .preview import preview
+    from .report import to_json
+
+    with store.sessions() as s:
+        row = s.get(SettingsPreview, run_id)
+        if row is None or row.status in ("done", "failed"):
+            return "nothing to do"
+        text, start, end, horizon = row.body, row.start, row.end, row.horizon
+    _set(store, run_id, status="running", started_at=utcnow())
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = monotonic()
+        if done < total and now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        _set(store, run_id, stage=stage, done=done, total=total)
+
+    try:
+        proposed = parse_text(text, "the proposed settings")
+        with store.sessions() as s:      # reads only: the progress commits meanwhile
+            result = json.loads(to_json(preview(s, settings, proposed, start, end, horizon,
+                                                utcnow().date(), progress, keep=False)))
+    except Exception as exc:
+        _set(store, run_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
+        raise
+    _set(store, run_id, status="done", result=result, finished_at=utcnow())
+    return "done"
+
+
+def load(session: Session, run_id: int) -> SettingsPreview | None:
+    return session.get(SettingsPreview, run_id)
