@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     SMTP_PORT: int = Field(587, **_doc("SMTP port"))
     SMTP_TLS: str = Field("starttls", **_doc(
         "`starttls`, `ssl` (implicit TLS, usually port 465) or `none` (local relays only)"))
+    SMTP_TIMEOUT: float = Field(15, **_doc(
+        "seconds an SMTP connection or answer may take; a server that does not answer is "
+        "not waited on again in the same playbooks run (its messages are retried later)"))
     SMTP_VERIFY: bool = Field(True, **_doc(
         "verify the SMTP server's TLS certificate and host name (`false` accepts any "
         "certificate: only for a relay you trust on a network you trust)"))

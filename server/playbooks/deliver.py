@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -34,6 +35,9 @@ class Outcome:
     detail: dict | None = None
     #: a failure no retry can fix (no recipient, no Slack user): not tried again
     final: bool = False
+    #: the receiver did not answer (connection refused, timeout): the rest of the run does
+    #: not wait on it again (server.playbooks.retries.guarded)
+    unreachable: bool = False
 
 
 def _retry_after(headers) -> float | None:
@@ -54,7 +58,8 @@ def slack_webhook(url: str, text: str) -> Outcome:
     try:
         resp = WebhookClient(url, timeout=TIMEOUT, logger=QUIET).send(text=text)
     except Exception as exc:  # noqa: BLE001 - network errors become a retryable outcome
-        return Outcome(False, f"Slack webhook unreachable: {type(exc).__name__}")
+        return Outcome(False, f"Slack webhook unreachable: {type(exc).__name__}",
+                       unreachable=True)
     if resp.status_code == 200:
         return Outcome(True)
     return Outcome(False, f"Slack webhook answered {resp.status_code}: {(resp.body or '')[:300]}",
@@ -75,7 +80,7 @@ def slack_post(token: str, channel: str, text: str, base_url: str) -> Outcome:
         return Outcome(False, f"Slack API answered {r.status_code}: {error or r.data!s:.300}",
                        _retry_after(r.headers) if r.status_code == 429 else None)
     except Exception as exc:  # noqa: BLE001
-        return Outcome(False, f"Slack API unreachable: {type(exc).__name__}")
+        return Outcome(False, f"Slack API unreachable: {type(exc).__name__}", unreachable=True)
     return Outcome(True, detail={"ts": resp.get("ts"), "channel": resp.get("channel")})
 
 
@@ -97,7 +102,8 @@ def slack_user_id(token: str, email: str, base_url: str) -> tuple[str | None, Ou
         return None, Outcome(False, f"Slack API answered {r.status_code}: {error or r.data!s:.300}",
                              _retry_after(r.headers) if r.status_code == 429 else None)
     except Exception as exc:  # noqa: BLE001
-        return None, Outcome(False, f"Slack API unreachable: {type(exc).__name__}")
+        return None, Outcome(False, f"Slack API unreachable: {type(exc).__name__}",
+                             unreachable=True)
     uid = (resp.get("user") or {}).get("id")
     if not uid:
         return None, Outcome(False, f"{email} has no Slack user (users.lookupByEmail)",
@@ -130,6 +136,10 @@ def message(cfg: dict, to: list[str], subject: str, body: str) -> EmailMessage:
     return msg
 
 
+def smtp_target(cfg: dict) -> str:
+    return f"smtp {cfg.get('SMTP_HOST')}:{int(cfg.get('SMTP_PORT') or 587)}"
+
+
 def tls_context(cfg: dict) -> ssl.SSLContext:
     """The client TLS context of SMTP: the system's trusted CAs (or ACCOUNT360_SMTP_CA_FILE)
     and the host name checked; ACCOUNT360_SMTP_VERIFY=false accepts any certificate."""
@@ -152,6 +162,7 @@ def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
     if not to:
         return Outcome(False, "no recipient: the account has no CSM", final=True)
     port = int(cfg.get("SMTP_PORT") or 587)
+    timeout = float(cfg.get("SMTP_TIMEOUT") or TIMEOUT)
     tls = cfg.get("SMTP_TLS") or "starttls"
     login = cfg.get("SMTP_USERNAME")
     if login and tls == "none" and host not in ("127.0.0.1", "localhost", "::1"):
@@ -159,9 +170,9 @@ def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
                               f"{host} (set ACCOUNT360_SMTP_TLS to starttls or ssl)")
     try:
         if tls == "ssl":
-            client = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=tls_context(cfg))
+            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(cfg))
         else:
-            client = smtplib.SMTP(host, port, timeout=TIMEOUT)
+            client = smtplib.SMTP(host, port, timeout=timeout)
         with client:
             if tls == "starttls":
                 client.ehlo()
@@ -183,6 +194,10 @@ def send_email(cfg: dict, password: str | None, to: list[str], subject: str,
         return Outcome(False, f"SMTP server {host}:{port}: its TLS certificate does not verify "
                               f"({exc.verify_message or exc.reason}); trust its CA with "
                               "ACCOUNT360_SMTP_CA_FILE, or set ACCOUNT360_SMTP_VERIFY=false")
+    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, TimeoutError,
+            ConnectionError, socket.gaierror) as exc:
+        return Outcome(False, f"SMTP server {host}:{port} unreachable: {type(exc).__name__}"
+                              + (f": {str(exc)[:200]}" if str(exc) else ""), unreachable=True)
     except (smtplib.SMTPException, OSError) as exc:
         return Outcome(False, f"SMTP {type(exc).__name__}: {str(exc)[:300]}")
     if refused:

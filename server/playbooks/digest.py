@@ -24,7 +24,7 @@ from server.playbooks import deliver
 from server.playbooks.asof import signal_reasons
 from server.playbooks.episodes import prepare
 from server.playbooks.models import PlaybookDigest
-from server.playbooks.retries import STALE_PENDING, record, wake_at
+from server.playbooks.retries import STALE_PENDING, guarded, receiver, record, wake_at
 from server.playbooks.spec import Digest, PlaybookFile
 from server.playbooks.store import SecretMissing, resolve
 from server.playbooks.template import slack_escape
@@ -124,8 +124,8 @@ def _deliver(env, key: tuple, now: datetime, token=None, password=None) -> str:
             if password is None:
                 password = env.cfg.get("SMTP_PASSWORD") or _secret(s, env.vault,
                                                                     "secret:smtp-password")
-            outcome = deliver.send_email(env.cfg, password, [csm], detail["subject"],
-                                         detail["text"])
+            outcome = guarded(env.down, deliver.smtp_target(env.cfg), lambda: deliver.send_email(
+                env.cfg, password, [csm], detail["subject"], detail["text"]))
         else:
             if token is None:
                 try:
@@ -146,7 +146,9 @@ def _deliver(env, key: tuple, now: datetime, token=None, password=None) -> str:
 def _slack_dm(env, token, csm: str, body: str) -> deliver.Outcome:
     if isinstance(token, Exception):
         return deliver.Outcome(False, str(token))
-    return deliver.slack_dm(token, csm, slack_escape(body), env.cfg.get("SLACK_API_URL"))
+    api = env.cfg.get("SLACK_API_URL")
+    return guarded(env.down, receiver(api),
+                   lambda: deliver.slack_dm(token, csm, slack_escape(body), api))
 
 
 def _secret(s, vault, ref: str) -> str | None:

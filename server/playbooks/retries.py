@@ -4,6 +4,9 @@ digests: each failure is recorded with the vendor's error and tried again with b
 `playbooks.retry` job queued for that moment. A failure that no retry can fix (the CSM has
 no Slack user, the account has no CSM) is final at once.
 
+A receiver that does not answer (connection refused, a timeout) is not called again in the
+same run: the actions after it wait for their retry at once.
+
 A retry is claimed by an UPDATE that only matches the row in the state it was read in, so
 two workers never both send it; a claim left `pending` by a crashed process for 15 minutes
 is tried again.
@@ -11,7 +14,9 @@ is tried again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from server.playbooks.deliver import Outcome
 
@@ -47,6 +52,23 @@ def record(row, outcome: Outcome, now: datetime, error_field: str = "last_error"
         setattr(row, error_field, outcome.error)
         row.next_attempt_at = now + timedelta(seconds=wait)
     return row.status
+
+
+def receiver(url: str | None) -> str:
+    """The receiver an HTTP call goes to, as the guard names it: its host."""
+    return "https " + (urlsplit(url or "").netloc or "slack.com")
+
+
+def guarded(down: dict[str, str], key: str, call: Callable[[], Outcome]) -> Outcome:
+    """Make the call unless its receiver did not answer earlier in this run: then the action
+    waits for its retry at once (one dead SMTP server or Slack endpoint costs one timeout per
+    run, not one per message)."""
+    if key in down:
+        return Outcome(False, f"not tried: {down[key]} (earlier in this run)")
+    out = call()
+    if out.unreachable:
+        down[key] = out.error or "unreachable"
+    return out
 
 
 def wake_at(session, store, when: datetime) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -27,14 +27,13 @@ from server.models import utcnow
 from server.playbooks import deliver
 from server.playbooks.episodes import Match, fill_reasons, matches, prepare
 from server.playbooks.models import PlaybookAction, PlaybookFiring, PlaybookRun
-from server.playbooks.retries import STALE_PENDING, record, wake_at
+from server.playbooks.retries import STALE_PENDING, guarded, receiver, record, wake_at
 from server.playbooks.spec import PlaybookFile, load
 from server.playbooks.store import SecretMissing, load_file, resolve
 from server.playbooks.template import one_line, render, slack_escape
 from server.secrets import Vault, mask
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -44,6 +43,8 @@ class Env:
     store: object
     cfg: dict
     vault: Vault
+    #: receivers that did not answer in this run (retries.guarded)
+    down: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -247,16 +248,21 @@ def _send(env: Env, s, row: PlaybookAction) -> deliver.Outcome:
         if row.kind == "slack":
             target = env.vault.decrypt(d["sealed"])
             if target.get("webhook"):
-                return deliver.slack_webhook(resolve(s, env.vault, target["webhook"]), d["text"])
+                url = resolve(s, env.vault, target["webhook"])
+                return guarded(env.down, receiver(url),
+                               lambda: deliver.slack_webhook(url, d["text"]))
             token, api = resolve(s, env.vault, target["token"]), env.cfg.get("SLACK_API_URL")
             if target.get("channel"):
-                return deliver.slack_post(token, target["channel"], d["text"], api)
+                return guarded(env.down, receiver(api), lambda: deliver.slack_post(
+                    token, target["channel"], d["text"], api))
             if not d.get("dm"):
                 return deliver.Outcome(False, "no recipient: the account has no CSM",
                                        final=True)
-            return deliver.slack_dm(token, d["dm"], d["text"], api)
+            return guarded(env.down, receiver(api),
+                           lambda: deliver.slack_dm(token, d["dm"], d["text"], api))
         password = env.cfg.get("SMTP_PASSWORD") or _stored(s, env.vault, "smtp-password")
-        return deliver.send_email(env.cfg, password, d["to"], d["subject"], d["body"])
+        return guarded(env.down, deliver.smtp_target(env.cfg), lambda: deliver.send_email(
+            env.cfg, password, d["to"], d["subject"], d["body"]))
     except SecretMissing as exc:
         return deliver.Outcome(False, str(exc))
 
