@@ -42,7 +42,12 @@ async function setPageContext(tabId, ctx) {
   if (ctx && ctx.query) {
     await chrome.storage.session.set({ [panelKey(tabId)]: {
       query: ctx.query, label: String(ctx.label || ""), host: ctx.host || null,
-      subject: typeof ctx.subject === "string" ? ctx.subject.slice(0, 500) : null, at: Date.now() } });
+      subject: typeof ctx.subject === "string" ? ctx.subject.slice(0, 500) : null,
+      /* the thread's latest message, for "Log as touchpoint" (session storage: gone with the tab) */
+      direction: ctx.direction === "in" || ctx.direction === "out" ? ctx.direction : null,
+      text: typeof ctx.text === "string" ? ctx.text.slice(0, 20000) : null,
+      threadId: typeof ctx.threadId === "string" ? ctx.threadId.slice(0, 200) : null,
+      at: Date.now() } });
   } else await chrome.storage.session.remove(panelKey(tabId));
   if (chrome.sidePanel) {
     chrome.sidePanel.setOptions({ tabId, path: "panel/panel.html?tab=" + tabId, enabled: true }).catch(() => {});

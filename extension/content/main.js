@@ -59,7 +59,8 @@
     }
     currentKey = key;
     current = ctx;
-    A360.send({ type: "pageContext", ctx: ctx ? { query: ctx.query, label: ctx.label, subject: ctx.subject || null, host: adapter.name } : null });
+    A360.send({ type: "pageContext", ctx: ctx ? { query: ctx.query, label: ctx.label, subject: ctx.subject || null, host: adapter.name,
+      direction: ctx.direction || null, text: ctx.text || null, threadId: ctx.threadId || null } : null });
     if (!ctx) {
       if (chip) chip.hide();
       composeSync();

@@ -8,7 +8,7 @@
  *   {type: "setTask", taskId, status}      {type: "addNote", accountId, body}
  *   {type: "setAlias", email | domain, accountId}   {type: "refresh", accountId}
  *   {type: "listTemplates"}  {type: "renderTemplate", templateId, accountId, email}
- *   {type: "logTouchpoint", accountId, subject, email}
+ *   {type: "logTouchpoint", accountId, subject, email, direction, text, threadId}
  * (The background also takes testConnection and pairWithCode from the extension's own pages.)
  * Every answer is {ok: true, data} or {ok: false, error: {code, message, status, details}}. */
 (function (root) {
@@ -151,7 +151,9 @@
       }
       case "logTouchpoint":
         return once(cfg, API + "/accounts/" + enc(msg.accountId) + "/touchpoints",
-          { kind: "email", subject: msg.subject || undefined, email: msg.email || undefined });
+          { kind: "email", subject: msg.subject || undefined, email: msg.email || undefined,
+            direction: msg.direction || undefined, text: msg.text || undefined,
+            thread_id: msg.threadId || undefined });
       case "refresh":
         return request(cfg, "POST", API + "/accounts/" + enc(msg.accountId) + "/refresh", undefined, { timeoutMs: 45000 });
       case "setAlias": {

@@ -24,7 +24,8 @@
       document.title = "account360";
       return;
     }
-    await widget.load({ query: ctx.query, label: ctx.label, subject: ctx.subject, host: ctx.host });
+    await widget.load({ query: ctx.query, label: ctx.label, subject: ctx.subject, host: ctx.host,
+      direction: ctx.direction, text: ctx.text, threadId: ctx.threadId });
     if (shownKey !== next) return;
     const name = widget.root.querySelector('[data-testid="a360-name"]');
     document.title = (name ? name.textContent : ctx.label) + " · account360";

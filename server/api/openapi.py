@@ -155,8 +155,9 @@ def document() -> dict:
                 [*TEMPLATE_ID, _param("account_id", "Account id", required=True),
                  _param("email", "Contact email (for contact_first_name)")])},
             "/api/v1/accounts/{account_id}/touchpoints": {"post": _op(
-                "Log an email touchpoint (Gmail 'Log as touchpoint'); also a done task written "
-                "back to the linked CRM", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="TouchpointCreate", ok="201")},
+                "Log an email touchpoint (Gmail 'Log as touchpoint'); also its message (channel "
+                "email, text kept per the message policy) and a done task written back to the "
+                "linked CRM", [ACCOUNT_ID, IDEMPOTENCY_KEY], body="TouchpointCreate", ok="201")},
             "/api/v1/aliases": {
                 "get": _op("Aliases (email or domain -> account), newest first", [
                     _param("account_id", "Only this account's aliases"),
@@ -313,7 +314,12 @@ def document() -> dict:
                                      "additionalProperties": False, "properties": {
                                          "kind": {"type": "string", "enum": ["email"]},
                                          "subject": {"type": "string"},
-                                         "email": {"type": "string", "format": "email"}}},
+                                         "email": {"type": "string", "format": "email"},
+                                         "direction": {"type": "string", "enum": ["in", "out"],
+                                                       "default": "out"},
+                                         "text": {"type": "string", "maxLength": 20000},
+                                         "at": {"type": "string", "format": "date-time"},
+                                         "thread_id": {"type": "string", "maxLength": 200}}},
                 "AliasCreate": {"type": "object", "required": ["account_id"],
                                 "additionalProperties": False,
                                 "description": "Exactly one of email or domain",

@@ -4,19 +4,17 @@ POST /api/v1/accounts/<id>/touchpoints."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 
 from flask import g, jsonify, request
 
-from server import models as m
 from server.api.common import bp, json_body, state
 from server.api.idempotency import idempotent
 from server.auth import require_token
 from server.errors import ApiError
-from server.services import actor
+from server.records import RecordError
+from server.services import actor, touchpoints
 from server.services import templates as svc
-from server.services.account360 import touch
 
 
 def _str(max_len: int):
@@ -84,6 +82,22 @@ def render_template(template_id: int):
         return jsonify(svc.render(s, st, template_id, account_id, request.args.get("email")))
 
 
+def _direction(value):
+    if value not in (None, "in", "out"):
+        raise ValueError("must be in or out")
+    return value
+
+
+def _instant(value):
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time") from None
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
 def _kind(value):
     if value != "email":
         raise ValueError("must be email")
@@ -94,28 +108,25 @@ def _kind(value):
 @require_token
 @idempotent
 def log_touchpoint(account_id: str):
-    """Record an email touchpoint (Gmail "Log as touchpoint"), owned by the token's user, and
-    a done task with its subject that is written back to the linked CRM like other tasks."""
-    body = json_body({"kind": _kind, "subject": _str(500), "email": _str(320)},
-                     required=("kind",))
-    now = datetime.now(timezone.utc)
-    subject = (body.get("subject") or "").strip() or "(no subject)"
+    """Record an email touchpoint (Gmail "Log as touchpoint"), owned by the token's user, its
+    message (channel email: `direction`, `text`, `at`, `thread_id`, text kept per the message
+    policy) and a done task with its subject written back to the linked CRM like other
+    tasks (server.services.touchpoints)."""
+    body = json_body({"kind": _kind, "subject": _str(500), "email": _str(320),
+                      "direction": _direction, "text": _str(20_000), "at": _instant,
+                      "thread_id": _str(200)}, required=("kind",))
     with state().store.session() as s:
-        if s.get(m.Account, account_id) is None:
-            raise ApiError(404, "not_found", f"No account with id {account_id}",
-                           {"account_id": account_id})
         who = actor.user_email(s, g.token)
-        tp = m.Touchpoint(id="tp_" + uuid.uuid4().hex[:20], account_id=account_id,
-                          date=now.date(), kind="email", owner=who,
-                          attributes={"subject": subject, "with": body.get("email"),
-                                      "logged_by": who or g.token.name})
-        task = m.Task(id="t_" + uuid.uuid4().hex[:20], account_id=account_id,
-                      subject=f"Email: {subject}", status="done", owner=who, created_at=now,
-                      updated_at=now, source="api", crm_sync_attempts=0,
-                      attributes={"created_by": who or g.token.name, "touchpoint": tp.id})
-        s.add_all([tp, task])
-        touch(s, account_id)
-        s.flush()
-        out = {"id": tp.id, "kind": "email", "date": tp.date, "subject": subject, "owner": who,
-               "task_id": task.id}
+        try:
+            out = touchpoints.log_email(
+                s, account_id, who=who, logged_by=who or g.token.name,
+                subject=body.get("subject"), email=body.get("email"),
+                direction=body.get("direction"), text=body.get("text"), at=body.get("at"),
+                thread_id=body.get("thread_id"))
+        except touchpoints.UnknownAccount:
+            raise ApiError(404, "not_found", f"No account with id {account_id}",
+                           {"account_id": account_id}) from None
+        except RecordError as exc:
+            raise ApiError(400, "invalid_body", f"The email is not valid: {exc.reason}",
+                           {exc.field or "body": exc.reason}) from None
     return jsonify(out), 201

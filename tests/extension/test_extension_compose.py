@@ -49,7 +49,8 @@ def test_template_inserted_into_the_reply_has_the_figures(page, template, artifa
 def test_log_thread_as_touchpoint(page, open_panel, api, artifact_dir):
     page.goto(gmail_thread("FMfcgzGlobexThread00001"))
     expect_chip(page, "Globex Corporation")
-    before = api.get("/api/v1/accounts/globex/360")["relationship"]["touchpoints_90d"] or 0
+    was = api.get("/api/v1/accounts/globex/360")["relationship"]
+    before, said = was["touchpoints_90d"] or 0, was["sentiment"]["messages"]
     panel = open_panel(page)
     expect_account(panel, "Globex Corporation")
     panel.get_by_test_id("a360-log-touchpoint").click()
@@ -57,6 +58,11 @@ def test_log_thread_as_touchpoint(page, open_panel, api, artifact_dir):
         "Logged “Renewal paperwork” as an email touchpoint.", timeout=TIMEOUT)
     after = api.get("/api/v1/accounts/globex/360")
     assert after["relationship"]["touchpoints_90d"] == before + 1
+    # the thread's latest message, from the customer (pat@globex.com), is now an inbound
+    # email message (the sentiment counts inbound customer messages only)
+    sentiment = after["relationship"]["sentiment"]
+    assert sentiment["messages"] == said + 1, sentiment
+    assert sentiment["by_channel"]["email"]["messages"] >= 1
     tasks = api.get("/api/v1/accounts/globex/tasks")["items"]
     assert [t["status"] for t in tasks if t["subject"] == "Email: Renewal paperwork"] == ["done"]
     shot(panel, artifact_dir, "panel-logged-touchpoint")

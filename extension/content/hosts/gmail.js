@@ -27,6 +27,8 @@
     sender: "span.gD[email]",
     /* To/Cc chips in the header detail line: <span class="g2" email=... name=...>. */
     recipient: "span.g2[email]",
+    /* The text of an expanded message: <div class="a3s aiL">...</div>. */
+    body: "div.a3s",
     /* Any participant chip inside the thread (collapsed rows use span.zF / span.yP). */
     participant: "span[email]",
     /* Account switcher in the top bar: <a aria-label="Google Account: Jane Doe (jane@ourco.com)">. */
@@ -87,7 +89,24 @@
     return out;
   }
 
-  /** -> {query: {email}, label: domain} | null. Never throws. */
+  /** The latest expanded message: who wrote it (`in` from the customer, `out` from the
+   * CSM's own domains) and its text, for "Log as touchpoint". */
+  function latest(scope, own) {
+    const messages = Array.from(scope.querySelectorAll(SELECTORS.message)).filter(visible);
+    const last = messages[messages.length - 1];
+    if (!last) return {};
+    const sender = last.querySelector(SELECTORS.sender);
+    const from = String((sender && sender.getAttribute("email")) || "").trim().toLowerCase();
+    const body = last.querySelector(SELECTORS.body);
+    const text = body ? (body.innerText || body.textContent || "").trim().slice(0, 20000) : "";
+    const out = {};
+    if (from && EMAIL.test(from)) out.direction = isOwn(domainOf(from), own) ? "out" : "in";
+    if (text) out.text = text;
+    return out;
+  }
+
+  /** -> {query: {email}, label: domain, subject, threadId, direction, text} | null.
+   * Never throws. */
   function extractContext(opts) {
     try {
       const doc = (opts && opts.document) || document;
@@ -104,7 +123,9 @@
         const domain = domainOf(email);
         if (!domain || isOwn(domain, own)) continue;
         const subject = scope.querySelector(SELECTORS.threadSubject);
-        return { query: { email }, label: domain, subject: subject ? subject.textContent.trim().slice(0, 500) : null };
+        const threadId = THREAD_HASH.exec(loc.hash || "")[1];
+        return Object.assign({ query: { email }, label: domain, threadId,
+          subject: subject ? subject.textContent.trim().slice(0, 500) : null }, latest(scope, own));
       }
       return null;
     } catch (_) {

@@ -106,7 +106,8 @@
   }
 
   /** Gmail thread: "Log as touchpoint" records the open thread as an email touchpoint of the
-   * account (and a done task written back to the CRM). */
+   * account, its latest message as a message (who wrote it, its text), and a done task
+   * written back to the CRM. */
   function logButton(ctx, accountId) {
     if (!ctx || ctx.host !== "gmail" || !ctx.subject || accountId === null || accountId === undefined) return null;
     const msg = h("span", { class: "small muted", role: "status", "data-testid": "a360-log-msg" });
@@ -114,7 +115,8 @@
     btn.addEventListener("click", async () => {
       btn.disabled = true;
       msg.textContent = "Logging…";
-      const res = await A360.send({ type: "logTouchpoint", accountId, subject: ctx.subject, email: ctx.query && ctx.query.email });
+      const res = await A360.send({ type: "logTouchpoint", accountId, subject: ctx.subject, email: ctx.query && ctx.query.email,
+        direction: ctx.direction, text: ctx.text, threadId: ctx.threadId });
       if (res.ok) {
         msg.textContent = "Logged “" + ctx.subject + "” as an email touchpoint.";
         btn.hidden = true;
