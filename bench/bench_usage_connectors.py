@@ -155,10 +155,8 @@ def phase_connector(fmt: str, base: str, db: str | None, tmp: str, page_size: in
 
 
 def phase_sync(fmt: str, base: str, db: str | None, tmp: str, page_size: int) -> dict:
-    from sqlalchemy import func, select
-
-    from server import models as m
     from server.sync import run_sync
+    from server.usage_ingest import stored_events
 
     store = make_store(db, tmp)
     conn = make_connector(fmt, base, store, page_size)
@@ -166,7 +164,7 @@ def phase_sync(fmt: str, base: str, db: str | None, tmp: str, page_size: int) ->
     report = run_sync(store, conn)
     seconds = time.perf_counter() - start
     with store.sessions() as s:
-        keys = s.scalar(select(func.count()).select_from(m.EventKey))
+        keys = stored_events(s)
     c = report["streams"]["events"]
     return {"seconds": seconds, "records": c["records"], "skipped": c["skipped"],
             "unmapped": c["unmapped"], "stored_events": keys, "status": report["status"]}

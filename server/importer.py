@@ -9,7 +9,7 @@ only the lines the database refuses are left out.
 from __future__ import annotations
 
 import logging
-from time import perf_counter
+from time import perf_counter, process_time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -30,6 +30,10 @@ MAX_REPORTED_ERRORS = 1000
 PHASES = ("read", "write", "commit", "refresh")
 
 
+def clock() -> tuple[float, float]:
+    return perf_counter(), process_time()
+
+
 @dataclass
 class ImportReport:
     """What an import did: counts per type, rejected lines with reasons."""
@@ -40,8 +44,16 @@ class ImportReport:
     by_type: dict[str, int] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
     touched_accounts: set[str] = field(default_factory=set)
-    #: wall seconds per phase: read (parse + validate), write, commit, refresh
+    #: wall and CPU seconds per phase: read (parse + validate), write, commit, refresh
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+    cpu_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+    def spent(self, phase: str, since: tuple[float, float]) -> tuple[float, float]:
+        """Add the time since `since` (a `clock()`) to a phase; the clock now."""
+        now = clock()
+        self.seconds[phase] += now[0] - since[0]
+        self.cpu_seconds[phase] += now[1] - since[1]
+        return now
 
     def reject(self, line_no: int, reason: str) -> None:
         self.rejected += 1
@@ -105,13 +117,12 @@ class _Batch:
             self.report.reject(line_no, reason)
 
     def commit(self) -> None:
-        spent, start = self.report.seconds, perf_counter()
+        start = clock()
         try:
             self.loader.flush()
-            wrote = perf_counter()
-            spent["write"] += wrote - start
+            wrote = self.report.spent("write", start)
             self.session.commit()
-            spent["commit"] += perf_counter() - wrote
+            self.report.spent("commit", wrote)
         except Exception as exc:  # noqa: BLE001 - any write failure: find the lines behind it
             self.session.rollback()
             self.loader.rollback_to(self.point)
@@ -119,7 +130,7 @@ class _Batch:
                         len(self.lines), _write_error(exc))
             self._replay(self.lines)
             self.session.commit()
-            spent["write"] += perf_counter() - start
+            self.report.spent("write", start)
         self.lines = []
         self.point = self.loader.checkpoint()
 
@@ -161,7 +172,7 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
 
     `committed(lines_read, report, loaded_by_type)` is called after each batch commit."""
     report = ImportReport()
-    began = perf_counter()
+    began = clock()
     with store.sessions() as session:
         loader = Loader(session, source=source, batch_size=10**12)
         batch = _Batch(session, loader, report)
@@ -191,11 +202,12 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
         batch.commit()
         loader.finish()
         session.commit()
-    spent = report.seconds
-    refreshing = perf_counter()
+    report.spent("read", began)   # then less what the batches' writes and commits took
+    for spent in (report.seconds, report.cpu_seconds):
+        spent["read"] -= spent["write"] + spent["commit"]
+    refreshing = clock()
     refresh_dirty(store)  # the accounts of batches too large to refresh inline
-    spent["refresh"] = perf_counter() - refreshing
-    spent["read"] = refreshing - began - spent["write"] - spent["commit"]
+    report.spent("refresh", refreshing)
     report.by_type = dict(loader.loaded)
     report.loaded = sum(v for k, v in loader.loaded.items() if not k.endswith("_deleted"))
     report.new_events = loader.new_events

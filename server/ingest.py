@@ -72,7 +72,8 @@ class Loader(EventRecords):
         loaded, self._events.new_events, touched = point
         self.loaded, self.touched_accounts = defaultdict(int, loaded), set(touched)
         self._rows, self._touched, self._known, self.pending = defaultdict(dict), set(), None, 0
-        self._events.events, self._events.first_days, self._gone = {}, {}, {}
+        self._events.clear()
+        self._gone = {}
 
     # -- validation -------------------------------------------------------
     def known_accounts(self) -> set[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -292,19 +293,22 @@ class UsageSession(Base):
 Index("ix_usage_sessions_account_day", UsageSession.account_id, UsageSession.day)
 
 
-class EventKey(Base):
-    """64-bit digest of each ingested event's identity, so re-imports never double count.
+class EventDigests(Base):
+    """The 64-bit identity digests of the events ingested per account and UTC day, so
+    re-imports never double count.
 
-    The digest covers (account_id, user_id, name, time). Keys are clustered by the event's
-    UTC day (days since 1970-01-01), so an export of a date window touches few pages; two
-    different events would have to share a day and a 64-bit digest to be taken as one.
+    A digest covers (account_id, user_id, name, time in microseconds); `digests` holds them
+    as 8-byte little-endian signed integers, appended as new events arrive (see
+    server.usage_ingest). One row per account-day instead of one per event keeps the write
+    of an import to a few rows per session; two different events would have to share an
+    account, a day and a 64-bit digest to be taken as one.
     """
 
-    __tablename__ = "event_keys"
+    __tablename__ = "event_digests"
     __table_args__ = NO_ROWID
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    account_id: Mapped[str] = mapped_column(_acct_fk())
+    digests: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SourceFreshness(Base):

@@ -8,18 +8,21 @@ Core statements per batch. The SQL is plain and portable between SQLite and Post
 from __future__ import annotations
 
 import hashlib
+import sys
+from array import array
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from itertools import chain
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from server import models as m
 
 SESSION_GAP = 30 * 60
-KEY_CHUNK = 2000
+DIGEST_CHUNK = 500
 _EPOCH = date(1970, 1, 1)
+_BIG_ENDIAN = sys.byteorder == "big"
 
 _USER_DAYS = (
     "INSERT INTO usage_user_days (account_id, day, user_id, events) VALUES (?, ?, ?, ?) "
@@ -43,6 +46,27 @@ _DROP_SESSION = ("DELETE FROM usage_sessions "
                  "WHERE account_id = ? AND user_id = ? AND session_key = ?")
 
 
+def pack(digests) -> bytes:
+    """Digests as stored in event_digests.digests: 8-byte little-endian signed integers."""
+    arr = array("q", digests)
+    if _BIG_ENDIAN:
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def unpack(blob: bytes) -> array:
+    arr = array("q")
+    arr.frombytes(blob)
+    if _BIG_ENDIAN:
+        arr.byteswap()
+    return arr
+
+
+def stored_events(session: Session) -> int:
+    """How many distinct events the store holds (the digests kept for deduplication)."""
+    return int(session.scalar(select(func.sum(func.length(m.EventDigests.digests)))) or 0) // 8
+
+
 def event_digest(account_id: str, user_id: str, name: str, epoch_us: int) -> int:
     """Signed 64-bit identity of an event: (account_id, user_id, name, time in microseconds)."""
     basis = f"{account_id}\x1f{user_id}\x1f{name}\x1f{epoch_us}".encode()
@@ -58,11 +82,14 @@ def _day(ts: float) -> date:
 
 
 class EventWriter:
-    """Buffers validated events and writes them as aggregates inside the caller's transaction."""
+    """Buffers validated events and writes them as aggregates inside the caller's transaction.
+
+    Events are buffered per (account, UTC day) as {digest: (user_id, name, ts, session_id)}:
+    the unit of the stored digests and of the day rows, so a flush works per account-day."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.events: dict[int, tuple] = {}
+        self.groups: dict[tuple[str, int], dict[int, tuple]] = {}
         self.new_events = 0
         #: per account, the earliest day of the new events since the last take_first_days()
         self.first_days: dict[str, date] = {}
@@ -72,10 +99,18 @@ class EventWriter:
         epoch_us = int(when.timestamp() * 1_000_000)
         basis = f"{account_id}\x1f{user_id}\x1f{name}\x1f{epoch_us}".encode()
         digest = _from_bytes(_blake2b(basis, digest_size=8).digest(), "big", signed=True)
-        self.events[digest] = (account_id, user_id, name, epoch_us // 1_000_000, session_id)
+        ts = epoch_us // 1_000_000
+        group = self.groups.get((account_id, ts // 86400))
+        if group is None:
+            group = self.groups[account_id, ts // 86400] = {}
+        group[digest] = (user_id, name, ts, session_id)
 
     def __len__(self) -> int:
-        return len(self.events)
+        return sum(len(g) for g in self.groups.values())
+
+    def clear(self) -> None:
+        """Forget the buffered events (their writes were rolled back)."""
+        self.groups, self.first_days = {}, {}
 
     # -- driver-level helpers --------------------------------------------------
     def _conn(self):
@@ -91,26 +126,35 @@ class EventWriter:
     # -- writing ---------------------------------------------------------------
     def flush(self) -> set[str]:
         """Write buffered events; returns the accounts that received new events."""
-        if not self.events:
+        if not self.groups:
             return set()
-        events, self.events = self.events, {}
-        fresh = self._insert_keys(events)
-        self.new_events += len(fresh)
+        groups, self.groups = self.groups, {}
+        fresh = self._insert_keys(groups)
+        self.new_events += sum(len(evs) for _, evs in fresh)
         if not fresh:
             return set()
         conn, pg = self._conn()
-        new = events.values() if len(fresh) == len(events) else [events[d] for d in fresh]
-        user_days: dict[tuple, int] = defaultdict(int)
-        event_days: dict[tuple, int] = defaultdict(int)
+        user_days, event_days = [], []
         explicit: dict[tuple, list[int]] = {}
         implicit: dict[tuple, list[int]] = defaultdict(list)
-        for account_id, user_id, name, ts, session_id in new:   # per event: counts only
-            dkey = ts // 86400
-            user_days[account_id, dkey, user_id] += 1
-            event_days[account_id, dkey, name] += 1
-            if session_id is None:
-                implicit[account_id, user_id].append(ts)
-            else:
+        first = self.first_days
+        days: dict[int, object] = {}
+        for (account_id, dkey), evs in fresh:   # in key order, so are the rows written
+            day = days.get(dkey)
+            if day is None:
+                d = _EPOCH + timedelta(days=dkey)
+                day = days[dkey] = (d, d if pg else d.isoformat())
+            if account_id not in first or day[0] < first[account_id]:
+                first[account_id] = day[0]
+            param = day[1]
+            users: dict[str, int] = {}
+            names: dict[str, int] = {}
+            for user_id, name, ts, session_id in evs:   # per event: counts only
+                users[user_id] = users.get(user_id, 0) + 1
+                names[name] = names.get(name, 0) + 1
+                if session_id is None:
+                    implicit[account_id, user_id].append(ts)
+                    continue
                 span = explicit.get((account_id, user_id, session_id))
                 if span is None:
                     explicit[account_id, user_id, session_id] = [ts, ts]
@@ -118,22 +162,12 @@ class EventWriter:
                     span[0] = ts
                 elif ts > span[1]:
                     span[1] = ts
-        days = {dkey: _EPOCH + timedelta(days=dkey) for _, dkey, _ in user_days}
-        first = self.first_days
-        touched: set[str] = set()
-        for a, dkey, _ in user_days:
-            d = days[dkey]
-            if a not in touched:
-                touched.add(a)
-            if a not in first or d < first[a]:
-                first[a] = d
-        param = {k: (d if pg else d.isoformat()) for k, d in days.items()}
+            user_days += [(account_id, param, u, n) for u, n in users.items()]
+            event_days += [(account_id, param, nm, n) for nm, n in names.items()]
         cur = conn.connection.cursor()
         try:
-            cur.executemany(self._sql(_USER_DAYS, pg), [
-                (a, param[k], u, n) for (a, k, u), n in user_days.items()])
-            cur.executemany(self._sql(_EVENT_DAYS, pg), [
-                (a, param[k], nm, n) for (a, k, nm), n in event_days.items()])
+            cur.executemany(self._sql(_USER_DAYS, pg), user_days)
+            cur.executemany(self._sql(_EVENT_DAYS, pg), event_days)
             if explicit:
                 cur.executemany(self._sql(_SESSIONS, pg), [
                     (a, u, "s:" + k, lo, hi, self._day_param(_day(lo), pg))
@@ -142,25 +176,57 @@ class EventWriter:
             cur.close()
         if implicit:
             self._merge_implicit_sessions(implicit, conn, pg)
-        return touched
+        return {a for (a, _), _ in fresh}
 
-    def _insert_keys(self, events: dict[int, tuple]) -> list[int]:
-        """Insert event keys (day, digest); return the digests that were not stored before."""
+    def _insert_keys(self, groups: dict[tuple, dict[int, tuple]]) -> list[tuple]:
+        """Store the digests of the events per account-day; the events not stored before, as
+        [((account_id, day), [(user_id, name, ts, session_id), ...])] in key order.
+
+        First one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING for every account-day
+        (a new account-day takes all its digests at once, and the batch holds the write lock
+        from its first statement), then the account-days already stored are read (locked on
+        PostgreSQL), and their rows are appended the digests they do not hold yet."""
         conn, pg = self._conn()
-        keys = sorted([(ev[3] // 86400, digest, ev[0]) for digest, ev in events.items()])
-        fresh: list[int] = []
+        pairs = sorted(groups)
+        fresh: dict[tuple, object] = {}
         cur = conn.connection.cursor()   # the driver's cursor: no per-row result wrapping
         try:
-            for i in range(0, len(keys), KEY_CHUNK):
-                chunk = keys[i:i + KEY_CHUNK]
+            stored = []
+            for i in range(0, len(pairs), DIGEST_CHUNK):
+                chunk = pairs[i:i + DIGEST_CHUNK]
                 values = ", ".join(["(?, ?, ?)"] * len(chunk))
-                sql = (f"INSERT INTO event_keys (day, digest, account_id) VALUES {values} "
-                       "ON CONFLICT (day, digest) DO NOTHING RETURNING digest")
-                cur.execute(self._sql(sql, pg), tuple(chain.from_iterable(chunk)))
-                fresh.extend([row[0] for row in cur.fetchall()])
+                cur.execute(self._sql(
+                    f"INSERT INTO event_digests (account_id, day, digests) VALUES {values} "
+                    "ON CONFLICT (account_id, day) DO NOTHING RETURNING account_id, day", pg),
+                    tuple(chain.from_iterable((a, d, pack(groups[a, d])) for a, d in chunk)))
+                new = set(map(tuple, cur.fetchall()))
+                for key in chunk:
+                    if key in new:
+                        fresh[key] = groups[key].values()
+                    else:
+                        stored.append(key)
+            updates = []
+            for i in range(0, len(stored), DIGEST_CHUNK):
+                chunk = stored[i:i + DIGEST_CHUNK]
+                values = ", ".join(["(?, ?)"] * len(chunk))
+                cur.execute(self._sql(
+                    "SELECT account_id, day, digests FROM event_digests "
+                    f"WHERE (account_id, day) IN (VALUES {values})"
+                    + (" FOR UPDATE" if pg else ""), pg), tuple(chain.from_iterable(chunk)))
+                for a, d, blob in cur.fetchall():
+                    group = groups[a, d]
+                    seen = set(unpack(blob))
+                    new_here = [x for x in group if x not in seen]
+                    if new_here:
+                        fresh[a, d] = [group[x] for x in new_here]
+                        updates.append((bytes(blob) + pack(new_here), a, d))
+            if updates:
+                cur.executemany(self._sql(
+                    "UPDATE event_digests SET digests = ? WHERE account_id = ? AND day = ?", pg),
+                    updates)
         finally:
             cur.close()
-        return fresh
+        return [(key, fresh[key]) for key in pairs if key in fresh]
 
     def _merge_implicit_sessions(self, points: dict[tuple, list[int]], conn, pg: bool) -> None:
         """Sessionise events without a vendor session id: gaps over 30 minutes split."""

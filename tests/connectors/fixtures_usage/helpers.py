@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from server import models as m
 from server.ingest import load_records
+from server.usage_ingest import stored_events
 
 ACCOUNTS = [
     {"type": "account", "id": "acc-acme", "name": "Acme", "domains": ["acme.io"], "seats": 10,
@@ -46,7 +47,7 @@ def sessions(store) -> dict[tuple, tuple[int, int]]:
 
 def event_keys(store) -> int:
     with store.sessions() as s:
-        return len(s.scalars(select(m.EventKey.digest)).all())
+        return stored_events(s)
 
 
 def tickets(store) -> dict[str, m.Ticket]:
