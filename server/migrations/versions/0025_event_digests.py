@@ -1,8 +1,8 @@
 """event_digests: the ingested events' identity digests, one row per account and UTC day
 (8-byte little-endian digests appended in a blob) instead of one event_keys row per event
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-01 15:45:00
 """
 import sys
@@ -11,8 +11,8 @@ from array import array
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
