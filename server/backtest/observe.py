@@ -211,7 +211,10 @@ class Observer:
                      for a in days if open_codes[a] and at[a] >= floor[a]}
             if not spans:
                 break
-            for acc, evaluated in evaluate_spans(self.session, self.settings, spans).items():
+            done = evaluate_spans(self.session, self.settings, spans)
+            for acc in set(spans) - set(done):       # gone meanwhile: nothing to trace
+                open_codes[acc] = set()
+            for acc, evaluated in done.items():
                 fired = {d: {s.code for s in ev.signals} for d, ev in evaluated}
                 first, d = spans[acc]
                 while open_codes[acc] and d >= first:

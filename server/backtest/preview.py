@@ -35,22 +35,31 @@ def _current_today(session: Session, settings, ids: list[str], day: date) -> dic
     return out
 
 
-def _proposed_today(session: Session, settings, ids: list[str], day: date) -> dict[str, dict]:
+def _proposed_today(session: Session, settings, ids: list[str], day: date, progress=None
+                    ) -> dict[str, dict]:
     """Today with the proposed settings, evaluated in memory (nothing stored is read)."""
     out = {}
-    for acc, days in evaluate_spans(session, settings, {a: (day, day) for a in ids}).items():
-        ev = days[-1][1]
-        out[acc] = {"band": ev.health.band, "score": ev.health.score,
-                    "signals": [s.code for s in ev.signals]}
+    for i in range(0, len(ids), CHUNK):
+        for acc, days in evaluate_spans(session, settings,
+                                        {a: (day, day) for a in ids[i:i + CHUNK]}).items():
+            ev = days[-1][1]
+            out[acc] = {"band": ev.health.band, "score": ev.health.score,
+                        "signals": [s.code for s in ev.signals]}
+        if progress:
+            progress(min(i + CHUNK, len(ids)), len(ids))
     return out
 
 
-def changes(session: Session, current, proposed, day: date) -> dict[str, Any]:
-    """Band moves and signal changes of every account as of `day` (nothing written)."""
+def changes(session: Session, current, proposed, day: date, progress=None) -> dict[str, Any]:
+    """Band moves and signal changes of every account as of `day` (nothing written).
+
+    Proposed settings with the current metric settings' digest change no figure: today is
+    then read once."""
     names = dict(session.execute(select(m.Account.id, m.Account.name)).all())
     ids = sorted(names)
     now = _current_today(session, current, ids, day)
-    new = _proposed_today(session, proposed, ids, day)
+    same = build.settings_version(proposed) == build.settings_version(current)
+    new = now if same else _proposed_today(session, proposed, ids, day, progress)
     bands, signals = [], []
     counts: dict[str, dict[str, int]] = {"current": {}, "proposed": {}}
     for acc in ids:
@@ -82,14 +91,16 @@ def preview(session: Session, current, proposed, start: date, end: date, horizon
         "proposed": {"digest": build.settings_version(proposed)},
         "diff": diff(current, proposed),
     }
-    out.update(changes(session, current, proposed, day))
     def told(stage: str):
         return (lambda done, total: progress(stage, done, total)) if progress else None
 
-    out["backtest"] = {"current": backtest(session, current, start, end, horizon, write=keep,
-                                           progress=told("current backtest")),
-                       "proposed": backtest(session, proposed, start, end, horizon,
-                                            write=False, progress=told("proposed backtest"))}
+    out.update(changes(session, current, proposed, day, told("today, proposed settings")))
+    now = backtest(session, current, start, end, horizon, write=keep,
+                   progress=told("current backtest"))
+    same = out["proposed"]["digest"] == out["current"]["digest"]
+    out["backtest"] = {"current": now, "proposed": now if same else backtest(
+        session, proposed, start, end, horizon, write=False,
+        progress=told("proposed backtest"))}
     return out
 
 

@@ -124,3 +124,17 @@ def test_the_preview_equals_applying_the_settings(known):
         (a, sorted(set(after[a][1]) - set(before[a][1])),
          sorted(set(before[a][1]) - set(after[a][1])))
         for a in sorted(after) if after[a][1] != before[a][1]]
+
+
+def test_a_preview_of_the_same_metric_settings_changes_nothing(known):
+    """A file that changes only non-metric settings has the current digest: no band or
+    signal moves, the same backtest on both sides."""
+    with known.store.session() as s:
+        p = preview(s, known.settings, parse_text("[messages]\ntext = 'none'\n"), START, END,
+                    HORIZON, T)
+    assert p["proposed"]["digest"] == p["current"]["digest"]
+    assert (p["band_changes"], p["signal_changes"]) == ([], [])
+    assert p["band_counts"]["current"] == p["band_counts"]["proposed"] == {"good": 6,
+                                                                           "watch": 5}
+    assert p["backtest"]["proposed"] == p["backtest"]["current"]
+    assert p["diff"] == [{"key": "messages.text", "before": "snippet", "after": "none"}]
