@@ -24,23 +24,44 @@ DIGEST_CHUNK = 500
 _EPOCH = date(1970, 1, 1)
 _BIG_ENDIAN = sys.byteorder == "big"
 
-_USER_DAYS = (
-    "INSERT INTO usage_user_days (account_id, day, user_id, events) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (account_id, day, user_id) DO UPDATE "
-    "SET events = usage_user_days.events + excluded.events")
-_EVENT_DAYS = (
-    "INSERT INTO usage_event_days (account_id, day, name, events) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (account_id, day, name) DO UPDATE "
-    "SET events = usage_event_days.events + excluded.events")
+# (table, columns, conflict clause) of the day rows' upserts
+_USER_DAYS = ("usage_user_days", "account_id, day, user_id, events",
+              "ON CONFLICT (account_id, day, user_id) DO UPDATE "
+              "SET events = usage_user_days.events + excluded.events")
+_EVENT_DAYS = ("usage_event_days", "account_id, day, name, events",
+               "ON CONFLICT (account_id, day, name) DO UPDATE "
+               "SET events = usage_event_days.events + excluded.events")
 _SESSIONS = (
-    "INSERT INTO usage_sessions (account_id, user_id, session_key, start_ts, end_ts, day) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, user_id, session_key) DO UPDATE SET "
+    "usage_sessions", "account_id, user_id, session_key, start_ts, end_ts, day",
+    "ON CONFLICT (account_id, user_id, session_key) DO UPDATE SET "
     "day = CASE WHEN excluded.start_ts < usage_sessions.start_ts THEN excluded.day "
     "ELSE usage_sessions.day END, "
     "start_ts = CASE WHEN excluded.start_ts < usage_sessions.start_ts THEN excluded.start_ts "
     "ELSE usage_sessions.start_ts END, "
     "end_ts = CASE WHEN excluded.end_ts > usage_sessions.end_ts THEN excluded.end_ts "
     "ELSE usage_sessions.end_ts END")
+
+
+def upsert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) -> None:
+    """INSERT ... ON CONFLICT of many rows (keys unique among them) through a driver cursor.
+
+    SQLite: one prepared statement, executemany. PostgreSQL: COPY into a temporary table of
+    the same shape, then one INSERT ... SELECT ... ON CONFLICT (no round trip per row)."""
+    if not rows:
+        return
+    table, cols, conflict = spec
+    if not pg:
+        marks = ", ".join("?" * (cols.count(",") + 1))
+        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", rows)
+        return
+    tmp = f"a360_load_{table}"
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table}) ON COMMIT DELETE ROWS")
+    with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
+    cur.execute(f"TRUNCATE {tmp}")
+
 
 _DROP_SESSION = ("DELETE FROM usage_sessions "
                  "WHERE account_id = ? AND user_id = ? AND session_key = ?")
@@ -166,12 +187,10 @@ class EventWriter:
             event_days += [(account_id, param, nm, n) for nm, n in names.items()]
         cur = conn.connection.cursor()
         try:
-            cur.executemany(self._sql(_USER_DAYS, pg), user_days)
-            cur.executemany(self._sql(_EVENT_DAYS, pg), event_days)
-            if explicit:
-                cur.executemany(self._sql(_SESSIONS, pg), [
-                    (a, u, "s:" + k, lo, hi, self._day_param(_day(lo), pg))
-                    for (a, u, k), (lo, hi) in explicit.items()])
+            upsert_rows(cur, _USER_DAYS, user_days, pg)
+            upsert_rows(cur, _EVENT_DAYS, event_days, pg)
+            upsert_rows(cur, _SESSIONS, [(a, u, "s:" + k, lo, hi, self._day_param(_day(lo), pg))
+                                         for (a, u, k), (lo, hi) in explicit.items()], pg)
         finally:
             cur.close()
         if implicit:
@@ -259,4 +278,8 @@ class EventWriter:
                     for a, b in merged]
         if gone:
             conn.exec_driver_sql(self._sql(_DROP_SESSION, pg), gone)
-        conn.exec_driver_sql(self._sql(_SESSIONS, pg), out)
+        cur = conn.connection.cursor()
+        try:
+            upsert_rows(cur, _SESSIONS, out, pg)
+        finally:
+            cur.close()
