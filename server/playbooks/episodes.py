@@ -67,10 +67,10 @@ def _day(r) -> Day:
                r.usage_trend, r.active_users_30d)
 
 
-def holds(pb: Playbook, d: Day, score_30d_before: float | None, overdue_dues: list[date],
+def holds(pb: Playbook, d: Day, score_30d_before: float | None, overdue_dues: list[Due],
           started: date | None = None) -> bool:
-    """The playbook's conditions on one stored day (`overdue_dues`: due dates of the
-    account's open tasks; `started`: the day the account began, server.playbooks.asof)."""
+    """The playbook's conditions on one stored day (`overdue_dues`: the account's tasks with
+    a due date; `started`: the day the account began, server.playbooks.asof)."""
     w = pb.when
     if w.signal and not d.signals & set(w.signal):
         return False
@@ -88,7 +88,7 @@ def holds(pb: Playbook, d: Day, score_30d_before: float | None, overdue_dues: li
     if w.new_account is not None and not (
             started is not None and 0 <= (d.day - started).days < w.new_account):
         return False
-    return not (w.task_overdue and not any(due < d.day for due in overdue_dues))
+    return not (w.task_overdue and not overdue_on(overdue_dues, d.day))
 
 
 def _passes_filters(pb: Playbook, owner: str | None, segment: str | None) -> bool:
@@ -103,14 +103,24 @@ COLS = (AccountDay.account_id, AccountDay.day, AccountDay.signals, AccountDay.ba
         AccountDay.active_users_30d)
 
 
-def _open_task_dues(session: Session, ids: list[str] | None) -> dict[str, list[date]]:
-    q = select(m.Task.account_id, m.Task.due_date).where(
-        m.Task.status == "open", m.Task.due_date.is_not(None))
-    if ids is not None:
-        q = q.where(m.Task.account_id.in_(ids))
-    out: dict[str, list[date]] = defaultdict(list)
-    for acc, due in session.execute(q):
-        out[acc].append(due)
+Due = tuple[date, date | None]     # an open task's due date and the day it was created
+
+
+def overdue_on(dues: list[Due], day: date) -> int:
+    """How many of the open tasks were past due on `day` (and created by then). A done
+    task is left out: the store does not know when it was done (an import sets no such
+    time), so a past day never counts a task that may have been done by then."""
+    return sum(1 for due, created in dues if due < day and (created is None or created <= day))
+
+
+def _task_dues(session: Session) -> dict[str, list[Due]]:
+    """Every account's open tasks with a due date."""
+    t = m.Task
+    out: dict[str, list[Due]] = defaultdict(list)
+    for acc, due, created in session.execute(
+            select(t.account_id, t.due_date, t.created_at)
+            .where(t.status == "open", t.due_date.is_not(None))):
+        out[acc].append((due, created.date() if created else None))
     return out
 
 
@@ -129,7 +139,8 @@ def matches(session: Session, playbooks: list[Playbook], day: date,
     prev_day = dict(session.execute(
         select(AccountDay.account_id, func.max(AccountDay.day))
         .where(AccountDay.day < day).group_by(AccountDay.account_id)).all())
-    dues = _open_task_dues(session, None)
+    dues = _task_dues(session) if any(pb.when.task_overdue for pb in playbooks) or any(
+        "tasks.overdue" in _used(pb) for pb in playbooks) else {}
     started = account_starts(session, [r.account_id for r in rows]) if any(
         pb.when.new_account is not None for pb in playbooks) else {}
     need_30 = any(pb.when.health_drop is not None for pb in playbooks)
@@ -154,14 +165,15 @@ def matches(session: Session, playbooks: list[Playbook], day: date,
     return out
 
 
+def _used(pb: Playbook) -> set[str]:
+    """The template keys the playbook's actions use."""
+    return {k for act in pb.action for key in TEMPLATE_FIELDS[act.kind]
+            if getattr(act.body, key) for k in fields(getattr(act.body, key))}
+
+
 def _uses_reason(pb: Playbook) -> bool:
     """Whether a template of the playbook shows {signal.reason} or {signal.severity}."""
-    for act in pb.action:
-        for key in TEMPLATE_FIELDS[act.kind]:
-            text = getattr(act.body, key)
-            if text and {"signal.reason", "signal.severity"} & set(fields(text)):
-                return True
-    return False
+    return bool({"signal.reason", "signal.severity"} & _used(pb))
 
 
 def fill_reasons(session: Session, store, found: list[Match], day: date) -> None:
@@ -177,7 +189,7 @@ def fill_reasons(session: Session, store, found: list[Match], day: date) -> None
 
 
 def _episode_starts(session: Session, found, day: date, prev_day: dict[str, date],
-                    dues: dict[str, list[date]], started: dict[str, date]
+                    dues: dict[str, list[Due]], started: dict[str, date]
                     ) -> dict[tuple[str, str], date]:
     """The first day of each firing's episode: the day itself when the stored day before
     does not hold; else the known firing's start, or a walk back over the stored days."""
@@ -210,7 +222,7 @@ def _episode_starts(session: Session, found, day: date, prev_day: dict[str, date
 
 
 def _walk_back(session: Session, todo: list[tuple[Playbook, str]], day: date,
-               dues: dict[str, list[date]], started: dict[str, date]
+               dues: dict[str, list[Due]], started: dict[str, date]
                ) -> dict[tuple[str, str], date]:
     need_30 = any(pb.when.health_drop is not None for pb, _ in todo)
     first = day - timedelta(days=LOOKBACK_DAYS + (30 if need_30 else 0))
@@ -242,7 +254,7 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
     return "n/a" if value is None else fmt.format(value)
 
 
-def _values(pb: Playbook, r, start: date, day: date, dues: list[date],
+def _values(pb: Playbook, r, start: date, day: date, dues: list[Due],
             base_url: str) -> dict[str, str]:
     values = {
         "account.id": r.account_id, "account.name": r.name or r.account_id,
@@ -256,7 +268,7 @@ def _values(pb: Playbook, r, start: date, day: date, dues: list[date],
         "renewal.days": _num(r.days_to_renewal, "{}"),
         "renewal.date": r.renewal_date.isoformat() if r.renewal_date else "",
         "playbook.name": pb.name, "episode.start": start.isoformat(),
-        "tasks.overdue": str(sum(1 for due in dues if due < day)),
+        "tasks.overdue": str(overdue_on(dues, day)),
     }
     if pb.when.signal:
         code = next((c for c in pb.when.signal if c in (r.signals or ())), pb.when.signal[0])

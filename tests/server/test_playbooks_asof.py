@@ -123,3 +123,28 @@ def test_a_created_date_that_is_not_a_date_is_refused_with_the_field_named(store
                                               "created_date": "last tuesday"}).encode()])
     assert report.rejected == 1
     assert "created_date" in report.errors[0]["reason"], report.errors
+
+
+def test_a_task_made_after_a_past_day_is_not_overdue_on_it(store):
+    from tests.server.playbooks_helpers import day, put_day
+
+    add_accounts(store, {"id": "a", "name": "A", "owner": "maria@example.com"})
+    for n in (1, 5, 9):
+        put_day(store, "a", day(n))
+    created = datetime.combine(day(6), time(9), tzinfo=timezone.utc)
+    with store.session() as s:
+        s.add(m.Task(id="t1", account_id="a", subject="QBR deck", status="open",
+                     due_date=day(2), owner="maria@example.com", source="api",
+                     crm_sync_attempts=0, attributes={}, created_at=created,
+                     updated_at=created))
+    pf = parse('''
+[[playbook]]
+name = "Overdue"
+when = { task_overdue = true }
+[[playbook.action]]
+task = { subject = "{account.name}: {tasks.overdue} overdue" }
+''')
+    e = env(store)
+    assert preview(e, pf, day(5)) == []                  # the task did not exist yet
+    item, = preview(e, pf, day(9))
+    assert (item["episode_start"], item["actions"][0]["subject"]) == (day(9), "A: 1 overdue")
