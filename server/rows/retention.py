@@ -57,7 +57,10 @@ def _accounts(start: date, end: date, owner, segment, phase):
                   cents(func.sum(case((up, grow), else_=0))).label("inc"),
                   cents(func.sum(case((and_(up, ch.expansion_type == "cross_sell"), grow),
                                       else_=0))).label("cross"))
-           .group_by(ch.account_id).subquery())
+           .group_by(ch.account_id))
+    if owner or segment or phase:   # a scope groups only its accounts' changes
+        per = per.where(ch.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
+    per = per.subquery()
     s = func.coalesce(per.c.s_key % seq, 0)
     stmt = (select(per.c.acc, a.owner.label("owner"), s.label("s"),
                    func.coalesce(per.c.e_key % seq, 0).label("e"), per.c.inc, per.c.cross)

@@ -56,12 +56,23 @@ def _median(session: Session, base, n: int):
     return vals[0] if n % 2 else (vals[0] + vals[1]) / 2
 
 
-def _medians(session: Session, kind: str, owner, segment, phase) -> tuple[tuple, dict]:
-    if owner or segment or phase:  # a scope: read its hours once by the scope's account ids
-        per_owner: dict[str, list] = defaultdict(list)  # (key seeks), pool them in memory
-        ids = scoped(select(am.account_id), owner, segment, phase)
-        for o, h in session.execute(select(th.owner, th.hours).where(
-                th.kind == kind, th.account_id.in_(ids))):
+def owner_spellings(session: Session, owner: str) -> list[str]:
+    """The stored spellings of one CSM (the scope matches the owner case-blind)."""
+    return list(session.scalars(select(a.owner).distinct().select_from(am)
+                                .join(a, a.id == am.account_id)
+                                .where(am.owner_key == owner.strip().lower())))
+
+
+def _medians(session: Session, kind: str, owner, segment, phase,
+             spellings: list[str] | None = None) -> tuple[tuple, dict]:
+    if owner or segment or phase:  # a scope: read its hours once, pool them in memory
+        q = select(th.owner, th.hours).where(th.kind == kind)
+        if spellings is not None:   # one CSM: on the (kind, owner, hours) index
+            q = q.where(th.owner.in_(spellings))
+        else:                       # by the scope's account ids (key seeks)
+            q = q.where(th.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
+        per_owner: dict[str, list] = defaultdict(list)
+        for o, h in session.execute(q):
             per_owner[_key(o)].append(h)
         every = [h for v in per_owner.values() for h in v]
         return (mx.median(every), len(every)), {
@@ -115,9 +126,10 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
         sev[_key(o)][severity] += n
     moves = retention_by_owner(session, start, end, owner, segment, phase, _key)
     exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
-    resp_team, resp = _medians(session, "response", owner, segment, phase)
-    res_team, res = _medians(session, "resolution", owner, segment, phase)
-    rep_team, rep = _medians(session, "reply", owner, segment, phase)
+    spell = owner_spellings(session, owner) if owner and not (segment or phase) else None
+    resp_team, resp = _medians(session, "response", owner, segment, phase, spell)
+    res_team, res = _medians(session, "resolution", owner, segment, phase, spell)
+    rep_team, rep = _medians(session, "reply", owner, segment, phase, spell)
 
     def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: dict,
              rp: tuple, rs: tuple, ry: tuple) -> Totals:
