@@ -215,6 +215,8 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--backfill-days", type=int, default=90)
     ap.add_argument("--skip-backfill", action="store_true")
+    ap.add_argument("--only-backfill", action="store_true",
+                    help="measure the backfill and the single-day cost, nothing else")
     ap.add_argument("--workdir", default="/tmp")
     args = ap.parse_args()
     if args.settings:
@@ -245,6 +247,8 @@ def main() -> None:
               f"{per_cpu:.3f}); single-day evaluation {single:.2f} ms per account-day (cpu "
               f"{single_cpu:.2f}); {single / per:.1f}x faster, cpu {single_cpu / per_cpu:.1f}x "
               f"(target >= 10x; {load_avg()})")
+        if args.only_backfill:
+            return
     t0, c0 = time.perf_counter(), time.process_time()
     with store.session() as s:
         n = daily(s, settings)
@@ -252,7 +256,7 @@ def main() -> None:
           f"{time.process_time() - c0:.1f}s (target <= 60 s; {load_avg()})")
     print(f"writes ({load_avg()}):")
     touched_refresh(store, settings, args.samples)
-    imports(store, Path(args.workdir), 500)
+    imports(store, Path(args.workdir), min(500, n_acc))
     store.dispose()
     reads(args.db, args.samples)
     print(f"done ({load_avg()})")

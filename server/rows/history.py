@@ -50,7 +50,8 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
     version = build.settings_version(settings)
     head = first - timedelta(days=30)
     accounts, facts = load_facts(session, ids, last, cfg.first_value_event, cfg.north_star,
-                                 message_days=MESSAGE_DAYS + (last - head).days)
+                                 message_days=MESSAGE_DAYS + (last - head).days,
+                                 activity=False)
     ids = sorted(accounts)
     if not ids:
         return [], [], [], accounts
@@ -133,7 +134,7 @@ def daily(session: Session, settings, day: date | None = None) -> int:
     from server.services.evaluate import evaluate_many
 
     version = build.settings_version(settings)
-    _, evals = evaluate_many(session, None, day, settings)
+    _, evals = evaluate_many(session, None, day, settings, activity=False)
     prev = {a: (set(c or ()), r) for a, c, r in session.execute(
         select(AccountDay.account_id, AccountDay.signals, AccountDay.signal_runs)
         .where(AccountDay.day == day - timedelta(days=1)))}

@@ -123,9 +123,9 @@ class AccountDay(Base):
     """One row per account and day of history (the daily snapshot).
 
     `signal_runs` maps each firing code to the first day of its unbroken daily run, so the
-    next day's `since` needs only this row. `reply_hours` is the day's email reply median
-    (90 days), `north_star` the North Star value (None when the settings name none). `settings_version` names the settings it was
-    computed with.
+    next day's `since` needs only this row. `settings_version` names the settings it was
+    computed with. `reply_hours` is the day's email reply median (90 days), `north_star`
+    the North Star value (None when the settings name none).
     """
 
     __tablename__ = "account_days"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, event, func, insert, or_, select
+from sqlalchemy import bindparam, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
@@ -135,7 +135,7 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
         chunk = ids[i:i + CHUNK]
         scope = None if everyone and len(ids) <= CHUNK else chunk
         accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event,
-                                     cfg.north_star)
+                                     cfg.north_star, activity=False)
         known, prev = _history(session, None if scope is None else chunk, as_of)
         before = scores_30d_ago(session, list(accounts), scope is None, as_of, cfg, known)
         now = datetime.now(timezone.utc)
@@ -150,9 +150,40 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
             days.append(build.day_row(acc_id, ev, as_of, version, runs))
             timeline += build.timeline_rows(acc_id, mx.arr_changes(f.deals))
         write_current(session, chunk, rows, timeline, accounts)
-        _upsert(session, AccountDay, days, ["account_id", "day"])
+        for i in range(0, len(days), 1000):
+            session.execute(_day_upsert(session.get_bind().dialect.name), days[i:i + 1000])
         done += len(rows)
     return done
+
+
+_DELETES: dict = {}
+_DAY_UPSERTS: dict = {}
+
+
+def _day_upsert(dialect: str):
+    """INSERT ... ON CONFLICT DO UPDATE of history rows, built once per dialect."""
+    stmt = _DAY_UPSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        t = AccountDay.__table__
+        stmt = dialect_insert(t)
+        stmt = _DAY_UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={c.name: stmt.excluded[c.name] for c in t.columns
+                  if c.name not in ("account_id", "day")})
+    return stmt
+
+
+def _delete_of(model):
+    stmt = _DELETES.get(model)
+    if stmt is None:
+        t = model.__table__
+        stmt = _DELETES[model] = delete(t).where(t.c.account_id.in_(
+            bindparam("ids", expanding=True)))
+    return stmt
 
 
 def write_current(session: Session, ids: list[str], rows: list[dict], timeline: list[dict],
@@ -163,9 +194,10 @@ def write_current(session: Session, ids: list[str], rows: list[dict], timeline: 
         sig, hrs = build.child_rows(row, accounts[row["account_id"]].owner)
         signals += sig
         hours += hrs
-    # replaced, not upserted: one delete per table and plain multi-row inserts
+    # replaced, not upserted: one delete per table and plain multi-row inserts (Core
+    # statements built once: no ORM evaluation of the deleted rows in the session)
     for model in (ArrChangeRow, AccountSignal, TicketHours, AccountMetrics, MetricsDirty):
-        session.execute(delete(model).where(model.account_id.in_(ids)))
+        session.execute(_delete_of(model), {"ids": list(ids)})
     for model, batch in ((ArrChangeRow, timeline), (AccountSignal, signals),
                          (TicketHours, hours), (AccountMetrics, rows)):
         if batch:

@@ -59,17 +59,20 @@ def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: 
     missing = [i for i in ids if i not in scores]
     if missing:
         scope = None if all_accounts and len(missing) == len(ids) else missing
-        _, old = load_facts(session, scope, day, cfg.first_value_event, cfg.north_star)
+        _, old = load_facts(session, scope, day, cfg.first_value_event, cfg.north_star,
+                            activity=False)
         for i, f in old.items():
             scores.setdefault(i, mx.account_metrics(f, cfg, day).health.score)
     return scores
 
 
-def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
-                  ) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
-    """Evaluate many accounts with bulk queries (None = every account)."""
+def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings,
+                  activity: bool = True) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
+    """Evaluate many accounts with bulk queries (None = every account); without `activity`
+    the stakeholders carry no product activity (server.services.facts.load_facts)."""
     cfg = settings.metrics
-    accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event, cfg.north_star)
+    accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event, cfg.north_star,
+                                 activity=activity)
     before = scores_30d_ago(session, list(accounts), ids is None, as_of, cfg)
     return accounts, {i: evaluate(f, as_of, cfg, before.get(i)) for i, f in facts.items()}
 

@@ -7,10 +7,11 @@ the same dozen queries as a single 360. Usage comes from the per-day aggregates 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, Date, bindparam, case, distinct, func, select
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
@@ -28,50 +29,79 @@ def _scope(column, ids: Sequence[str] | None) -> list[ColumnElement]:
     return [] if ids is None else [column.in_(list(ids))]
 
 
+_STATEMENTS: dict[tuple, Any] = {}
+
+
+def _in(column, scoped: bool) -> list[ColumnElement]:
+    """The accounts filter of a prebuilt statement: `ids`, expanded when it runs."""
+    return [column.in_(bindparam("ids", expanding=True))] if scoped else []
+
+
+def _prebuilt(name: str, scoped: bool, build: Callable[[bool], Any]):
+    """A statement built once per shape (every value a bound parameter), so a refresh of
+    one account pays neither the statement's construction nor its cache key again."""
+    key = (name, scoped)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build(scoped)
+    return stmt
+
+
+def _params(ids: Sequence[str] | None, **values) -> dict:
+    return values if ids is None else {**values, "ids": list(ids)}
+
+
+ud, ed, us = m.UsageUserDay, m.UsageEventDay, m.UsageSession
+AS_OF, LO30, LO60 = bindparam("as_of", type_=Date), bindparam("lo30", type_=Date), \
+    bindparam("lo60", type_=Date)
+PRIOR_HI, FIRST_VALUE = bindparam("prior_hi", type_=Date), bindparam("first_value")
+USAGE = {
+    "last_day": lambda sc: select(ud.account_id, func.max(ud.day))
+    .where(ud.day <= AS_OF, *_in(ud.account_id, sc)).group_by(ud.account_id),
+    "active": lambda sc: select(ud.account_id, func.count(distinct(ud.user_id)))
+    .where(ud.day.between(LO30, AS_OF), *_in(ud.account_id, sc)).group_by(ud.account_id),
+    "prior": lambda sc: select(ud.account_id, func.count(distinct(ud.user_id)))
+    .where(ud.day.between(LO60, PRIOR_HI), *_in(ud.account_id, sc)).group_by(ud.account_id),
+    "daily": lambda sc: select(ud.account_id, ud.day, func.count())
+    .where(ud.day.between(LO30, AS_OF), *_in(ud.account_id, sc))
+    .group_by(ud.account_id, ud.day),
+    "features": lambda sc: select(ed.account_id, ed.name).distinct()
+    .where(ed.day.between(LO30, AS_OF), *_in(ed.account_id, sc)),
+    "first_value": lambda sc: select(ed.account_id, func.min(ed.day))
+    .where(ed.name == FIRST_VALUE, ed.day <= AS_OF, *_in(ed.account_id, sc))
+    .group_by(ed.account_id),
+    "sessions": lambda sc: select(us.account_id, func.count(), func.sum(us.end_ts - us.start_ts))
+    .where(us.day.between(LO30, AS_OF), *_in(us.account_id, sc)).group_by(us.account_id),
+    "activity": lambda sc: select(ud.account_id, ud.user_id, func.max(ud.day),
+                                  func.sum(case((ud.day >= LO30, 1), else_=0)))
+    .join(m.Contact, (m.Contact.account_id == ud.account_id)
+          & (ud.user_id == func.coalesce(m.Contact.user_id, m.Contact.email)))
+    .where(ud.day <= AS_OF, *_in(ud.account_id, sc)).group_by(ud.account_id, ud.user_id),
+}
+
+
 def usage_stats(session: Session | Connection, ids: Sequence[str] | None, as_of: date,
                 first_value_event: str | None) -> dict[str, t.UsageStats]:
     """Exact usage window figures per account, from the per-day rows."""
-    ud = m.UsageUserDay
     lo30, lo60 = as_of - timedelta(days=29), as_of - timedelta(days=59)
-    prior_hi = as_of - timedelta(days=30)
+    params = _params(ids, as_of=as_of, lo30=lo30, lo60=lo60,
+                     prior_hi=as_of - timedelta(days=30), first_value=first_value_event)
 
-    def grouped(query):
-        return dict(session.execute(query).all())
+    def run(name: str):
+        return session.execute(_prebuilt(name, ids is not None, USAGE[name]), params).all()
 
-    last_day = grouped(select(ud.account_id, func.max(ud.day))
-                       .where(ud.day <= as_of, *_scope(ud.account_id, ids))
-                       .group_by(ud.account_id))
+    last_day = dict(run("last_day"))
     if not last_day:
         return {}
-    active = grouped(select(ud.account_id, func.count(distinct(ud.user_id)))
-                     .where(ud.day.between(lo30, as_of), *_scope(ud.account_id, ids))
-                     .group_by(ud.account_id))
-    prior = grouped(select(ud.account_id, func.count(distinct(ud.user_id)))
-                    .where(ud.day.between(lo60, prior_hi), *_scope(ud.account_id, ids))
-                    .group_by(ud.account_id))
+    active, prior = dict(run("active")), dict(run("prior"))
     daily: dict[str, dict[date, int]] = defaultdict(dict)
-    for acc, d, n in session.execute(
-            select(ud.account_id, ud.day, func.count())
-            .where(ud.day.between(lo30, as_of), *_scope(ud.account_id, ids))
-            .group_by(ud.account_id, ud.day)).all():
+    for acc, d, n in run("daily"):
         daily[acc][d] = n
-    ed = m.UsageEventDay
     features: dict[str, set[str]] = defaultdict(set)
-    for acc, name in session.execute(
-            select(ed.account_id, ed.name).distinct()
-            .where(ed.day.between(lo30, as_of), *_scope(ed.account_id, ids))).all():
+    for acc, name in run("features"):
         features[acc].add(name)
-    first_value: dict[str, date] = {}
-    if first_value_event:
-        first_value = grouped(select(ed.account_id, func.min(ed.day))
-                              .where(ed.name == first_value_event, ed.day <= as_of,
-                                     *_scope(ed.account_id, ids))
-                              .group_by(ed.account_id))
-    us = m.UsageSession
-    sessions = {acc: (n, secs or 0) for acc, n, secs in session.execute(
-        select(us.account_id, func.count(), func.sum(us.end_ts - us.start_ts))
-        .where(us.day.between(lo30, as_of), *_scope(us.account_id, ids))
-        .group_by(us.account_id)).all()}
+    first_value = dict(run("first_value")) if first_value_event else {}
+    sessions = {acc: (n, secs or 0) for acc, n, secs in run("sessions")}
     days = [lo30 + timedelta(days=i) for i in range(30)]
     out = {}
     for acc, last in last_day.items():
@@ -90,16 +120,10 @@ def contact_activity(session: Session | Connection, ids: Sequence[str] | None, a
                      ) -> dict[str, dict[str, t.UserActivity]]:
     """Product activity of the users who are contacts (matched on the contact's user_id,
     else its email), per account and user id."""
-    ud, c = m.UsageUserDay, m.Contact
-    lo30 = as_of - timedelta(days=29)
-    q = (select(ud.account_id, ud.user_id, func.max(ud.day),
-                func.sum(case((ud.day >= lo30, 1), else_=0)))
-         .join(c, (c.account_id == ud.account_id)
-               & (ud.user_id == func.coalesce(c.user_id, c.email)))
-         .where(ud.day <= as_of, *_scope(ud.account_id, ids))
-         .group_by(ud.account_id, ud.user_id))
+    q = _prebuilt("activity", ids is not None, USAGE["activity"])
     out: dict[str, dict[str, t.UserActivity]] = defaultdict(dict)
-    for acc, user, last, days in session.execute(q).all():
+    for acc, user, last, days in session.execute(
+            q, _params(ids, as_of=as_of, lo30=as_of - timedelta(days=29))).all():
         out[acc][user] = t.UserActivity(last_active_day=last, active_days_30d=int(days or 0))
     return out
 
@@ -128,25 +152,30 @@ def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, 
 
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None, north_star: NorthStarConfig | None = None,
-               message_days: int = MESSAGE_DAYS
+               message_days: int = MESSAGE_DAYS, activity: bool = True
                ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all); messages of the
-    `message_days` days up to as_of (the bulk evaluation of many days reads more)."""
-    accounts = {a.id: a for a in session.scalars(
-        select(m.Account).options(defer(m.Account.attributes))
-        .where(*_scope(m.Account.id, ids)))}
+    `message_days` days up to as_of (the bulk evaluation of many days reads more). Without
+    `activity` the stakeholders carry no product activity (it is shown in the 360, no
+    figure reads it: the account-metrics rows do without)."""
+    accounts = {a.id: a for a in session.scalars(_prebuilt(
+        "accounts", ids is not None, lambda sc: select(m.Account).options(
+            defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
     if not accounts:
         return {}, {}
     # the account query above flushed the session; the record rows are read as plain tuples
     # on its connection (Core: no ORM result processing per row)
     conn = session.connection()
     scope_ids = None if ids is None else list(accounts)
+    scoped = scope_ids is not None
     bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    lo, hi = end_of_day(as_of - timedelta(days=message_days)), end_of_day(as_of)
+    params = _params(scope_ids, lo=lo, hi=hi)
 
     def rows(model, *cols):
         # plain column tuples: no ORM identity map, no JSON attributes to decode
-        return conn.execute(select(model.account_id, *cols)
-                            .where(*_scope(model.account_id, scope_ids))).all()
+        return conn.execute(_prebuilt(model.__tablename__, scoped, lambda sc: select(
+            model.account_id, *cols).where(*_in(model.account_id, sc))), params).all()
 
     D, K = m.Deal, m.Ticket
     for acc, *v in rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type,
@@ -177,15 +206,15 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             email=email, champion=bool(champion), active=active, inactive_since=since,
             name=name, title=title, role=role, user_id=user_id))
     M = m.Message
-    lo, hi = end_of_day(as_of - timedelta(days=message_days)), end_of_day(as_of)
-    for acc, *v in conn.execute(
-            select(M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment,
-                   M.contact_email, M.author, M.thread_id, M.text)
-            .where(M.at >= lo, M.at < hi, *_scope(M.account_id, scope_ids))
-            .order_by(M.account_id, M.at, M.id)).all():
+    for acc, *v in conn.execute(_prebuilt("messages", scoped, lambda sc: select(
+            M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment, M.contact_email,
+            M.author, M.thread_id, M.text)
+            .where(M.at >= bindparam("lo", type_=M.at.type),
+                   M.at < bindparam("hi", type_=M.at.type), *_in(M.account_id, sc))
+            .order_by(M.account_id, M.at, M.id)), params).all():
         bucket[acc]["messages"].append(t.Message(*v))
     usage = usage_stats(conn, scope_ids, as_of, first_value_event)
-    activity = contact_activity(conn, scope_ids, as_of)
+    product = contact_activity(conn, scope_ids, as_of) if activity else {}
     stars = north_star_counts(conn, scope_ids, as_of, north_star)
     facts = {}
     for acc_id, acc in accounts.items():
@@ -196,6 +225,6 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             touchpoints=tuple(b.get("touchpoints", ())), nps=tuple(b.get("nps", ())),
             surveys=tuple(b.get("surveys", ())), advocacy=tuple(b.get("advocacy", ())),
             contacts=tuple(b.get("contacts", ())), usage=usage.get(acc_id),
-            messages=tuple(b.get("messages", ())), user_activity=activity.get(acc_id),
+            messages=tuple(b.get("messages", ())), user_activity=product.get(acc_id),
             north_star_counts=stars.get(acc_id))
     return accounts, facts
