@@ -125,6 +125,17 @@ class Sync:
             out.append(f"{name} {status} {recs:,} records ({took})")
         return "; ".join(out) or "no sync run"
 
+    def all_done(self, import_id: int | None) -> bool:
+        from sqlalchemy import text
+
+        from server.jobs.models import ImportRun
+
+        with self.store.sessions() as s:
+            run = s.execute(text("SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1")).first()
+            imp = s.get(ImportRun, import_id) if import_id else None
+        return (run is not None and run[0] != "running"
+                and (imp is None or imp.status in ("done", "failed")))
+
     def import_progress(self, import_id: int | None) -> str:
         from server.jobs.models import ImportRun
 
