@@ -123,6 +123,8 @@ def main() -> None:
     ap.add_argument("--import-file", type=Path, default=Path("/tmp/a360pg/demo-360.jsonl"))
     ap.add_argument("--import-mb", type=int, default=64)
     ap.add_argument("--hubspot", default="5000/20000", help="companies/deals of the fake")
+    ap.add_argument("--job-nice", type=int, default=0,
+                    help="start the job workers with this niceness (web workers: 0)")
     ap.add_argument("--drain", type=float, default=420,
                     help="seconds to wait afterwards for the import and the sync to end")
     args = ap.parse_args()
@@ -137,7 +139,8 @@ def main() -> None:
     procs = Procs(work)
     print(f"{os.cpu_count()} CPUs; {args.clients} clients x {args.seconds:.0f} s per phase; "
           f"gunicorn -w {args.web_workers} -k gthread --threads {args.threads}; "
-          f"{args.job_workers} job workers; load average before: {os.getloadavg()}")
+          f"{args.job_workers} job workers (nice {args.job_nice}); "
+          f"load average before: {os.getloadavg()}")
     try:
         procs.start("web", [str(Path(sys.executable).parent / "gunicorn"), "-w",
                             str(args.web_workers), "-k", "gthread", "--threads",
@@ -157,8 +160,9 @@ def main() -> None:
         res, wall = loadgen.run(base, token, pick, args.clients, args.seconds)
         print("\n".join(loadgen.report("mixed", res, wall, t_p99, t_rps)), flush=True)
 
+        niced = ["nice", "-n", str(args.job_nice)] if args.job_nice else []
         for i in range(args.job_workers):
-            procs.start(f"worker-{i}", [sys.executable, "-m", "server", "worker"], env)
+            procs.start(f"worker-{i}", [*niced, sys.executable, "-m", "server", "worker"], env)
         companies, deals = (int(x) for x in args.hubspot.split("/"))
         sync = hubspot_sync(procs, args.database_url, SECRET, companies, deals)
         posted: dict = {}

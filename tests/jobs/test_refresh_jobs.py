@@ -83,3 +83,36 @@ def test_refresh_is_a_job_run_by_a_worker_202_while_none_runs(connected, workers
     assert done.get_json()["status"] == "refreshed" and done.get_json()["fetched_at"]
     assert title(store, "hubspot-501") == "CEO"
     assert [j[1] for j in refresh_jobs(store)] == ["succeeded", "succeeded"]
+
+
+def test_a_stalled_refresh_superseded_by_a_waiting_one_is_closed(pg_store, workers):
+    """Its worker died while a new open queued the account's next refresh: putting the
+    stalled job back would break the queueing lock, so it is closed and the waiting job does
+    the work; nothing stays 'doing'."""
+    from server.jobs.queue import defer
+
+    store = pg_store
+    with store.session() as s:
+        stalled = defer(s, "account.refresh", store=store, account_id="acme")
+    with store.session() as s:       # claimed by a worker that is gone (no heartbeat row)
+        s.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL "
+                       "WHERE id = :i"), {"i": stalled})
+    with store.session() as s:
+        waiting = defer(s, "account.refresh", store=store, account_id="acme")
+    assert waiting is not None and waiting != stalled
+    workers.start(1)
+
+    def statuses():
+        with store.sessions() as s:
+            return dict(s.execute(text("SELECT id, status::text FROM procrastinate_jobs")).all())
+
+    wait_for(lambda: statuses().get(stalled) == "failed", 60, "the stalled job to close",
+             workers)
+    # the waiting one ran (the account is unknown here, so it failed: attempts=1, no retry)
+    wait_for(lambda: statuses().get(waiting) in ("succeeded", "failed"), 60,
+             "the waiting job to run", workers)
+    assert "doing" not in statuses().values()
+    log = (workers.tmp / "worker-0.log").read_text(errors="replace")
+    assert f"job account.refresh {stalled}: its worker stopped; a waiting job does its work" \
+        in log
+    assert f"Starting job account.refresh[{stalled}]" not in log     # never run again

@@ -136,6 +136,30 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again(make_app):
         (dead, "todo", None), (mine, "doing", worker.worker_id)]
 
 
+def test_one_job_waits_per_queueing_lock_and_a_stalled_one_it_supersedes_is_closed(make_app):
+    app = make_app(JOB_STALLED_SECONDS=30)
+    store = app.extensions["account360"].store
+    worker = admin_state(app).runner
+    with store.session() as s:
+        first = defer(s, "account.refresh", store=store, account_id="acme")
+        assert defer(s, "account.refresh", store=store, account_id="acme") is None
+        other = defer(s, "account.refresh", store=store, account_id="globex")
+    assert [(j.id, j.queueing_lock) for j in jobs(store, status="todo")] == [
+        (first, "refresh:acme"), (other, "refresh:globex")]
+    with store.session() as s:            # acme's job runs on a worker that then dies ...
+        job = s.get(Job, first)
+        job.status, job.worker = "doing", "other-host:4242:1"
+        job.heartbeat_at = utcnow() - timedelta(seconds=31)
+    with store.session() as s:            # ... after a new open queued a second one
+        again = defer(s, "account.refresh", store=store, account_id="acme")
+    assert again is not None
+    assert worker.recover_stalled() == 0
+    (dead,) = jobs(store, id=first)
+    assert (dead.status, dead.error) == ("failed", "its worker stopped; a waiting job does "
+                                                   "its work")
+    assert [j.id for j in jobs(store, status="todo")] == [other, again]
+
+
 def test_latest_tick_with_seconds():
     now = datetime(2026, 12, 1, 12, 0, 7, tzinfo=timezone.utc)
     assert latest_tick("* * * * * */5", now) == now.replace(second=5)   # 6th field: seconds
