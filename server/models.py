@@ -261,6 +261,12 @@ class UsageUserDay(Base):
     events: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: A user's days in order: a contact's last active day and active days are index seeks,
+#: not a scan of the account's days (server.services.facts.contact_activity).
+Index("ix_usage_user_days_account_user_day", UsageUserDay.account_id, UsageUserDay.user_id,
+      UsageUserDay.day)
+
+
 class UsageEventDay(Base):
     """Event counts per account, day and event name (key features, first value)."""
 

@@ -59,8 +59,11 @@ def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: 
     missing = [i for i in ids if i not in scores]
     if missing:
         scope = None if all_accounts and len(missing) == len(ids) else missing
+        # only the score is kept: messages count in it only through the optional
+        # sentiment and relationship components
+        said = cfg.health.weight("sentiment") > 0 or cfg.health.weight("relationship") > 0
         _, old = load_facts(session, scope, day, cfg.first_value_event, cfg.north_star,
-                            activity=False)
+                            activity=False, messages=said)
         for i, f in old.items():
             scores.setdefault(i, mx.account_metrics(f, cfg, day).health.score)
     return scores

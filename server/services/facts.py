@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, bindparam, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, Date, bindparam, distinct, func, select
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
@@ -72,12 +72,21 @@ USAGE = {
     .group_by(ed.account_id),
     "sessions": lambda sc: select(us.account_id, func.count(), func.sum(us.end_ts - us.start_ts))
     .where(us.day.between(LO30, AS_OF), *_in(us.account_id, sc)).group_by(us.account_id),
-    "activity": lambda sc: select(ud.account_id, ud.user_id, func.max(ud.day),
-                                  func.sum(case((ud.day >= LO30, 1), else_=0)))
-    .join(m.Contact, (m.Contact.account_id == ud.account_id)
-          & (ud.user_id == func.coalesce(m.Contact.user_id, m.Contact.email)))
-    .where(ud.day <= AS_OF, *_in(ud.account_id, sc)).group_by(ud.account_id, ud.user_id),
+    "activity": lambda sc: _contact_activity(sc),
 }
+
+
+def _contact_activity(scoped: bool):
+    """One row per contact: its last active day and its active days of the last 30, as
+    correlated seeks on the user's days (ix_usage_user_days_account_user_day), so the
+    cost follows the contacts, not the account's year of user-days."""
+    c = m.Contact
+    key = func.coalesce(c.user_id, c.email)
+    mine = (ud.account_id == c.account_id) & (ud.user_id == key)
+    last = select(func.max(ud.day)).where(mine, ud.day <= AS_OF).correlate(c).scalar_subquery()
+    days = (select(func.count()).select_from(ud).where(mine, ud.day.between(LO30, AS_OF))
+            .correlate(c).scalar_subquery())
+    return select(c.account_id, key, last, days).where(*_in(c.account_id, scoped))
 
 
 def usage_stats(session: Session | Connection, ids: Sequence[str] | None, as_of: date,
@@ -124,7 +133,9 @@ def contact_activity(session: Session | Connection, ids: Sequence[str] | None, a
     out: dict[str, dict[str, t.UserActivity]] = defaultdict(dict)
     for acc, user, last, days in session.execute(
             q, _params(ids, as_of=as_of, lo30=as_of - timedelta(days=29))).all():
-        out[acc][user] = t.UserActivity(last_active_day=last, active_days_30d=int(days or 0))
+        if last is not None:   # a contact without product activity
+            out[acc][user] = t.UserActivity(last_active_day=last,
+                                            active_days_30d=int(days or 0))
     return out
 
 
@@ -152,12 +163,15 @@ def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, 
 
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None, north_star: NorthStarConfig | None = None,
-               message_days: int = MESSAGE_DAYS, activity: bool = True
+               message_days: int = MESSAGE_DAYS, activity: bool = True,
+               messages: bool = True
                ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all); messages of the
     `message_days` days up to as_of (the bulk evaluation of many days reads more). Without
     `activity` the stakeholders carry no product activity (it is shown in the 360, no
-    figure reads it: the account-metrics rows do without)."""
+    figure reads it: the account-metrics rows do without). Without `messages` no message
+    is read: only sentiment, stakeholders and the relationship score use them (a health
+    score whose sentiment and relationship weights are 0 does without)."""
     accounts = {a.id: a for a in session.scalars(_prebuilt(
         "accounts", ids is not None, lambda sc: select(m.Account).options(
             defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
@@ -211,7 +225,7 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             M.author, M.thread_id, M.text)
             .where(M.at >= bindparam("lo", type_=M.at.type),
                    M.at < bindparam("hi", type_=M.at.type), *_in(M.account_id, sc))
-            .order_by(M.account_id, M.at, M.id)), params).all():
+            .order_by(M.account_id, M.at, M.id)), params).all() if messages else ():
         bucket[acc]["messages"].append(t.Message(*v))
     usage = usage_stats(conn, scope_ids, as_of, first_value_event)
     product = contact_activity(conn, scope_ids, as_of) if activity else {}
