@@ -60,7 +60,7 @@ def main() -> None:
     from server.settings_history import parse_text
 
     if args.db:
-        store = Store(args.db)
+        store = Store(args.db, migrate=True)          # a copy: brought to the current schema
         store.settings = settings = load(args.settings)
         text = Path(args.settings).read_text() if args.settings else ""
         print(f"workspace {args.db}")
