@@ -21,38 +21,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import orjson
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import ROOT, parse_only, write_workspace  # noqa: E402
+from bench_core import ROOT, fresh_db, parse_only, write_workspace  # noqa: E402
 
 CLI = [sys.executable, "-m", "server"]
 
 
 def orjson_only(path: Path) -> float:
-    start = time.perf_counter()
-    with path.open("rb") as fh:
-        for line in fh:
-            orjson.loads(line)
-    return time.perf_counter() - start
-
-
-def fresh_db(base: str | None, work: Path, name: str) -> str:
-    if not base:
-        return f"sqlite:///{work / (name + '.db')}"
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    db = f"a360_bench_{name}_{uuid.uuid4().hex[:6]}"
-    eng = create_engine(base, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{db}"'))
-    eng.dispose()
-    return make_url(base).set(database=db).render_as_string(hide_password=False)
+    return parse_only(path, orjson.loads)
 
 
 def env_for(url: str, work: Path) -> dict:
