@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from server import models as m
@@ -71,9 +72,16 @@ def _migrate(store, target: str, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(cfg, target)
 
 
+def _before_event_digests() -> str:
+    """The revision the event_digests migration follows (whatever its number)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    rev = next(r for r in script.walk_revisions() if r.path.endswith("_event_digests.py"))
+    return rev.down_revision
+
+
 def test_migration_from_event_keys_and_back_keeps_every_identity(store):
     import_lines(store, _lines(EVENTS))
-    _migrate(store, "-1", down=True)   # one event_keys row per event again
+    _migrate(store, _before_event_digests(), down=True)   # one event_keys row per event again
     with store.engine.connect() as conn:
         keys = conn.execute(text("SELECT account_id, day, digest FROM event_keys")).all()
     assert len(keys) == 5 and len({k[2] for k in keys}) == 5
