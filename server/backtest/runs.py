@@ -8,23 +8,24 @@ proposed text, the period, how far it got and the preview's JSON (docs/backtest.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from server.models import utcnow
 from server.settings_models import SettingsPreview
 
 PROGRESS_EVERY = 1.0
+KEEP = timedelta(days=7)
 
 
 def request(session: Session, store, text: str, start: date, end: date, horizon: int,
             who: str) -> SettingsPreview:
     """Queue the preview of `text`; a bad file (SettingsError, the key named) or period
-    (BacktestError) is refused before anything is queued."""
+    (BacktestError) is refused before anything is queued. Runs older than KEEP go."""
     from server.jobs.queue import defer
     from server.settings_history import parse_text
 
@@ -32,6 +33,8 @@ def request(session: Session, store, text: str, start: date, end: date, horizon:
 
     parse_text(text, "the proposed settings")
     check(start, end, horizon, utcnow().date())
+    session.execute(delete(SettingsPreview).where(SettingsPreview.created_at < utcnow() - KEEP,
+                                                  SettingsPreview.status.in_(("done", "failed"))))
     row = SettingsPreview(status="queued", requested_by=who, body=text, start=start, end=end,
                           horizon=horizon, done=0, total=0, created_at=utcnow())
     session.add(row)
