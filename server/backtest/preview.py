@@ -79,10 +79,10 @@ def changes(session: Session, current, proposed, day: date, progress=None) -> di
 
 
 def preview(session: Session, current, proposed, start: date, end: date, horizon: int,
-            day: date, progress=None, keep: bool = True) -> dict[str, Any]:
+            day: date, progress=None, keep=None) -> dict[str, Any]:
     """Everything the preview shows (keys: docs/backtest.md); `progress(stage, done, total)`
-    is told how far each backtest got. keep=False writes nothing at all (the current
-    settings' evaluated history rows are not kept either)."""
+    is told how far each backtest got. With `keep(rows)` nothing is written in the session:
+    the current settings' evaluated history rows go to `keep`."""
     from server.settings_history import describe, diff
 
     out: dict[str, Any] = {
@@ -95,7 +95,7 @@ def preview(session: Session, current, proposed, start: date, end: date, horizon
         return (lambda done, total: progress(stage, done, total)) if progress else None
 
     out.update(changes(session, current, proposed, day, told("today, proposed settings")))
-    now = backtest(session, current, start, end, horizon, write=keep,
+    now = backtest(session, current, start, end, horizon, keep=keep,
                    progress=told("current backtest"))
     same = out["proposed"]["digest"] == out["current"]["digest"]
     out["backtest"] = {"current": now, "proposed": now if same else backtest(

@@ -2,7 +2,9 @@
 the `settings.preview` job with its progress recorded, its result kept for the page to show.
 
 Nothing of the proposal is saved (no settings version, no history row); the run keeps the
-proposed text, the period, how far it got and the preview's JSON (docs/backtest.md).
+proposed text, the period, how far it got and the preview's JSON (docs/backtest.md). The
+history rows the current settings' backtest evaluated are kept at the end, in the
+transaction that records the result (no write lock is held while the preview computes).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def run(store, settings, run_id: int) -> str:
     """The job: compute the preview against the current `settings`, recording progress."""
     from server.settings_history import parse_text
 
+    from .observe import keeper
     from .preview import preview
     from .report import to_json
 
@@ -70,15 +73,20 @@ def run(store, settings, run_id: int) -> str:
         last[0] = now
         _set(store, run_id, stage=stage, done=done, total=total)
 
+    rows: list[dict] = []
     try:
         proposed = parse_text(text, "the proposed settings")
         with store.sessions() as s:      # reads only: the progress commits meanwhile
             result = json.loads(to_json(preview(s, settings, proposed, start, end, horizon,
-                                                utcnow().date(), progress, keep=False)))
+                                                utcnow().date(), progress, keep=rows.extend)))
     except Exception as exc:
         _set(store, run_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
         raise
-    _set(store, run_id, status="done", result=result, finished_at=utcnow())
+    with store.session() as s:       # the current settings' evaluated days, kept at the end
+        if rows:
+            keeper(s)(rows)
+        s.execute(update(SettingsPreview).where(SettingsPreview.id == run_id).values(
+            status="done", result=result, finished_at=utcnow()))
     return "done"
 
 

@@ -62,17 +62,18 @@ def cohort(session: Session, start: date, end: date
 
 
 def backtest(session: Session, settings, start: date, end: date, horizon: int,
-             write: bool = True, progress=None) -> dict[str, Any]:
+             write: bool = True, progress=None, keep=None) -> dict[str, Any]:
     """Every figure of the backtest of `settings` over [start, end] (docs/backtest.md).
 
-    write=False evaluates in memory only (a proposed settings file); `progress(done, total)`
-    is called as the cohort's accounts are observed.
+    write=False evaluates in memory only (a proposed settings file); `keep(rows)`, when
+    given, receives the evaluated history rows instead of the session; `progress(done,
+    total)` is called as the cohort's accounts are observed.
     """
     check(start, end, horizon, m.utcnow().date())
     names, outcomes = cohort(session, start, end)
     days = {acc: observed_on(result, end, horizon) for acc, result in outcomes.items()}
     churned = {acc for acc, result in outcomes.items() if result.kind == "churned"}
-    seen = Observer(session, settings, keeper(session) if write else None,
+    seen = Observer(session, settings, keep or (keeper(session) if write else None),
                     progress).observe(days, churned)
     cases = []
     for acc, result in outcomes.items():

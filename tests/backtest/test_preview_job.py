@@ -14,6 +14,7 @@ from server.settings_history import parse_text
 from server.settings_models import SettingsPreview, SettingsVersion
 from tests.backtest.test_page import PERIOD, QUERY, _cells, _signed_in
 from tests.backtest.test_preview import PROPOSED
+from tests.backtest.workspace import day
 
 pytestmark = pytest.mark.store
 
@@ -51,6 +52,11 @@ def test_a_large_preview_runs_as_a_job_with_progress(app, known, make_user, brow
         assert s.scalar(select(func.count()).select_from(SettingsVersion)) == 0
         assert s.scalar(select(func.count()).select_from(AccountDay).where(
             AccountDay.settings_version == settings_version(parse_text(PROPOSED)))) == 0
+        # the current settings' observation days were kept when the run finished
+        kept = set(s.scalars(select(AccountDay.account_id).where(
+            AccountDay.settings_version == settings_version(known.settings),
+            AccountDay.day <= day(95))))
+    assert kept == {"C1", "C2", "C3", "K", "X", "R1", "R2", "R3", "R4", "R5"}
 
 
 def test_a_bad_file_is_refused_before_any_job(known, make_user, browser):
