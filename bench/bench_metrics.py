@@ -178,7 +178,7 @@ def imports(store, workdir: Path, n_accounts: int) -> None:
                 report = importer.import_lines(store, fh)
             results.setdefault(label, []).append(time.perf_counter() - t0)
             cpus.setdefault(label, []).append(time.process_time() - c0)
-            assert report.rejected == 0
+            assert report.rejected == 0, report.errors[:3]
         finally:
             ingest.mark, ingest.affected_days, importer.refresh_dirty = real
     alone, both = min(results["alone"]), min(results["with refresh"])

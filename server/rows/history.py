@@ -14,7 +14,8 @@ from server import models as m
 from server.rows import build
 from server.rows.bulk import DayFacts, UsageSeries
 from server.rows.models import AccountDay, MetricsJob, MetricsStale
-from server.rows.refresh import _upsert, refresh, today, write_current
+from server.rows.refresh import _upsert, refresh, today
+from server.rows.write import write_current
 
 log = logging.getLogger(__name__)
 CHUNK = 250

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import bindparam, delete, event, func, insert, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
@@ -23,15 +23,8 @@ from server import models as m
 from server.db_upsert import upsert
 from server.rows import build
 from server.rows.marks import DIRTY_KEY
-from server.rows.models import (
-    AccountDay,
-    AccountMetrics,
-    AccountSignal,
-    ArrChangeRow,
-    MetricsDirty,
-    MetricsStale,
-    TicketHours,
-)
+from server.rows.models import AccountDay, AccountMetrics, MetricsDirty, MetricsStale
+from server.rows.write import day_upsert, write_current
 
 log = logging.getLogger(__name__)
 
@@ -151,57 +144,9 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
             timeline += build.timeline_rows(acc_id, mx.arr_changes(f.deals))
         write_current(session, chunk, rows, timeline, accounts)
         for i in range(0, len(days), 1000):
-            session.execute(_day_upsert(session.get_bind().dialect.name), days[i:i + 1000])
+            session.execute(day_upsert(session.get_bind().dialect.name), days[i:i + 1000])
         done += len(rows)
     return done
-
-
-_DELETES: dict = {}
-_DAY_UPSERTS: dict = {}
-
-
-def _day_upsert(dialect: str):
-    """INSERT ... ON CONFLICT DO UPDATE of history rows, built once per dialect."""
-    stmt = _DAY_UPSERTS.get(dialect)
-    if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        t = AccountDay.__table__
-        stmt = dialect_insert(t)
-        stmt = _DAY_UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=["account_id", "day"],
-            set_={c.name: stmt.excluded[c.name] for c in t.columns
-                  if c.name not in ("account_id", "day")})
-    return stmt
-
-
-def _delete_of(model):
-    stmt = _DELETES.get(model)
-    if stmt is None:
-        t = model.__table__
-        stmt = _DELETES[model] = delete(t).where(t.c.account_id.in_(
-            bindparam("ids", expanding=True)))
-    return stmt
-
-
-def write_current(session: Session, ids: list[str], rows: list[dict], timeline: list[dict],
-                  accounts: dict) -> None:
-    """Replace the current rows of accounts, with their ARR timeline, signals and hours."""
-    signals, hours = [], []
-    for row in rows:
-        sig, hrs = build.child_rows(row, accounts[row["account_id"]].owner)
-        signals += sig
-        hours += hrs
-    # replaced, not upserted: one delete per table and plain multi-row inserts (Core
-    # statements built once: no ORM evaluation of the deleted rows in the session)
-    for model in (ArrChangeRow, AccountSignal, TicketHours, AccountMetrics, MetricsDirty):
-        session.execute(_delete_of(model), {"ids": list(ids)})
-    for model, batch in ((ArrChangeRow, timeline), (AccountSignal, signals),
-                         (TicketHours, hours), (AccountMetrics, rows)):
-        if batch:
-            session.execute(insert(model.__table__), batch)
 
 
 def pending(session: Session, settings, as_of: date) -> list[str]:

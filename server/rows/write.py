@@ -1,0 +1,115 @@
+"""Writes the refreshed rows: the current rows replaced, the child rows only where they changed.
+
+The current row of an account always changes (its `computed_at`, and most figures move with
+the day); its ARR timeline, signals and ticket hours change only when its deals, signals or
+tickets and replies do. Those three are read back for the refreshed accounts (one select
+per table) and rewritten only for the accounts whose rows differ, so a refresh after, say,
+an import of events deletes and inserts no timeline, signal or hours row of an account
+whose deals, signals and tickets stayed as they were. Every statement is built once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+
+from server.rows import build
+from server.rows.models import (
+    AccountDay,
+    AccountMetrics,
+    AccountSignal,
+    ArrChangeRow,
+    MetricsDirty,
+    TicketHours,
+)
+
+#: child table -> the columns that make one of an account's rows (besides account_id)
+CHILD_COLUMNS = {
+    ArrChangeRow: ("seq", "date", "kind", "deal_id", "before", "after", "expansion_type",
+                   "status"),
+    AccountSignal: ("code", "severity", "owner"),
+    TicketHours: ("kind", "seq", "hours", "owner"),
+}
+_STATEMENTS: dict = {}
+
+
+def _built(key, make):
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = make()
+    return stmt
+
+
+def _ids_in(t):
+    return t.c.account_id.in_(bindparam("ids", expanding=True))
+
+
+def _delete_of(model):
+    t = model.__table__
+    return _built(("delete", model), lambda: delete(t).where(_ids_in(t)))
+
+
+def _stored_of(model):
+    t = model.__table__
+    return _built(("stored", model), lambda: select(
+        t.c.account_id, *(t.c[c] for c in CHILD_COLUMNS[model])).where(_ids_in(t)))
+
+
+def day_upsert(dialect: str):
+    """INSERT ... ON CONFLICT DO UPDATE of history rows, built once per dialect."""
+    def make():
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        t = AccountDay.__table__
+        stmt = dialect_insert(t)
+        return stmt.on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={c.name: stmt.excluded[c.name] for c in t.columns
+                  if c.name not in ("account_id", "day")})
+    return _built(("day_upsert", dialect), make)
+
+
+def _grouped(rows, cols) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for r in rows:
+        out[r[0]].append(tuple(r[1:]))
+    return {acc: sorted(v, key=lambda x: x[:2]) for acc, v in out.items()}  # unique keys
+
+
+def _changed_children(session: Session, model, ids: list[str], rows: list[dict]
+                      ) -> tuple[list[str], list[dict]]:
+    """(accounts whose stored rows differ from `rows`, the new rows of those accounts)."""
+    cols = CHILD_COLUMNS[model]
+    new = _grouped([(r["account_id"], *(r[c] for c in cols)) for r in rows], cols)
+    old = _grouped(session.execute(_stored_of(model), {"ids": ids}).all(), cols)
+    changed = [a for a in ids if new.get(a, []) != old.get(a, [])]
+    keep = set(changed)
+    return changed, [r for r in rows if r["account_id"] in keep]
+
+
+def write_current(session: Session, ids: list[str], rows: list[dict], timeline: list[dict],
+                  accounts: dict) -> None:
+    """Replace the current rows of accounts; rewrite their ARR timeline, signals and hours
+    where they changed."""
+    signals, hours = [], []
+    for row in rows:
+        sig, hrs = build.child_rows(row, accounts[row["account_id"]].owner)
+        signals += sig
+        hours += hrs
+    ids = list(ids)
+    for model, batch in ((ArrChangeRow, timeline), (AccountSignal, signals),
+                         (TicketHours, hours)):
+        changed, batch = _changed_children(session, model, ids, batch)
+        if changed:
+            session.execute(_delete_of(model), {"ids": changed})
+        if batch:
+            session.execute(insert(model.__table__), batch)
+    # the current rows: one delete and a plain multi-row insert (no upsert per row)
+    for model in (AccountMetrics, MetricsDirty):
+        session.execute(_delete_of(model), {"ids": ids})
+    if rows:
+        session.execute(insert(AccountMetrics.__table__), rows)
