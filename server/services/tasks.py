@@ -143,20 +143,37 @@ def add_note(session: Session, account_id: str, body: str, author: str | None) -
             "created_at": note.created_at}
 
 
-def open_tasks(session: Session, owner: str | None, today: date, limit: int = 500) -> list[dict]:
-    """Open tasks of the accounts an owner has (None: every account) and of the tasks the
-    owner holds on other accounts, overdue first (oldest due first), then by due date, undated
-    last; each with its account's id and name and whether it is overdue."""
+def _open_of(owner: str | None):
+    """The open tasks of the accounts an owner has (None: every account) and those the owner
+    holds on other accounts."""
     q = (select(m.Task, m.Account.name).join(m.Account, m.Account.id == m.Task.account_id)
          .where(m.Task.status == "open"))
     if owner:
         key = owner.strip().lower()
         q = q.where(or_(func.lower(m.Account.owner) == key, func.lower(m.Task.owner) == key))
-    q = q.order_by(case((m.Task.due_date < today, 0), else_=1), m.Task.due_date.is_(None),
-                   m.Task.due_date, m.Task.created_at, m.Task.id).limit(limit)
+    return q
+
+
+def open_tasks(session: Session, owner: str | None, today: date, limit: int = 500,
+               offset: int = 0, role: str | None = None, email: str | None = None
+               ) -> list[dict]:
+    """Open tasks of an owner's accounts and of the tasks the owner holds elsewhere, overdue
+    first (oldest due first), then by due date, undated last; each with its account's id and
+    name, whether it is overdue and whether this user may tick it (`may_change`)."""
+    q = _open_of(owner).order_by(case((m.Task.due_date < today, 0), else_=1),
+                                 m.Task.due_date.is_(None), m.Task.due_date, m.Task.created_at,
+                                 m.Task.id).offset(offset).limit(limit)
     return [{**task_json(t), "account_id": t.account_id, "account_name": name,
-             "overdue": t.due_date is not None and t.due_date < today}
+             "overdue": t.due_date is not None and t.due_date < today,
+             "may_change": may_change(t, role, email)}
             for t, name in session.execute(q)]
+
+
+def count_open(session: Session, owner: str | None, today: date) -> tuple[int, int]:
+    """(open, overdue) tasks of `open_tasks` for an owner, however many pages they fill."""
+    sub = _open_of(owner).subquery()
+    overdue = func.count(case((sub.c.due_date < today, 1)))
+    return tuple(session.execute(select(func.count(), overdue).select_from(sub)).one())
 
 
 def mark_may_change(session: Session, items: list[dict], role: str | None,

@@ -77,3 +77,27 @@ def test_tick_done_returns_to_the_list(signed_in, client, auth):
     assert {t["id"]: t["status"] for t in items}["t1"] == "done"
     r = b.post("/app/accounts/A/tasks/t3/done", {"next": "https://evil.example/"})
     assert r.headers["Location"] == "/admin/"  # never off the site
+
+
+def test_many_tasks_page_by_100_with_the_whole_counts(app, load, make_user, browser):
+    many = [task(f"p{i:03d}", "A", CSM, i - 130) for i in range(250)]  # 130 overdue
+    load(RECORDS[:2] + many + [{"type": "account", "id": "S 1", "name": "Slash & Co",
+                                "owner": CSM}, task("slash", "S 1", CSM, -500)])
+    make_user(CSM, "csm")
+    b = browser()
+    b.login(CSM)
+    first = b.get("/app/tasks").get_data(as_text=True)
+    assert "251 open, 131 overdue" in first and "Showing 1 to 100." in first
+    assert [i for i, _ in rows(first)][:2] == ["slash", "p000"]
+    assert 'href="/app/accounts/S%201"' in first
+    assert 'action="/app/accounts/S%201/tasks/slash/done"' in first
+    nxt = re.search(r'href="([^"]+)" rel="next"', first)[1].replace("&amp;", "&")
+    second = b.get(nxt).get_data(as_text=True)
+    assert [i for i, _ in rows(second)][0] == "p099" and "Showing 101 to 200." in second
+    third = b.get(nxt.replace("start=100", "start=200")).get_data(as_text=True)
+    assert len(rows(third)) == 51 and 'rel="next"' not in third
+    assert all(overdue for _, overdue in rows(second)[:31])
+    assert not any(overdue for _, overdue in rows(second)[31:])
+    for bad in ("-1", "x", "²", "1e3"):
+        assert b.get(f"/app/tasks?start={bad}").status_code == 400
+    assert b.get("/app/accounts/S%201").status_code == 200
