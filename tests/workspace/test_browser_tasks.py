@@ -1,8 +1,11 @@
 """My tasks (/app/tasks) in real Chromium against the served demo workspace: a CSM's open tasks
 overdue first, ticked done from the keyboard (gone from the list, done in the API), a CSM vs a
-lead's scope; and the dashboard's email reply median and North Star equal to the API's."""
+lead's scope; the dashboard's email reply median and North Star equal to the API's; and the
+accounts table sorted on any column from the keyboard."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -112,3 +115,31 @@ def test_dashboard_reply_median_and_north_star_equal_the_api(served, chromium, a
     cells = page.get_by_test_id("north-star").locator("td[data-month]")
     assert [int(cells.nth(i).get_attribute("data-value")) for i in range(cells.count())] == \
         [m["value"] for m in theirs["north_star"]["by_month"]]
+
+
+def test_every_column_sorts_from_the_keyboard(served, chromium, artifact_dir):
+    from playwright.sync_api import expect
+
+    url, token = served
+    page = sign_in(chromium, url, LEAD)
+    page.goto(url + "/app/accounts")
+    heads = page.locator("table.accounts thead th a")
+    assert heads.count() == 10  # every column heading is a sort link
+    page.get_by_role("link", name="Days to renewal", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/app/accounts\?.*sort=days(&|$)"))
+    sorted_th = page.locator('table.accounts th[aria-sort="ascending"]')
+    expect(sorted_th).to_have_text("Days to renewal ▲")
+    want = [a["id"] for a in api(url, token, "accounts", sort="days", limit=50)["items"]]
+    rows = page.locator("table.accounts tbody tr[data-account]")
+    assert [rows.nth(i).get_attribute("data-account") for i in range(rows.count())] == want
+    page.keyboard.press("Tab")  # focus moves on from the heading that was followed
+    sorted_th.locator("a").focus()
+    page.keyboard.press("Enter")  # again: descending
+    expect(page.locator('th[aria-sort="descending"]')).to_have_text("Days to renewal ▼")
+    page.get_by_role("link", name="Signals", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator('th[aria-sort="ascending"]')).to_have_text("Signals ▲")
+    counts = page.locator('td[data-col="signals"]').all_inner_texts()
+    assert [int(c) for c in counts] == sorted(int(c) for c in counts)
+    page.screenshot(path=str(artifact_dir / "workspace-accounts-sorted.png"))
