@@ -35,12 +35,17 @@
   const CRM = { hubspot: "HubSpot", salesforce: "Salesforce" };
 
   /* Fresh on open: the server fetches the account from its CRM when its data is older than
-   * its configured age (else answers "fresh" without asking the CRM). */
-  async function freshen(key) {
+   * its configured age (else answers "fresh" without asking the CRM). The fetch is a job on
+   * the server: when no job worker ran it in time the answer is 202 "queued", and the panel
+   * asks again a few seconds later (the server then waits for that same job). */
+  const AGAIN_MS = 3000;
+  const AGAIN_TIMES = 5;
+
+  async function freshen(key, tries = 0) {
     const id = widget.accountId();
     if (id === null) return;
     const slow = setTimeout(() => {
-      if (shownKey === key) widget.setNote({ kind: "busy", text: "Refreshing from the CRM…" });
+      if (shownKey === key && !tries) widget.setNote({ kind: "busy", text: "Refreshing from the CRM…" });
     }, 150);
     const res = await A360.send({ type: "refresh", accountId: id });
     clearTimeout(slow);
@@ -52,13 +57,19 @@
     const d = res.data || {};
     if (d.status === "not_linked" || d.status === "not_connected") return widget.setNote(null);
     const crm = CRM[d.system] || d.system;
-    if (d.status === "refreshed" || d.status === "shared") {
+    const queued = d.status === "queued";
+    /* after a queued answer, "fresh" means the queued job has landed the CRM's data */
+    const fetched = d.status === "refreshed" || d.status === "shared" || (tries > 0 && d.status === "fresh");
+    if (fetched) {
       await widget.reload();
       A360.store.set({ dataChangedAt: Date.now() });
     }
     if (shownKey !== key) return;
-    widget.setNote({ kind: "ok", text: crm + " data of this account: " + A360.fmt.ago(d.crm_data_at) +
-      (d.status === "refreshed" || d.status === "shared" ? " (fetched on open)" : "") });
+    widget.setNote({ kind: queued ? "busy" : "ok", text: crm + " data of this account: " + A360.fmt.ago(d.crm_data_at) +
+      (fetched ? " (fetched on open)" : queued ? " (refresh queued)" : "") });
+    if (queued && tries < AGAIN_TIMES) {
+      setTimeout(() => { if (shownKey === key) freshen(key, tries + 1); }, AGAIN_MS);
+    }
   }
 
   chrome.storage.session.onChanged.addListener((changes) => {
