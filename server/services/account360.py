@@ -16,7 +16,7 @@ from server.models import utcnow
 from server.playbooks.history import nudges
 from server.rows.build import settings_version
 from server.rows.marks import mark
-from server.services.evaluate import evaluate_many, since_from_history
+from server.services.evaluate import evaluate_many, known_score_30d_ago, since_from_history
 
 
 def _task_json(t: m.Task) -> dict:
@@ -56,7 +56,8 @@ def account_json(acc: m.Account, session: Session) -> dict:
 
 def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
     """The full 360 JSON of one account as of a day."""
-    accounts, evals = evaluate_many(session, [account_id], as_of, settings)
+    known = known_score_30d_ago(session, account_id, as_of, settings_version(settings))
+    accounts, evals = evaluate_many(session, [account_id], as_of, settings, known=known)
     if account_id not in accounts:
         raise ApiError(404, "not_found", f"No account with id {account_id}",
                        {"account_id": account_id})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
-from server.rows.models import AccountDay
+from server.rows.models import AccountDay, AccountMetrics, MetricsDirty
 from server.services.facts import load_facts
 
 HISTORY_DAYS = 400
@@ -69,14 +69,44 @@ def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: 
     return scores
 
 
+def known_score_30d_ago(session: Session, account_id: str, as_of: date,
+                        version: str) -> dict[str, float | None] | None:
+    """One account's health 30 days before as_of without recomputing it, in one statement:
+    the daily snapshot of that day, else the score its current account-metrics row holds
+    when that row is of as_of and these settings and the account is not marked dirty.
+
+    The row's score is the one `scores_30d_ago` recomputed from the same records (a write
+    to the account refreshes its row or marks it dirty in the same transaction) with no
+    snapshot of that day, and history rows are never deleted, so it equals a recomputation.
+    None: neither is there (the caller recomputes)."""
+    ad, am = AccountDay, AccountMetrics
+    snap = (ad.account_id == account_id) & (ad.day == as_of - timedelta(days=30))
+    row = ((am.account_id == account_id) & (am.as_of == as_of)
+           & (am.settings_version == version))
+    has_snap, snap_score, has_row, row_score, dirty = session.execute(select(
+        select(ad.account_id).where(snap).exists(),
+        select(ad.score).where(snap).scalar_subquery(),
+        select(am.account_id).where(row).exists(),
+        select(am.health_30d_ago).where(row).scalar_subquery(),
+        select(MetricsDirty.account_id).where(MetricsDirty.account_id == account_id).exists(),
+    )).one()
+    if has_snap:
+        return {account_id: snap_score}
+    if has_row and not dirty:
+        return {account_id: row_score}
+    return None
+
+
 def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings,
-                  activity: bool = True) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
+                  activity: bool = True, known: dict[str, float | None] | None = None
+                  ) -> tuple[dict[str, m.Account], dict[str, Evaluation]]:
     """Evaluate many accounts with bulk queries (None = every account); without `activity`
-    the stakeholders carry no product activity (server.services.facts.load_facts)."""
+    the stakeholders carry no product activity (server.services.facts.load_facts).
+    `known`: health scores 30 days back already known (scores_30d_ago)."""
     cfg = settings.metrics
     accounts, facts = load_facts(session, ids, as_of, cfg.first_value_event, cfg.north_star,
                                  activity=activity)
-    before = scores_30d_ago(session, list(accounts), ids is None, as_of, cfg)
+    before = scores_30d_ago(session, list(accounts), ids is None, as_of, cfg, known)
     return accounts, {i: evaluate(f, as_of, cfg, before.get(i)) for i, f in facts.items()}
 
 
