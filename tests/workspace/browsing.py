@@ -117,7 +117,10 @@ def shown(page, figure, group="Team"):
 
 
 def chart_points(page, canvas_id: str) -> list[list]:
-    """Each dataset's data points of the chart drawn on a canvas, read from Chart.js."""
+    """Each dataset's data points of the chart drawn on a canvas, read from Chart.js (once
+    the page's scripts have drawn it: a URL can match before they ran)."""
+    page.wait_for_function(
+        "id => window.Chart && Chart.getChart(document.getElementById(id))", arg=canvas_id)
     return page.evaluate(
         "id => Chart.getChart(document.getElementById(id)).data.datasets.map(d => d.data)",
         canvas_id)
