@@ -179,8 +179,9 @@ def document() -> dict:
                     ACCOUNT_ID,
                     _param("metrics", "Comma-separated: health, band, phase, arr, "
                                       "active_users_30d, usage_trend, days_to_renewal, signals, "
-                                      "components, settings_version (default health,arr,"
-                                      "active_users_30d)"),
+                                      "components, settings_version, relationship, sentiment, "
+                                      "sentiment_change_90d, reply_hours, north_star (default "
+                                      "health,arr,active_users_30d)"),
                     _param("start", "First day (default end - 89 days)",
                            schema={"type": "string", "format": "date"}),
                     _param("end", "Last day (default today UTC)",
