@@ -71,6 +71,17 @@ class UtcDateTime(TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """SQLite's text is parsed by `datetime.fromisoformat` (C), not SQLAlchemy's regular
+        expression: a 360 reading a year of messages spent most of its time there."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+            return None if moment is None else self.process_result_value(moment, dialect)
+        return process
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -261,8 +272,7 @@ class UsageUserDay(Base):
     events: Mapped[int] = mapped_column(Integer, default=0)
 
 
-#: A user's days in order: a contact's last active day and active days are index seeks,
-#: not a scan of the account's days (server.services.facts.contact_activity).
+#: A user's days in order: a contact's product activity is index seeks (facts.py)
 Index("ix_usage_user_days_account_user_day", UsageUserDay.account_id, UsageUserDay.user_id,
       UsageUserDay.day)
 
