@@ -125,6 +125,8 @@ def main() -> None:
     ap.add_argument("--hubspot", default="5000/20000", help="companies/deals of the fake")
     ap.add_argument("--job-nice", type=int, default=0,
                     help="start the job workers with this niceness (web workers: 0)")
+    ap.add_argument("--reads-only", action="store_true",
+                    help="stop after the trivial and mixed phases (no job workers, import, sync)")
     ap.add_argument("--drain", type=float, default=420,
                     help="seconds to wait afterwards for the import and the sync to end")
     args = ap.parse_args()
@@ -159,6 +161,9 @@ def main() -> None:
         print("\n".join(loadgen.report("trivial", res, wall)), flush=True)
         res, wall = loadgen.run(base, token, pick, args.clients, args.seconds)
         print("\n".join(loadgen.report("mixed", res, wall, t_p99, t_rps)), flush=True)
+        if args.reads_only:
+            print(f"load average after: {os.getloadavg()}")
+            return
 
         niced = ["nice", "-n", str(args.job_nice)] if args.job_nice else []
         for i in range(args.job_workers):

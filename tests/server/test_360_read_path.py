@@ -112,3 +112,25 @@ def test_dirty_account_or_other_settings_recompute(app, load):
         assert known_score_30d_ago(s, "acc0", T, version) is None
     assert _deal_reads(app, "acc0") == 2
     assert _served(app, "acc0") == _recomputed(app, "acc0")
+
+
+@pytest.mark.parametrize("first_value", ["report", None])
+def test_one_account_usage_statement_equals_the_grouped_ones(app, load, first_value):
+    from server.services.facts import usage_stats
+
+    load(RECORDS + [
+        {"type": "account", "id": "acc2", "name": "Initech", "domains": ["initech.example"]},
+        {"type": "event", "account_id": "acc2", "user_id": "old", "name": "report",
+         "time": f"{d(80)}T10:00:00Z"},
+        {"type": "event", "account_id": "acc2", "user_id": "old", "name": "report",
+         "time": f"{d(80)}T10:10:00Z"},
+        {"type": "event", "account_id": "acc0", "user_id": "u1", "name": "report",
+         "time": f"{d(20)}T11:00:00Z", "session_id": "s1"}])
+    with app.extensions["account360"].store.sessions() as s:
+        everyone = usage_stats(s, None, T, first_value)
+        assert set(everyone) == {"acc0", "acc2"}
+        assert everyone["acc0"].sessions_30d > 0 and everyone["acc0"].active_prior_30d > 0
+        assert (everyone["acc2"].first_value_day is not None) == (first_value is not None)
+        for acc in ("acc0", "acc1", "acc2"):
+            alone = usage_stats(s, [acc], T, first_value)
+            assert alone == ({acc: everyone[acc]} if acc in everyone else {})
