@@ -228,10 +228,10 @@ class EventWriter:
             for i in range(0, len(stored), DIGEST_CHUNK):
                 chunk = stored[i:i + DIGEST_CHUNK]
                 values = ", ".join(["(?, ?)"] * len(chunk))
-                cur.execute(self._sql(
-                    "SELECT account_id, day, digests FROM event_digests "
-                    f"WHERE (account_id, day) IN (VALUES {values})"
-                    + (" FOR UPDATE" if pg else ""), pg), tuple(chain.from_iterable(chunk)))
+                cur.execute(self._sql(   # a join: each key is one primary-key seek
+                    f"WITH k (a, d) AS (VALUES {values}) SELECT e.account_id, e.day, e.digests "
+                    "FROM k JOIN event_digests e ON e.account_id = k.a AND e.day = k.d"
+                    + (" FOR UPDATE OF e" if pg else ""), pg), tuple(chain.from_iterable(chunk)))
                 for a, d, blob in cur.fetchall():
                     group = groups[a, d]
                     seen = set(unpack(blob))
