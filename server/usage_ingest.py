@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from itertools import chain
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import models as m
@@ -249,18 +249,25 @@ class EventWriter:
 
     def _merge_implicit_sessions(self, points: dict[tuple, list[int]], conn, pg: bool) -> None:
         """Sessionise events without a vendor session id: gaps over 30 minutes split."""
-        s = self.session
         lo = min(min(v) for v in points.values()) - SESSION_GAP
         hi = max(max(v) for v in points.values()) + SESSION_GAP
-        pairs = list(points)
+        pairs = sorted(points)
         stored: dict[tuple, list[tuple[int, int, str]]] = defaultdict(list)
-        us = m.UsageSession
-        for i in range(0, len(pairs), 400):
-            q = select(us.account_id, us.user_id, us.start_ts, us.end_ts, us.session_key).where(
-                tuple_(us.account_id, us.user_id).in_(pairs[i:i + 400]),
-                us.session_key.like("g:%"), us.end_ts >= lo, us.start_ts <= hi)
-            for acc, user, start, end, key in s.execute(q):
-                stored[(acc, user)].append((start, end, key))
+        cur = conn.connection.cursor()
+        try:
+            for i in range(0, len(pairs), 400):
+                chunk = pairs[i:i + 400]
+                values = ", ".join(["(?, ?)"] * len(chunk))
+                cur.execute(self._sql(   # a join: a primary-key range seek per user
+                    f"WITH k (a, u) AS (VALUES {values}) SELECT s.account_id, s.user_id, "
+                    "s.start_ts, s.end_ts, s.session_key FROM k JOIN usage_sessions s "
+                    "ON s.account_id = k.a AND s.user_id = k.u WHERE s.session_key >= 'g:' "
+                    "AND s.session_key < 'g;' AND s.end_ts >= ? AND s.start_ts <= ?", pg),
+                    (*chain.from_iterable(chunk), lo, hi))
+                for acc, user, start, end, key in cur.fetchall():
+                    stored[(acc, user)].append((start, end, key))
+        finally:
+            cur.close()
         out: list[tuple] = []
         gone: list[tuple] = []
         for (account_id, user_id), stamps in points.items():
