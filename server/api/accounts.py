@@ -28,7 +28,7 @@ def lookup_account():
     return _json_bytes(head[:-1] + b", " + payload[1:])
 
 
-@bp.get("/accounts/<account_id>/360")
+@bp.get("/accounts/<path:account_id>/360")
 @require_token
 def account_360(account_id: str):
     """The customer 360 of one account as of a day."""

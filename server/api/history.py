@@ -18,7 +18,7 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 
 
-@bp.get("/accounts/<account_id>/history")
+@bp.get("/accounts/<path:account_id>/history")
 @require_token
 def account_history(account_id: str):
     """Daily points of the chosen metrics in [start, end] (default the last 90 days)."""

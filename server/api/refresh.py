@@ -22,7 +22,7 @@ def _connector_for(name: str):
     return build(adm.cfg, adm.credentials, name, state().settings)
 
 
-@bp.post("/accounts/<account_id>/refresh")
+@bp.post("/accounts/<path:account_id>/refresh")
 @require_token(scope="read")  # opening an account is a read; the CRM stays the source
 def refresh_account(account_id: str):
     """Refresh the account (and its contacts, deals, tickets, tasks) from HubSpot or

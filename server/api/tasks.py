@@ -13,7 +13,7 @@ from server.services import tasks as svc
 from server.services.account360 import notes_of, tasks_of
 
 
-@bp.get("/accounts/<account_id>/tasks")
+@bp.get("/accounts/<path:account_id>/tasks")
 @require_token
 def list_tasks(account_id: str):
     """The account's tasks, open first."""
@@ -22,7 +22,7 @@ def list_tasks(account_id: str):
         return jsonify({"items": tasks_of(s, account_id)})
 
 
-@bp.post("/accounts/<account_id>/tasks")
+@bp.post("/accounts/<path:account_id>/tasks")
 @require_token
 @idempotent
 def create_task(account_id: str):
@@ -44,7 +44,7 @@ def update_task(task_id: str):
     return jsonify(out)
 
 
-@bp.get("/accounts/<account_id>/notes")
+@bp.get("/accounts/<path:account_id>/notes")
 @require_token
 def list_notes(account_id: str):
     """The account's notes, newest first."""
@@ -53,7 +53,7 @@ def list_notes(account_id: str):
         return jsonify({"items": notes_of(s, account_id, limit=500)})
 
 
-@bp.post("/accounts/<account_id>/notes")
+@bp.post("/accounts/<path:account_id>/notes")
 @require_token
 @idempotent
 def create_note(account_id: str):

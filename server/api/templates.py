@@ -104,7 +104,7 @@ def _kind(value):
     return value
 
 
-@bp.post("/accounts/<account_id>/touchpoints")
+@bp.post("/accounts/<path:account_id>/touchpoints")
 @require_token
 @idempotent
 def log_touchpoint(account_id: str):

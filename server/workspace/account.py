@@ -55,7 +55,7 @@ def _page(account_id: str, errors: dict | None = None, form: dict | None = None,
         money=money, errors=errors or {}, form=form or {}, today=as_of.isoformat()), status
 
 
-@bp.get("/accounts/<account_id>")
+@bp.get("/accounts/<path:account_id>")
 @login_required
 def account(account_id: str):
     return _page(account_id)
@@ -70,7 +70,7 @@ def _fail(account_id: str, exc: ApiError, form: dict, which: str):
     return _page(account_id, errors=errors, form={which: form}, status=400)
 
 
-@bp.post("/accounts/<account_id>/tasks")
+@bp.post("/accounts/<path:account_id>/tasks")
 @login_required
 def add_task(account_id: str):
     form = {k: request.form.get(k, "") for k in ("subject", "due_date", "note")}
@@ -85,7 +85,7 @@ def add_task(account_id: str):
     return redirect(url_for("app.account", account_id=account_id, _anchor="tasks"))
 
 
-@bp.post("/accounts/<account_id>/tasks/<task_id>/done")
+@bp.post("/accounts/<path:account_id>/tasks/<task_id>/done")
 @login_required
 def complete_task(account_id: str, task_id: str):
     st = current_app.extensions["account360"]
@@ -101,7 +101,7 @@ def complete_task(account_id: str, task_id: str):
     return redirect(url_for("app.account", account_id=account_id, _anchor="tasks"))
 
 
-@bp.post("/accounts/<account_id>/notes")
+@bp.post("/accounts/<path:account_id>/notes")
 @login_required
 def add_note(account_id: str):
     form = {"body": request.form.get("body", "")}
