@@ -65,9 +65,10 @@ class Settings(BaseSettings):
         "id (progress at `GET /api/v1/imports/<id>`); smaller ones are loaded in one "
         "transaction before the answer"))
     PREVIEW_INLINE_ACCOUNTS: int = Field(2000, ge=0, **_doc(
-        "a settings preview on the health model page of a workspace with more accounts than "
-        "this runs as a `settings.preview` job, its progress shown on the page; smaller "
-        "ones are computed within the request"))
+        "on a workspace with more accounts than this, the health model page's backtest "
+        "(`backtest.run`, stored for the page) and its settings preview (`settings.preview`) "
+        "run as jobs, their progress shown on the page; smaller ones are computed within "
+        "the request"))
     # -- admin app
     PUBLIC_URL: str | None = Field(None, **_doc(
         "the address users type, e.g. `https://cs.example.com`: OAuth redirect URIs, invite "

@@ -1,12 +1,12 @@
 """The settings history table: every applied workspace settings file, who applied it, when,
-and what it changed; and the settings previews run as jobs."""
+and what it changed; the settings previews run as jobs; the stored page backtests."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy import JSON, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, UtcDateTime
@@ -49,3 +49,33 @@ class SettingsPreview(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BacktestResult(Base):
+    """A stored backtest of the health model page (server/backtest/stored.py): keyed by the
+    settings digest, the period and the horizon, and stamped with the account-metrics rows it
+    read (`data_stamp`), so the page can tell when the data changed since. queued -> running
+    -> done | failed, with its progress; `result` is the backtest's JSON (docs/backtest.md)
+    but its `accounts` list, kept beside it (the page reads only the figures)."""
+
+    __tablename__ = "backtest_results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(10))
+    settings_version: Mapped[str] = mapped_column(String(16))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    horizon: Mapped[int] = mapped_column(Integer)
+    data_stamp: Mapped[str | None] = mapped_column(String(80))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    stage: Mapped[str | None] = mapped_column(String(40))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    accounts: Mapped[list[Any] | None] = mapped_column(JSON, deferred=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_backtest_results_key", "settings_version", "start", "end",
+                            "horizon"),)

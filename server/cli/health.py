@@ -41,12 +41,16 @@ def period(start: str | None, end: str | None, default: tuple[date, date]) -> tu
 @click.option("--horizon", default=90, show_default=True, type=int,
               help="Read the health this many days before each outcome.")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
+@click.option("--store", "keep", is_flag=True,
+              help="Also store the result for the health model page (/app/health-model).")
 @click.pass_obj
-def backtest_cmd(ctx: Context, start: str, end: str, horizon: int, as_json: bool) -> None:
+def backtest_cmd(ctx: Context, start: str, end: str, horizon: int, as_json: bool,
+                 keep: bool) -> None:
     """Backtest the health model: outcomes vs the score, band and signals before them.
 
     Missing daily history is rebuilt first (and kept). Keys: docs/backtest.md.
     """
+    from server.backtest import stored
     from server.backtest.report import text, to_json
     from server.backtest.service import BacktestError, backtest
 
@@ -54,8 +58,11 @@ def backtest_cmd(ctx: Context, start: str, end: str, horizon: int, as_json: bool
     try:
         with ctx.store.session() as s:
             show = progress_line()
+            data = stored.stamp(s)
             result = backtest(s, ctx.settings(), first, last, horizon,
                               progress=(lambda d, t: show("backtest", d, t)) if show else None)
+            if keep:
+                stored.save(s, ctx.settings(), first, last, horizon, result, data, "cli")
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
     click.echo(to_json(result) if as_json else text(result))

@@ -48,7 +48,12 @@ def _done(ctx: Context, row, new, verb: str) -> None:
     if row is None:
         click.echo("unchanged: these settings are already the current version")
         return
+    from server.backtest.stored import request_default
+
     ctx.use_settings(new)
+    with ctx.store.session() as s:      # the health model page's backtest with them
+        request_default(s, ctx.store, new, row.applied_by,
+                        int(ctx.cfg()["PREVIEW_INLINE_ACCOUNTS"]))
     click.echo(f"{verb} settings version {row.id} (digest {row.digest}) by {row.applied_by}")
     click.echo("\n".join(diff_lines(row.diff)))
     click.echo("metrics rows are recomputed with it on their next read "

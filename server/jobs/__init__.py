@@ -5,7 +5,7 @@
 - the jobs (server.jobs.specs: lock, retries, schedule; server.jobs.work: the functions):
   `sync`, `schedule`, `metrics.daily`, `metrics.backfill`, `metrics.refresh`,
   `account.refresh`, `import`, `playbooks.run` (after each sync and the daily job),
-  `playbooks.digest`, `playbooks.retry`, `settings.preview`.
+  `playbooks.digest`, `playbooks.retry`, `settings.preview`, `backtest.run`.
 - the runners: server.jobs.embedded (the `jobs` table, threads of the web process or of
   `account360 worker`; SQLite default) and server.jobs.pg (procrastinate on PostgreSQL, any
   number of `account360 worker` processes). `run_worker(rt, ...)` runs the configured one.

@@ -55,6 +55,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
          attempts=1, dedupe=True),
     # a settings preview of the health model page on a large workspace (server/backtest/runs.py)
     Spec("settings.preview", lock="preview:{run_id}", attempts=1),
+    # the health model page's stored backtest (server/backtest/stored.py), one at a time
+    Spec("backtest.run", lock="backtest", attempts=1),
     # one account's CRM records, by record id (fresh on open: POST .../refresh); one waits
     # per account, and a failure is recorded on the account (no retry: the next open asks)
     Spec("account.refresh", lock="refresh:{account_id}",

@@ -244,6 +244,11 @@ def metrics_daily(rt: Runtime, attempt: Attempt, day: str | None = None,
         n = daily(s, rt.workspace, date.fromisoformat(day) if day else None)
     log.info("daily metrics: history rows of %d accounts", n)
     after_playbooks(rt, "daily")
+    from server.backtest.stored import request_default
+
+    with rt.store.session() as s:    # the health model page's backtest of the new day
+        request_default(s, rt.store, _settings(rt), "metrics.daily",
+                        int(rt.cfg.get("PREVIEW_INLINE_ACCOUNTS", 2000)))
     return n
 
 
@@ -299,10 +304,26 @@ def settings_preview(rt: Runtime, attempt: Attempt, run_id: int) -> str:
     return run(rt.store, rt.workspace, run_id)
 
 
+def _settings(rt: Runtime) -> t.Any:
+    """The workspace settings now in force (a version applied since the worker started)."""
+    from server.settings_history import from_version, latest
+
+    with rt.store.sessions() as s:
+        row = latest(s)
+        return rt.workspace if row is None else from_version(row)
+
+
+def backtest_run(rt: Runtime, attempt: Attempt, run_id: int) -> str:
+    """The health model page's stored backtest (server.backtest.stored)."""
+    from server.backtest.stored import run
+
+    return run(rt.store, _settings(rt), run_id)
+
+
 FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "sync": sync, "schedule": schedule, "metrics.daily": metrics_daily,
     "metrics.backfill": metrics_backfill, "metrics.refresh": metrics_refresh,
     "account.refresh": account_refresh, "import": import_job, "playbooks.run": playbooks_run,
     "playbooks.digest": playbooks_digest, "playbooks.retry": playbooks_retry,
-    "settings.preview": settings_preview,
+    "settings.preview": settings_preview, "backtest.run": backtest_run,
 }

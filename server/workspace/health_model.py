@@ -10,10 +10,10 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from sqlalchemy import func, select
 
 from server.admin.web import admin_required, login_required
-from server.backtest import runs
+from server.backtest import runs, stored
 from server.backtest.preview import default_period, preview
 from server.backtest.report import side_by_side
-from server.backtest.service import BacktestError, backtest
+from server.backtest.service import BacktestError
 from server.models import Account, utcnow
 from server.rows.build import settings_version
 from server.services import workspace as ws
@@ -59,12 +59,15 @@ def _page(status: int = 200, **extra):
     st = current_app.extensions["account360"]
     start, end, horizon = _period(request.values)
     error = extra.pop("error", None)
+    page = {"bt": extra.pop("current_bt", None), "row": None, "running": None}
     with st.store.session() as s:
         try:
-            bt = extra.pop("current_bt", None) or (None if extra.get("running") else
-                                                   backtest(s, st.settings, start, end, horizon))
+            if page["bt"] is None and not extra.get("running"):
+                page = stored.for_page(s, st.store, st.settings, start, end, horizon,
+                                       g.user.email, st.config["PREVIEW_INLINE_ACCOUNTS"])
         except BacktestError as exc:
-            bt, error, status = None, str(exc), 400
+            page["bt"], error, status = None, str(exc), 400
+        bt = page["bt"]
         versions = history(s)
         current = describe(s, settings_version(st.settings))
         fresh = ws.freshness_line(s)
@@ -76,7 +79,7 @@ def _page(status: int = 200, **extra):
         error=error, money=money, currency=st.settings.currency, chart=chart,
         is_admin=g.user.role == "admin", applied=request.args.get("applied", type=int),
         side=side_by_side(bt, p["backtest"]["proposed"]) if p and bt else None,
-        **extra), status
+        stored=page, **extra), status
 
 
 @bp.get("/health-model")
@@ -95,6 +98,21 @@ def health_model():
     if row.status == "failed":
         return _page(error=f"The preview failed: {row.error}", text=row.body)
     return _page(running=row, text=row.body)
+
+
+@bp.post("/health-model/backtest")
+@login_required
+def health_model_backtest():
+    """Compute the backtest of the chosen period again (a job on a large workspace)."""
+    st = current_app.extensions["account360"]
+    start, end, horizon = _period(request.values)
+    try:
+        with st.store.session() as s:
+            stored.request(s, st.store, st.settings, start, end, horizon, g.user.email)
+    except BacktestError as exc:
+        return _page(400, error=str(exc))
+    return redirect(url_for("app.health_model", start=start.isoformat(), end=end.isoformat(),
+                            horizon=horizon))
 
 
 @bp.post("/health-model/preview")
@@ -133,6 +151,9 @@ def health_model_apply():
     try:
         with st.store.session() as s:
             row, new = apply(s, text, g.user.email, "page", st.settings)
+            if row is not None:
+                stored.request_default(s, st.store, new, g.user.email,
+                                       st.config["PREVIEW_INLINE_ACCOUNTS"])
     except SettingsError as exc:
         return _page(400, error=f"{exc} (nothing was changed)", text=text)
     if row is not None:
@@ -148,6 +169,9 @@ def health_model_rollback():
         number = int(request.form.get("version", ""))
         with st.store.session() as s:
             row, new = rollback(s, number, g.user.email, st.settings)
+            if row is not None:
+                stored.request_default(s, st.store, new, g.user.email,
+                                       st.config["PREVIEW_INLINE_ACCOUNTS"])
     except ValueError:
         return _page(400, error="version must be a version number")
     except SettingsError as exc:
