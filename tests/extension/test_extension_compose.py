@@ -66,3 +66,25 @@ def test_log_thread_as_touchpoint(page, open_panel, api, artifact_dir):
     tasks = api.get("/api/v1/accounts/globex/tasks")["items"]
     assert [t["status"] for t in tasks if t["subject"] == "Email: Renewal paperwork"] == ["done"]
     shot(panel, artifact_dir, "panel-logged-touchpoint")
+
+
+def test_a_thread_we_answered_last_is_logged_as_an_outbound_email(page, open_panel, api):
+    """The Acme thread's latest message is the CSM's own (jane@ourco.com): the logged email
+    is `out`, to the customer the widget matched (bob@acme.com)."""
+    def bob(body):
+        people = body["relationship"]["stakeholders"]
+        return next((p for p in people if p["email"] == "bob@acme.com"), None)
+
+    page.goto(gmail_thread("FMfcgzAcmeThread0000001"))
+    expect_chip(page, "Acme Corp")
+    was = api.get("/api/v1/accounts/acme/360")
+    before = (bob(was) or {}).get("messages_out_90d", 0)
+    inbound = was["relationship"]["sentiment"]["messages"]
+    panel = open_panel(page)
+    expect_account(panel, "Acme Corp")
+    panel.get_by_test_id("a360-log-touchpoint").click()
+    expect(panel.get_by_test_id("a360-log-msg")).to_have_text(
+        "Logged “Re: Exports failing again” as an email touchpoint.", timeout=TIMEOUT)
+    after = api.get("/api/v1/accounts/acme/360")
+    assert bob(after)["messages_out_90d"] == before + 1
+    assert after["relationship"]["sentiment"]["messages"] == inbound   # not an inbound one
