@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, bindparam, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, Date, bindparam, distinct, func, literal, select
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
@@ -104,8 +104,10 @@ def _one_account(_scoped: bool):
                .where(ud.account_id == one, ud.day.between(LO30, AS_OF))),
         scalar(select(func.count(distinct(ud.user_id)))
                .where(ud.account_id == one, ud.day.between(LO60, PRIOR_HI))),
-        scalar(select(func.min(ed.day)).where(ed.account_id == one, ed.name == FIRST_VALUE,
-                                              ed.day <= AS_OF)),
+        # `name || ''`: seek the account's days on the primary key, not every account's
+        # days of that event on the (name, day) index
+        scalar(select(func.min(ed.day)).where(ed.account_id == one, ed.day <= AS_OF,
+                                              ed.name.concat(literal("")) == FIRST_VALUE)),
         scalar(select(func.count()).select_from(us)
                .where(us.account_id == one, us.day.between(LO30, AS_OF))),
         scalar(select(func.sum(us.end_ts - us.start_ts))
