@@ -211,8 +211,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     work = Path(args.workdir or tempfile.mkdtemp(prefix="a360-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    pg = args.pg or (args.latency_only or "").startswith("postgresql")
     print(f"workdir {work}; {args.accounts} accounts; machine: {os.cpu_count()} cores; "
-          f"database {'PostgreSQL' if args.pg else 'SQLite'}; load average "
+          f"database {'PostgreSQL' if pg else 'SQLite'}; load average "
           f"{os.getloadavg()[0]:.1f}")
     made = []
     last_db = args.latency_only
