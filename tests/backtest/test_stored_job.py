@@ -126,3 +126,21 @@ def test_the_command_stores_what_it_prints_and_the_page_reads_it(app, known, mak
     assert {r[0]: r[1:6] for r in _cells(html, "confusion")} == CONFUSION
     with known.store.sessions() as s:
         assert s.scalar(select(func.count()).select_from(BacktestResult)) == 1
+
+
+def test_a_settings_apply_on_the_command_line_queues_the_default_backtest(
+        app, known, make_user, tmp_path, monkeypatch):
+    from server.cli import main
+
+    monkeypatch.setenv("ACCOUNT360_DATABASE_URL", known.config["DATABASE_URL"])
+    monkeypatch.setenv("ACCOUNT360_DATA_DIR", known.config["DATA_DIR"])
+    monkeypatch.setenv("ACCOUNT360_PREVIEW_INLINE_ACCOUNTS", "0")
+    make_user("admin@example.com", "admin")
+    (tmp_path / "new.toml").write_text(PROPOSED)
+    out = CliRunner().invoke(main, ["settings", "apply", str(tmp_path / "new.toml"),
+                                    "--by", "admin@example.com"])
+    assert out.exit_code == 0, out.output
+    start, end = default_period(utcnow().date())
+    assert [(r.status, r.settings_version, r.start, r.end, r.horizon, r.requested_by)
+            for r in _rows(known)] == [("queued", settings_version(parse_text(PROPOSED)),
+                                        start, end, 90, "admin@example.com")]

@@ -19,6 +19,9 @@ def test_backtest_and_preview_in_the_browser(served, chromium, artifact_dir):
     page.get_by_role("link", name="Health model").click()
     expect(page.get_by_test_id("confusion")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("auc")).to_contain_text("ROC AUC of the score")
+    expect(page.get_by_test_id("computed-at")).to_contain_text("no data changed since")
+    page.reload()                    # read back from the stored result, the same figures
+    expect(page.get_by_test_id("computed-at")).to_contain_text("no data changed since")
     rows = page.locator('[data-testid="confusion"] tbody tr')
     expect(rows).to_have_count(4)
     current = chart_points(page, "chart-churn-by-band")
