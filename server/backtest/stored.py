@@ -30,6 +30,9 @@ from server.settings_models import BacktestResult as R
 PROGRESS_EVERY = 1.0
 KEEP = timedelta(days=7)
 ACTIVE = ("queued", "running")
+#: a run queued or running longer than this is taken for lost (a worker that died with it):
+#: the page queues another instead of waiting on it for ever
+STALL = timedelta(hours=1)
 
 
 def stamp(session: Session) -> str:
@@ -64,9 +67,11 @@ def full(session: Session, row_id: int) -> dict[str, Any]:
 
 
 def active(session: Session, settings, start: date, end: date, horizon: int) -> R | None:
-    """A queued or running computation of the key, or None."""
+    """A queued or running computation of the key (asked for within STALL), or None."""
     return session.scalar(select(R).where(*_key(settings, start, end, horizon),
-                                          R.status.in_(ACTIVE)).order_by(R.id.desc()).limit(1))
+                                          R.status.in_(ACTIVE),
+                                          R.created_at > utcnow() - STALL)
+                          .order_by(R.id.desc()).limit(1))
 
 
 def save(session: Session, settings, start: date, end: date, horizon: int,
@@ -104,8 +109,7 @@ def request(session: Session, store, settings, start: date, end: date, horizon: 
     waiting = active(session, settings, start, end, horizon)
     if waiting is not None:
         return waiting
-    session.execute(delete(R).where(R.status.in_(("done", "failed")),
-                                    R.created_at < utcnow() - KEEP))
+    session.execute(delete(R).where(R.created_at < utcnow() - KEEP))   # lost runs too
     row = R(status="queued", settings_version=settings_version(settings), start=start, end=end,
             horizon=horizon, requested_by=who, done=0, total=0, created_at=utcnow())
     session.add(row)

@@ -144,3 +144,22 @@ def test_a_settings_apply_on_the_command_line_queues_the_default_backtest(
     assert [(r.status, r.settings_version, r.start, r.end, r.horizon, r.requested_by)
             for r in _rows(known)] == [("queued", settings_version(parse_text(PROPOSED)),
                                         start, end, 90, "admin@example.com")]
+
+
+def test_a_run_lost_with_its_worker_does_not_block_the_page(app, known, make_user, browser):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.backtest.stored import STALL
+
+    csm = _signed_in(make_user, browser, "csm")
+    csm.get(QUERY)
+    with known.store.session() as s:     # as if a worker took it and died
+        s.execute(update(BacktestResult).values(status="running",
+                                                created_at=utcnow() - STALL - timedelta(1)))
+    html = csm.get(QUERY).get_data(as_text=True)
+    assert "Backtest queued" in html
+    assert [r.status for r in _rows(known)] == ["running", "queued"]
+    _run_jobs(app)
+    assert "no data changed since" in csm.get(QUERY).get_data(as_text=True)
