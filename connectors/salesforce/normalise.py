@@ -207,10 +207,11 @@ def activity_message(rec: dict, kind: str, account_id: str, owner: str | None,
     """An email or call Task as a message. Direction from the vendor's data: a call's
     `CallType` (Inbound = in; Outbound, Internal = out); an email's EmailMessage (`email`,
     the one whose ActivityId is the Task): `Incoming` = in from `FromAddress`, else out to
-    the first `ToAddress`, its `TextBody` and `MessageDate`. An email Task without one is
+    the first `ToAddress`, its `TextBody`, `MessageDate` and `ThreadIdentifier` (the
+    thread that pairs a reply with the customer's email). An email Task without one is
     an email logged by the team: out."""
     incoming = False
-    contact = None
+    contact = thread = None
     text = strip_html(rec.get("Description"))
     at = when(rec.get("CreatedDate")) or when(rec.get("ActivityDate"))
     if kind == "call":
@@ -220,6 +221,7 @@ def activity_message(rec: dict, kind: str, account_id: str, owner: str | None,
         contact = _first_address(email.get("FromAddress" if incoming else "ToAddress"))
         text = (email.get("TextBody") or "").strip() or text
         at = when(email.get("MessageDate")) or at
+        thread = email.get("ThreadIdentifier")
     if not text or at is None:
         return None
     out = {"type": "message", "id": local_id(to18(rec["Id"]), f"{kind}-message"),
@@ -227,6 +229,8 @@ def activity_message(rec: dict, kind: str, account_id: str, owner: str | None,
            "direction": "in" if incoming else "out", "text": text[:10_000]}
     if contact:
         out["contact_email"] = contact
+    if thread:
+        out["thread_id"] = str(thread)[:200]
     if owner and not incoming:
         out["author"] = owner
     return out

@@ -196,12 +196,13 @@ class TasksStream(SoqlStream):
               "IsClosed", "OwnerId", "TaskSubtype", "CallType", "Description", "CreatedDate")
     TOUCH = {"call": "call", "email": "email", "listemail": "email"}
     EMAIL_FIELDS = ("Id", "ActivityId", "Incoming", "FromAddress", "ToAddress", "MessageDate",
-                    "TextBody")
+                    "TextBody", "ThreadIdentifier")
 
     def __init__(self, connector: t.Any) -> None:
         super().__init__(connector)
         self._emails: dict[str, dict] = {}
         self._no_email_messages = False   # the org has no EmailMessage (no Enhanced Email)
+        self._email_fields = self.EMAIL_FIELDS
 
     def _touch_kind(self, row: dict) -> str | None:
         return self.TOUCH.get(str(row.get("TaskSubtype") or "").lower())
@@ -221,16 +222,21 @@ class TasksStream(SoqlStream):
             return out
         for i in range(0, len(task_ids), 200):
             quoted = ", ".join(f"'{x}'" for x in task_ids[i:i + 200])
-            soql = (f"SELECT {', '.join(self.EMAIL_FIELDS)} FROM EmailMessage "
+            soql = (f"SELECT {', '.join(self._email_fields)} FROM EmailMessage "
                     f"WHERE ActivityId IN ({quoted})")
             try:
                 rows = self.client.query_all(soql, stream=self.name)
             except (ResponseError, AuthError) as exc:
+                code = getattr(exc, "vendor_code", None)
+                if code == "INVALID_FIELD" and "ThreadIdentifier" in self._email_fields:
+                    # an API version before the email thread field: read the rest, no threads
+                    self._email_fields = self.EMAIL_FIELDS[:-1]
+                    return self._email_messages(task_ids)
                 # INVALID_TYPE: no Enhanced Email; 403: the user may not read EmailMessage
                 if isinstance(exc, AuthError) and exc.status != 403:
                     raise
                 self.log.warning("EmailMessage not readable (%s); email Tasks count as sent "
-                                 "by the team", getattr(exc, "vendor_code", None) or exc.status)
+                                 "by the team", code or exc.status)
                 self._no_email_messages = True
                 return out
             for row in rows:

@@ -19,6 +19,7 @@ from tests.connectors.salesforce_org import ACME, T0, seed
 OWNER = "0055g00000AbCdEAAV"
 IN_TASK, OUT_TASK, BARE_TASK = "00T5g00000EmA01AAA", "00T5g00000EmA02AAA", "00T5g00000EmA03AAA"
 IN_CALL, OUT_CALL = "00T5g00000CaL01AAA", "00T5g00000CaL02AAA"
+THREAD = "thread::Zk3bQ9xPVaG1mRw7nTc2yhA::"
 
 
 def task(org, sfid, i, subtype, **fields):
@@ -40,11 +41,11 @@ def org():
         task(fake, OUT_CALL, 5, "Call", CallType="Outbound", Description="Great check-in call")
         fake.new("EmailMessage", "02s5g00000EmM01AAA", T0, ActivityId=IN_TASK, Incoming=True,
                  FromAddress="Jane@Acme.io", ToAddress="dana@vendor.example",
-                 MessageDate="2025-07-02T09:15:00.000+0000",
+                 MessageDate="2025-07-02T09:15:00.000+0000", ThreadIdentifier=THREAD,
                  TextBody="The export keeps failing. Very annoying!")
         fake.new("EmailMessage", "02s5g00000EmM02AAA", T0, ActivityId=OUT_TASK, Incoming=False,
                  FromAddress="dana@vendor.example", ToAddress="jane@acme.io; ops@acme.io",
-                 MessageDate="2025-07-02T11:40:00.000+0000",
+                 MessageDate="2025-07-02T11:40:00.000+0000", ThreadIdentifier=THREAD,
                  TextBody="Sorry about that! Fixed now, thanks for your patience.")
         yield fake
 
@@ -99,3 +100,31 @@ def test_an_org_without_email_messages_counts_email_tasks_as_sent(store, org):
     from urllib.parse import unquote_plus
     asked = [e for e in org.log if "FROM EmailMessage" in unquote_plus(e["url"])]
     assert len(asked) == 1   # refused once: not asked again for the later pages
+
+
+def test_the_email_thread_pairs_the_reply_with_the_customer_email(store, org):
+    assert sync(store)["status"] == "success"
+    got = messages(store)
+    assert (got[IN_TASK].thread_id, got[OUT_TASK].thread_id) == (THREAD, THREAD)
+    assert got[BARE_TASK].thread_id is None and got[IN_CALL].thread_id is None
+    assert all("ThreadIdentifier" in q for q in org.queries("EmailMessage"))
+    # the customer wrote at 09:15, the CSM answered in the thread at 11:40: 2 h 25 min
+    from server.services.account360 import build_360
+
+    with store.sessions() as s:
+        view = build_360(s, got[IN_TASK].account_id, got[OUT_TASK].at.date(), store.settings)
+    reply = view["relationship"]["response_time"]
+    assert (reply["replies"], reply["unanswered"]) == (1, 0)
+    assert reply["median_hours"] == pytest.approx(145 / 60, abs=0.01)
+
+
+def test_an_api_version_without_the_thread_field_still_reads_the_emails(store, org):
+    org.fail("GET", r"ThreadIdentifier", 400, [{
+        "message": "No such column 'ThreadIdentifier' on entity 'EmailMessage'.",
+        "errorCode": "INVALID_FIELD"}], times=9)
+    assert sync(store)["status"] == "success"
+    got = messages(store)
+    assert (got[IN_TASK].direction, got[OUT_TASK].direction) == ("in", "out")
+    assert got[IN_TASK].thread_id is None
+    asked = org.queries("EmailMessage")
+    assert asked and all("ThreadIdentifier" not in q for q in asked)
