@@ -72,6 +72,9 @@ def paths() -> dict:
                 _q("start", "First day (default: 364 days before end)"),
                 _q("end", "Last day (default: today)"), _q("horizon", "Days (default 90)"),
                 _q("applied", "The version just applied (a notice)")])},
+        "/app/health-model/backtest": {"post": _html(
+            "Compute the backtest of a period again (start, end, horizon) and store it; on a "
+            "large workspace a backtest.run job whose progress the page shows", [], form=True)},
         "/app/health-model/preview": {"post": _html(
             "Preview a settings file (`settings` pasted or `file` uploaded; start, end, "
             "horizon): band moves, signal changes, backtests side by side; nothing saved", [],
