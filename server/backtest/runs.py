@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from time import monotonic
-from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
@@ -20,7 +18,8 @@ from sqlalchemy.orm import Session
 from server.models import utcnow
 from server.settings_models import SettingsPreview
 
-PROGRESS_EVERY = 1.0
+from .jobrun import set_run, throttled
+
 KEEP = timedelta(days=7)
 
 
@@ -45,11 +44,6 @@ def request(session: Session, store, text: str, start: date, end: date, horizon:
     return row
 
 
-def _set(store, run_id: int, **values: Any) -> None:
-    with store.session() as s:
-        s.execute(update(SettingsPreview).where(SettingsPreview.id == run_id).values(**values))
-
-
 def run(store, settings, run_id: int) -> str:
     """The job: compute the preview against the current `settings`, recording progress."""
     from server.settings_history import parse_text
@@ -63,15 +57,11 @@ def run(store, settings, run_id: int) -> str:
         if row is None or row.status in ("done", "failed"):
             return "nothing to do"
         text, start, end, horizon = row.body, row.start, row.end, row.horizon
-    _set(store, run_id, status="running", started_at=utcnow())
-    last = [0.0]
+    set_run(store, SettingsPreview, run_id, status="running", started_at=utcnow())
+    tick = throttled(store, SettingsPreview, run_id)
 
     def progress(stage: str, done: int, total: int) -> None:
-        now = monotonic()
-        if done < total and now - last[0] < PROGRESS_EVERY:
-            return
-        last[0] = now
-        _set(store, run_id, stage=stage, done=done, total=total)
+        tick(done, total, stage=stage)
 
     rows: list[dict] = []
     try:
@@ -80,7 +70,8 @@ def run(store, settings, run_id: int) -> str:
             result = json.loads(to_json(preview(s, settings, proposed, start, end, horizon,
                                                 utcnow().date(), progress, keep=rows.extend)))
     except Exception as exc:
-        _set(store, run_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
+        set_run(store, SettingsPreview, run_id, status="failed", error=str(exc)[:2000],
+                finished_at=utcnow())
         raise
     with store.session() as s:       # the current settings' evaluated days, kept at the end
         if rows:

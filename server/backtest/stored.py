@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from time import monotonic
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -27,7 +26,8 @@ from server.rows.build import settings_version
 from server.rows.models import AccountMetrics
 from server.settings_models import BacktestResult as R
 
-PROGRESS_EVERY = 1.0
+from .jobrun import set_run, throttled
+
 KEEP = timedelta(days=7)
 ACTIVE = ("queued", "running")
 #: a run queued or running longer than this is taken for lost (a worker that died with it):
@@ -169,11 +169,6 @@ def for_page(session: Session, store, settings, start: date, end: date, horizon:
     return out
 
 
-def _set(store, run_id: int, **values: Any) -> None:
-    with store.session() as s:
-        s.execute(update(R).where(R.id == run_id).values(**values))
-
-
 def run(store, settings, run_id: int) -> str:
     """The job: compute the backtest of `settings` for the run's key, recording progress."""
     from .observe import keeper
@@ -185,16 +180,9 @@ def run(store, settings, run_id: int) -> str:
         if row is None or row.status not in ACTIVE:
             return "nothing to do"
         start, end, horizon = row.start, row.end, row.horizon
-    _set(store, run_id, status="running", started_at=utcnow(), stage="backtest",
-         settings_version=settings_version(settings))
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = monotonic()
-        if done < total and now - last[0] < PROGRESS_EVERY:
-            return
-        last[0] = now
-        _set(store, run_id, done=done, total=total)
+    set_run(store, R, run_id, status="running", started_at=utcnow(), stage="backtest",
+            settings_version=settings_version(settings))
+    progress = throttled(store, R, run_id)
 
     rows: list[dict] = []
     try:
@@ -203,7 +191,7 @@ def run(store, settings, run_id: int) -> str:
             result, accounts = _split(json.loads(to_json(backtest(
                 s, settings, start, end, horizon, progress=progress, keep=rows.extend))))
     except Exception as exc:
-        _set(store, run_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
+        set_run(store, R, run_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
         raise
     with store.session() as s:       # the evaluated history rows, kept with the result
         if rows:
