@@ -31,7 +31,7 @@ def priority(session: Session, owner: str | None, limit: int = LIMIT) -> dict:
         scope.append(am.owner_key == owner.strip().lower())
     stmt = (select(am.account_id, m.Account.name, m.Account.owner, am.arr, am.band,
                    am.health_score, am.health_change_30d, am.renewal_date, am.days_to_renewal,
-                   am.signals)
+                   am.signals, am.relationship_score, am.sentiment, am.sentiment_change_90d)
             .join(m.Account, m.Account.id == am.account_id).where(*scope)
             .order_by(rank, arr_at_risk.desc(), am.renewal_key, am.account_id).limit(limit))
     items = []
@@ -41,7 +41,9 @@ def priority(session: Session, owner: str | None, limit: int = LIMIT) -> dict:
                       "band": r.band, "health_score": r.health_score,
                       "health_change_30d": r.health_change_30d,
                       "renewal_date": r.renewal_date, "days_to_renewal": r.days_to_renewal,
-                      "top_signal": top, "signals": len(r.signals or [])})
+                      "top_signal": top, "signals": len(r.signals or []),
+                      "relationship_score": r.relationship_score, "sentiment": r.sentiment,
+                      "sentiment_change_90d": r.sentiment_change_90d})
     counts = session.execute(
         select(am.band, func.count(), func.coalesce(func.sum(am.arr), 0))
         .where(*scope, am.band.in_(_AT_RISK)).group_by(am.band)).all()

@@ -20,8 +20,8 @@ from flask import (
 from server.admin.web import login_required
 from server.errors import ApiError
 from server.models import utcnow
-from server.services import workspace as ws
 from server.services import saved_views
+from server.services import workspace as ws
 from server.services.search import BANDS, PHASES, list_accounts, parse_ranges
 from server.workspace.blueprint import bp
 from server.workspace.figures import money
@@ -32,7 +32,17 @@ COLUMNS = (("name", "Account", "name"), ("owner", "Owner", "owner"),
            ("segment", "Segment", "segment"), ("band", "Band", "band"),
            ("health_score", "Health", "health"), ("phase", "Phase", "phase"),
            ("arr", "ARR", "arr"), ("renewal_date", "Renewal", "renewal"),
-           ("days_to_renewal", "Days to renewal", "days"), ("signals", "Signals", "signals"))
+           ("days_to_renewal", "Days to renewal", "days"), ("signals", "Signals", "signals"),
+           ("relationship_score", "Relationship", "relationship"),
+           ("email_reply_hours_median", "Reply hours", "reply_hours"),
+           ("sentiment", "Sentiment", "sentiment"),
+           ("sentiment_change_90d", "Sentiment 90d change", "sentiment_change"))
+#: The North Star's column, after the others while the settings name one (its name heads it).
+NORTH_STAR = ("north_star", "North Star", "north_star")
+#: Right-aligned figures.
+NUMERIC = frozenset(("arr", "health_score", "days_to_renewal", "signals", "relationship_score",
+                     "email_reply_hours_median", "sentiment", "sentiment_change_90d",
+                     "north_star"))
 
 
 #: The range inputs: (parameter, label, input type), in the form's order.
@@ -43,7 +53,28 @@ RANGE_INPUTS = (("arr_min", "ARR at least", "number"), ("arr_max", "ARR at most"
                 ("days_min", "Days to renewal at least", "number"),
                 ("days_max", "Days to renewal at most", "number"),
                 ("signals_min", "Signals at least", "number"),
-                ("signals_max", "Signals at most", "number"))
+                ("signals_max", "Signals at most", "number"),
+                ("relationship_min", "Relationship at least", "number"),
+                ("relationship_max", "Relationship at most", "number"),
+                ("reply_hours_min", "Reply hours at least", "number"),
+                ("reply_hours_max", "Reply hours at most", "number"),
+                ("sentiment_min", "Sentiment at least", "number"),
+                ("sentiment_max", "Sentiment at most", "number"),
+                ("sentiment_change_min", "Sentiment 90d change at least", "number"),
+                ("sentiment_change_max", "Sentiment 90d change at most", "number"))
+NORTH_STAR_INPUTS = (("north_star_min", "North Star at least", "number"),
+                     ("north_star_max", "North Star at most", "number"))
+
+
+def columns() -> tuple:
+    """The table's (and the CSV's) columns: the North Star's last while one is named."""
+    star = current_app.extensions["account360"].settings.metrics.north_star
+    return COLUMNS + ((NORTH_STAR[0], star.name, NORTH_STAR[2]),) if star.name else COLUMNS
+
+
+def range_inputs() -> tuple:
+    star = current_app.extensions["account360"].settings.metrics.north_star
+    return RANGE_INPUTS + NORTH_STAR_INPUTS if star.name else RANGE_INPUTS
 
 
 def _query(args) -> dict:
@@ -52,7 +83,7 @@ def _query(args) -> dict:
            "segment": args.get("segment") or None, "band": args.get("band") or None,
            "phase": args.get("phase") or None, "sort": args.get("sort") or "name",
            "cursor": args.get("cursor") or None}
-    for name, _, _ in RANGE_INPUTS:
+    for name, _, _ in RANGE_INPUTS + NORTH_STAR_INPUTS:
         out[name] = (args.get(name) or "").strip() or None
     return out
 
@@ -79,8 +110,12 @@ def cell(column: str, value) -> str:
         return ""
     if column == "arr":
         return money(value)
-    if column == "health_score":
+    if column in ("health_score", "relationship_score"):
         return f"{value:.0f}"
+    if column in ("sentiment", "sentiment_change_90d"):
+        return f"{value:+.0f}" if round(value) else "0"
+    if column == "email_reply_hours_median":
+        return f"{value:.1f}"
     if column in ("band", "phase"):
         return str(value).replace("_", " ")
     if hasattr(value, "isoformat"):
@@ -102,10 +137,11 @@ def accounts():
     data = _page(query)
     csv_args = {k: v for k, v in query.items() if v is not None}
     csv_args.setdefault("owner", "")
-    return render_template("workspace/accounts.html", query=query, columns=COLUMNS,
-                           cell=cell, link=_link, bands=BANDS, phases=PHASES,
-                           range_inputs=RANGE_INPUTS, view_link=_view_link,
-                           ranges_open=any(query[n] for n, _, _ in RANGE_INPUTS),
+    inputs = range_inputs()
+    return render_template("workspace/accounts.html", query=query, columns=columns(),
+                           cell=cell, link=_link, bands=BANDS, phases=PHASES, numeric=NUMERIC,
+                           range_inputs=inputs, view_link=_view_link,
+                           ranges_open=any(query[n] for n, _, _ in inputs),
                            csv_url=url_for("app.accounts_csv", **csv_args), page_size=PAGE,
                            currency=current_app.extensions["account360"].settings.currency,
                            **data)
@@ -151,8 +187,11 @@ def accounts_csv():
     items = _page(query)["page"]["items"]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([heading for _, heading, _ in COLUMNS])
+    shown = columns()
+    writer.writerow([_safe(heading) for _, heading, _ in shown])
     for item in items:
-        writer.writerow([_safe(cell(col, item.get(col))) for col, _, _ in COLUMNS])
+        # figures are written as shown (a sentiment of -12 is a number, not a formula)
+        writer.writerow([cell(col, item.get(col)) if col in NUMERIC
+                         else _safe(cell(col, item.get(col))) for col, _, _ in shown])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=accounts.csv"})

@@ -33,7 +33,9 @@ def paths() -> dict:
                                        [OWNER])},
         "/app/accounts": {"get": _html("Accounts table: search, filters, sort, 50 a page", [
             _q("q", "Name or domain"), OWNER, SEGMENT, _q("band", "Health band"), PHASE,
-            _q("sort", "name, arr, health or renewal; a leading - reverses"),
+            _q("sort", "name, owner, segment, band, health, phase, arr, renewal, days, signals, "
+                       "relationship, reply_hours, sentiment, sentiment_change or north_star; "
+                       "a leading - reverses"),
             _q("cursor", "Next page"),
             *[_q(n, d) for n, d in (
                 ("arr_min", "ARR at least"), ("arr_max", "ARR at most"),
@@ -42,7 +44,17 @@ def paths() -> dict:
                 ("renewal_to", "Renewal on or before (YYYY-MM-DD)"),
                 ("days_min", "Days to renewal at least"), ("days_max", "Days to renewal at most"),
                 ("signals_min", "Firing signals at least"),
-                ("signals_max", "Firing signals at most"))]])},
+                ("signals_max", "Firing signals at most"),
+                ("relationship_min", "Relationship score at least (0-100)"),
+                ("relationship_max", "Relationship score at most"),
+                ("reply_hours_min", "Email reply median hours at least"),
+                ("reply_hours_max", "Email reply median hours at most"),
+                ("sentiment_min", "Sentiment at least (-100..100)"),
+                ("sentiment_max", "Sentiment at most"),
+                ("sentiment_change_min", "Sentiment change vs the prior 90 days at least"),
+                ("sentiment_change_max", "Sentiment change vs the prior 90 days at most"),
+                ("north_star_min", "North Star value at least"),
+                ("north_star_max", "North Star value at most"))]])},
         "/app/accounts/views": {"post": _html(
             "Save the table's query as a named view of the signed-in user (same name: replaced)",
             [], form=True)},
