@@ -211,6 +211,11 @@ def main() -> None:
     from server.services import trends
     from server.workspace import dashboard, memo
 
+    try:
+        from server.services import retention_series
+    except ImportError:  # before the kept series
+        retention_series = None
+
     with app.extensions["account360"].store.sessions() as s:
         largest = list(s.scalars(select(AccountMetrics.account_id)
                                  .order_by(AccountMetrics.arr.desc()).limit(50)))
@@ -218,6 +223,8 @@ def main() -> None:
     parts = Parts()
     parts.wrap(dashboard, "portfolio", "portfolio")
     parts.wrap(trends, "retention_by_month", "retention")
+    if retention_series is not None:
+        parts.wrap(retention_series, "retention_by_month", "retention")
     parts.wrap(trends, "bands_by_month", "bands")
     before = {"TASK": writes.task, "USAGE": writes.usage, "DEAL": writes.deal,
               "CLEAR": memo.clear}

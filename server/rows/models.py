@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, Money, UtcDateTime
@@ -149,6 +160,10 @@ class AccountDay(Base):
     north_star: Mapped[int | None] = mapped_column(Integer)
 
 
+# the accounts per health band at month ends (services.trends): index-only, by day
+Index("ix_account_days_day_band", AccountDay.day, AccountDay.band, AccountDay.account_id)
+
+
 class ArrChangeRow(Base):
     """The ARR timeline of an account (metrics.md section 1), rebuilt when its deals change."""
 
@@ -162,6 +177,27 @@ class ArrChangeRow(Base):
     after: Mapped[Decimal] = mapped_column(Money)
     expansion_type: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10))
+
+
+class MetricsCounter(Base):
+    """A counter moved by the transactions that change what it counts (server.rows.stamps):
+    `arr_timeline` by every write of some account's ARR timeline, `accounts_deleted` by every
+    account deleted. Its row stays locked until the writing transaction commits, so the
+    values are taken in commit order."""
+
+    __tablename__ = "metrics_counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class TimelineVersion(Base):
+    """The `arr_timeline` counter's value of the last write of an account's ARR timeline (no
+    row: unchanged since before the counter), so a reader that knows the timelines of value v
+    re-reads only the accounts above it."""
+
+    __tablename__ = "arr_timeline_versions"
+    account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class MetricsDirty(Base):

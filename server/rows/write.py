@@ -15,7 +15,7 @@ from collections import defaultdict
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from server.rows import build
+from server.rows import build, stamps
 from server.rows.models import (
     AccountDay,
     AccountMetrics,
@@ -104,6 +104,8 @@ def write_current(session: Session, ids: list[str], rows: list[dict], timeline: 
     for model, batch in ((ArrChangeRow, timeline), (AccountSignal, signals),
                          (TicketHours, hours)):
         changed, batch = _changed_children(session, model, ids, batch)
+        if changed and model is ArrChangeRow:
+            stamps.timeline_changed(session, changed)  # the dashboard's series read it
         if changed:
             session.execute(_delete_of(model), {"ids": changed})
         if batch:

@@ -2,9 +2,11 @@
 accounts per health band at each month end, for the accounts in scope (owner, segment, phase
 of the current rows, as the team figures narrow them).
 
-Retention reads the stored ARR timeline once (one query) and folds each month's cohort with
-the same metrics functions as the portfolio, so the last point equals the dashboard's
-trailing-12-month NRR and GRR. Bands read the daily history rows of the month ends.
+Retention reads the stored ARR timeline once (one query), takes each account's ARR at the
+start and end of each trailing window and sums them in cents, so the last point equals the
+dashboard's trailing-12-month NRR and GRR; services.retention_series keeps those per-account
+points per process and re-reads only the timelines written since. Bands read the daily
+history rows of the month ends (index-only on `(day, band, account_id)`).
 """
 
 from __future__ import annotations
@@ -37,63 +39,108 @@ def _next_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def _in_scope(owner, segment, phase):
+def in_scope(owner, segment, phase):
     return scoped(select(AccountMetrics.account_id), owner, segment, phase)
 
 
-def _timelines(session: Session, owner, segment, phase) -> tuple[list, type]:
-    """[(change days, ARR after each change)] per account in timeline order, read without
-    the ORM's per-value conversions (days as the driver returns them: ISO text on SQLite,
-    dates on PostgreSQL; amounts as floats), and the type of the days."""
+def _cents(amount: float) -> int:
+    """An amount of the stored timeline (two decimals, read as a float) in whole cents, so
+    sums are exact and do not depend on the order of the accounts."""
+    return round(amount * 100)
+
+
+def timelines(session: Session, owner=None, segment=None, phase=None,
+              ids: list[str] | None = None) -> tuple[dict, type]:
+    """{account: (change days, ARR in cents after each change)} in timeline order, for the
+    accounts in scope (or of `ids`), read without the ORM's per-value conversions (days as
+    the driver returns them: ISO text on SQLite, dates on PostgreSQL), and the type of the
+    days."""
     ch = ArrChangeRow
     q = select(ch.account_id, type_coerce(ch.date, String), type_coerce(ch.after, Float)) \
         .order_by(ch.account_id, ch.seq)
     if owner or segment or phase:
-        q = q.where(ch.account_id.in_(_in_scope(owner, segment, phase)))
+        q = q.where(ch.account_id.in_(in_scope(owner, segment, phase)))
+    if ids is not None:
+        q = q.where(ch.account_id.in_(ids))
     out: dict[str, tuple[list, list]] = {}
     kind: type = str
     for acc, day, after in session.execute(q):
         kind = type(day)
         days, arrs = out.setdefault(acc, ([], []))
         days.append(day)
-        arrs.append(after)
-    return list(out.values()), kind
+        arrs.append(_cents(after))
+    return out, kind
 
 
 def _key(day: date, kind: type):
     return day.isoformat() if kind is str else day
 
 
-def retention_by_month(session: Session, as_of: date, owner: str | None = None,
-                       segment: str | None = None, phase: str | None = None) -> list[dict]:
-    """One point per month end: the trailing-12-month NRR and GRR ending that day, with the
-    cohort's start ARR (None where the cohort is empty: no denominator).
+def windows(as_of: date) -> list[tuple[date, date]]:
+    """(start, end) of the trailing 12 months ending at each month end of month_ends(as_of)."""
+    return [(periods.bounds("12m", end)[0], end) for end in month_ends(as_of)]
 
-    Over the cohort (S > 0): NRR = ΣE / ΣS and GRR = (ΣS - Σcontraction - Σchurn) / ΣS, where
-    S - contraction - churn = min(S, E) for each account (metrics.md section 1). Amounts are
-    summed as floats: the chart shows percentages to two decimals."""
-    lines, kind = _timelines(session, owner, segment, phase)
+
+def bounds_keys(as_of: date, kind: type) -> list[tuple]:
+    """Per window, the days whose ARR is S (the day before the start) and E (the end), in the
+    type the timeline's days are read in."""
+    return [(_key(start - timedelta(days=1), kind), _key(end, kind))
+            for start, end in windows(as_of)]
+
+
+def account_points(days: list, arrs: list[int], keys: list[tuple]) -> tuple[int, ...]:
+    """One account's (S, E) in cents for each window, flat: S1, E1, S2, E2, ..."""
     out = []
-    for end in month_ends(as_of):
-        start, _ = periods.bounds("12m", end)
-        before, last = _key(start - timedelta(days=1), kind), _key(end, kind)
-        s_sum = e_sum = kept = 0.0
-        cohort = 0
-        for days, arrs in lines:
-            i = bisect_right(days, before)
-            s = arrs[i - 1] if i else 0.0
-            if s > 0:
-                j = bisect_right(days, last)
-                e = arrs[j - 1] if j else 0.0
-                cohort += 1
-                s_sum += s
-                e_sum += e
-                kept += min(s, e)
+    for before, last in keys:
+        i = bisect_right(days, before)
+        j = bisect_right(days, last)
+        out += (arrs[i - 1] if i else 0, arrs[j - 1] if j else 0)
+    return tuple(out)
+
+
+def add_points(totals: list[list[int]], points: tuple[int, ...], sign: int = 1) -> None:
+    """Add (sign 1) or take away (-1) one account's points from per-window sums
+    [ΣS, ΣE, Σmin(S, E), cohort] over the accounts with S > 0."""
+    for w, row in enumerate(totals):
+        s, e = points[2 * w], points[2 * w + 1]
+        if s > 0:
+            row[0] += sign * s
+            row[1] += sign * e
+            row[2] += sign * min(s, e)
+            row[3] += sign
+
+
+def empty_totals() -> list[list[int]]:
+    return [[0, 0, 0, 0] for _ in range(MONTHS)]
+
+
+def series_of(totals: list[list[int]], as_of: date) -> list[dict]:
+    """The chart's points from the per-window sums (cents): NRR = ΣE / ΣS, GRR = Σmin(S, E) /
+    ΣS (None where the cohort is empty: no denominator), the cohort's start ARR."""
+    out = []
+    for (start, end), (s_sum, e_sum, kept, cohort) in zip(windows(as_of), totals):
         out.append({"month": end.strftime("%Y-%m"), "end": end, "start": start,
                     "nrr": e_sum / s_sum if s_sum else None,
                     "grr": kept / s_sum if s_sum else None,
-                    "start_arr": s_sum, "cohort_size": cohort})
+                    "start_arr": s_sum / 100, "cohort_size": cohort})
     return out
+
+
+def retention_by_month(session: Session, as_of: date, owner: str | None = None,
+                       segment: str | None = None, phase: str | None = None) -> list[dict]:
+    """One point per month end: the trailing-12-month NRR and GRR ending that day, with the
+    cohort's start ARR (None where the cohort is empty: no denominator), computed from the
+    stored ARR timeline (services.retention_series remembers it between its changes).
+
+    Over the cohort (S > 0): NRR = ΣE / ΣS and GRR = (ΣS - Σcontraction - Σchurn) / ΣS, where
+    S - contraction - churn = min(S, E) for each account (metrics.md section 1). Amounts are
+    summed in whole cents (exact); each ratio is the float nearest to the exact quotient."""
+    lines, kind = timelines(session, owner, segment, phase)
+    keys = bounds_keys(as_of, kind)
+    totals = empty_totals()
+    for days, arrs in lines.values():
+        add_points(totals, account_points(days, arrs, keys))
+    return series_of(totals, as_of)
 
 
 def bands_by_month(session: Session, as_of: date, owner: str | None = None,
@@ -104,7 +151,7 @@ def bands_by_month(session: Session, as_of: date, owner: str | None = None,
     q = (select(AccountDay.day, AccountDay.band, func.count())
          .where(AccountDay.day.in_(ends)).group_by(AccountDay.day, AccountDay.band))
     if owner or segment or phase:
-        q = q.where(AccountDay.account_id.in_(_in_scope(owner, segment, phase)))
+        q = q.where(AccountDay.account_id.in_(in_scope(owner, segment, phase)))
     counts: dict[date, dict] = defaultdict(lambda: mx.band_counts(()))
     for day, band, n in session.execute(q):
         counts[day][band] = n

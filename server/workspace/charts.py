@@ -8,8 +8,7 @@ as the table); NRR, GRR and the bands are series over the last 12 months (servic
 from __future__ import annotations
 
 from server.metrics.portfolio import BANDS
-from server.services import trends
-from server.workspace.memo import remembered
+from server.services import retention_series, trends
 
 
 def _f(value) -> float | None:
@@ -49,12 +48,11 @@ def north_star(star: dict | None) -> dict | None:
 def dashboard_charts(session, data: dict, f: dict, as_of, currency: str,
                      rows: tuple | None = None) -> dict:
     """Every chart of the dashboard for the filters `f` (owner, segment, phase); `rows`: the
-    stamp of the current rows when the figures come from them (the NRR/GRR series is then
-    remembered while they do not change, server.workspace.memo)."""
+    stamp of the current rows when the figures come from them (the NRR/GRR series then comes
+    from the points kept while the ARR timeline does not change, services.retention_series)."""
     scope = (f["owner"], f["segment"], f["phase"])
-    ret = remembered(session, ("retention", as_of, *scope),
-                     lambda: trends.retention_by_month(session, as_of, *scope), rows) \
-        if rows is not None else trends.retention_by_month(session, as_of, *scope)
+    ret = retention_series.retention_by_month(session, as_of, *scope) if rows is not None \
+        else trends.retention_by_month(session, as_of, *scope)
     bands = trends.bands_by_month(session, as_of, *scope)
     return {
         "currency": currency,

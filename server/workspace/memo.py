@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.rows.models import AccountMetrics
+from server.services import retention_series
 from server.services.cache import SharedCache
 
 TTL = 300
@@ -44,5 +45,6 @@ def remembered(session: Session, key: tuple[Hashable, ...], compute: Callable[[]
 
 
 def clear() -> None:
-    """Forget every entry (the benchmark's first view after a write)."""
+    """Forget every entry and the kept NRR/GRR points (a process's first view)."""
     _MEMO.clear()
+    retention_series.forget()
