@@ -118,44 +118,55 @@ class Caller:
         return "admin" in self.scopes or scope in self.scopes
 
 
-def _owner(session, token_id: int) -> tuple[str | None, str | None]:
+def _check(session: Session, token: str) -> Caller | None:
+    """The token check in `session`: one statement (the token and its user), and at most
+    once a minute per token the last use, committed at once (atomic across processes)."""
     from server.admin.models import User, UserToken
 
-    row = session.execute(select(User.email, User.role).join(
-        UserToken, UserToken.user_id == User.id).where(UserToken.token_id == token_id)).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def verify(store: Store, token: str) -> Caller | None:
-    """The live, unexpired token matching `token`, with its last use recorded (at most one
-    write a minute per token, atomic across processes)."""
     digest = _hash(token)
     now = datetime.now(timezone.utc)
-    with store.session() as s:
-        tok = s.scalar(select(m.ApiToken).where(m.ApiToken.token_hash == digest))
-        if tok is None or tok.revoked_at is not None:
-            return None
-        if not hmac.compare_digest(tok.token_hash, digest):
-            return None
-        if tok.expires_at is not None and tok.expires_at <= now:
-            return None
-        last = tok.last_used_at
-        if last is None or now - last >= LAST_USED_RESOLUTION:
-            cutoff = now - LAST_USED_RESOLUTION
-            s.execute(update(m.ApiToken).where(
-                m.ApiToken.id == tok.id,
-                or_(m.ApiToken.last_used_at.is_(None), m.ApiToken.last_used_at <= cutoff))
-                .values(last_used_at=now).execution_options(synchronize_session=False))
-        email, role = _owner(s, tok.id)
-        scopes = frozenset((tok.scopes or "admin").split())
-        if role is not None:
-            scopes &= ROLE_SCOPES.get(role, frozenset())
-        return Caller(id=tok.id, name=tok.name, scopes=scopes, user_email=email, user_role=role)
+    row = session.execute(
+        select(m.ApiToken, User.email, User.role)
+        .outerjoin(UserToken, UserToken.token_id == m.ApiToken.id)
+        .outerjoin(User, User.id == UserToken.user_id)
+        .where(m.ApiToken.token_hash == digest)).first()
+    if row is None:
+        return None
+    tok, email, role = row
+    if tok.revoked_at is not None or not hmac.compare_digest(tok.token_hash, digest):
+        return None
+    if tok.expires_at is not None and tok.expires_at <= now:
+        return None
+    last = tok.last_used_at
+    if last is None or now - last >= LAST_USED_RESOLUTION:
+        cutoff = now - LAST_USED_RESOLUTION
+        session.execute(update(m.ApiToken).where(
+            m.ApiToken.id == tok.id,
+            or_(m.ApiToken.last_used_at.is_(None), m.ApiToken.last_used_at <= cutoff))
+            .values(last_used_at=now).execution_options(synchronize_session=False))
+        session.commit()
+    scopes = frozenset((tok.scopes or "admin").split())
+    if role is not None:
+        scopes &= ROLE_SCOPES.get(role, frozenset())
+    return Caller(id=tok.id, name=tok.name, scopes=scopes, user_email=email, user_role=role)
 
 
-def require_token(view=None, *, scope=_BY_METHOD):
+def verify(store: Store, token: str, session: Session | None = None) -> Caller | None:
+    """The live, unexpired token matching `token`, with its last use recorded (at most one
+    write a minute per token, atomic across processes). In `session` when given (a view
+    that goes on reading in it: one connection and no second checkout per request)."""
+    if session is not None:
+        return _check(session, token)
+    with store.sessions() as s:
+        return _check(s, token)
+
+
+def require_token(view=None, *, scope=_BY_METHOD, session: bool = False):
     """Reject requests without a valid `Authorization: Bearer <token>` header, or whose token
-    lacks `scope` (default: `read` for GET and HEAD, `write` otherwise; None: any token)."""
+    lacks `scope` (default: `read` for GET and HEAD, `write` otherwise; None: any token).
+
+    `session=True`: the token is checked in a session the view receives as `db` (not
+    committed: a read), so a view's first reads share the token check's connection."""
 
     def decorate(fn):
         @wraps(fn)
@@ -165,19 +176,27 @@ def require_token(view=None, *, scope=_BY_METHOD):
             if scheme.lower() != "bearer" or not token.strip():
                 raise ApiError(401, "unauthorized",
                                "Send an API token: Authorization: Bearer <token>")
-            caller = verify(current_app.extensions["account360"].store, token.strip())
-            if caller is None:
-                raise ApiError(401, "unauthorized", "The API token is invalid, expired or revoked")
-            needed = scope
-            if needed is _BY_METHOD:
-                needed = "read" if request.method in ("GET", "HEAD") else "write"
-            if needed is not None and not caller.allows(needed):
-                raise ApiError(403, "insufficient_scope",
-                               f"This token lacks the '{needed}' scope",
-                               {"required_scope": needed, "token_scopes": sorted(caller.scopes)})
-            g.token = caller
-            return fn(*args, **kwargs)
+            store = current_app.extensions["account360"].store
+            if not session:
+                _authorize(verify(store, token.strip()), scope)
+                return fn(*args, **kwargs)
+            with store.sessions() as db:
+                _authorize(verify(store, token.strip(), db), scope)
+                return fn(*args, db=db, **kwargs)
 
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _authorize(caller: Caller | None, scope) -> None:
+    if caller is None:
+        raise ApiError(401, "unauthorized", "The API token is invalid, expired or revoked")
+    needed = scope
+    if needed is _BY_METHOD:
+        needed = "read" if request.method in ("GET", "HEAD") else "write"
+    if needed is not None and not caller.allows(needed):
+        raise ApiError(403, "insufficient_scope",
+                       f"This token lacks the '{needed}' scope",
+                       {"required_scope": needed, "token_scopes": sorted(caller.scopes)})
+    g.token = caller

@@ -99,3 +99,34 @@ def test_360_reads_during_concurrent_task_writes_see_every_task(make_app):
         assert all(0 <= f.result() <= 20 for f in reads)
     body = app.test_client().get("/api/v1/accounts/A/360", headers=headers).get_json()
     assert {t["id"] for t in body["tasks"]} == created and len(created) == 20
+
+
+def test_a_warm_360_is_the_token_check_and_the_change_stamp_on_one_connection(make_app):
+    """The token check's session serves the 360's reads: a cached 360 checks out one
+    connection (as the trivial route does) and runs two statements (the token with its
+    user, the account's change stamp); after a write it is computed again."""
+    from sqlalchemy import event
+
+    app = make_app(CACHE_TTL=3600)
+    store = app.extensions["account360"].store
+    headers = {"Authorization": f"Bearer {create_token(store, 't')}"}
+    lines = [b'{"type":"account","id":"A","name":"Acme"}']
+    assert import_lines(store, lines).rejected == 0
+    client = app.test_client()
+    first = client.get("/api/v1/accounts/A/360", headers=headers)
+    assert first.status_code == 200
+    checkouts, statements = [], []
+    event.listen(store.engine, "checkout", lambda *a: checkouts.append(1))
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cur, sql, *a: statements.append(sql.split()[0]))
+    again = client.get("/api/v1/accounts/A/360", headers=headers)
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert (len(checkouts), statements) == (1, ["SELECT", "SELECT"])
+    del checkouts[:], statements[:]
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert (len(checkouts), statements) == (1, ["SELECT"])
+    r = client.post("/api/v1/accounts/A/notes", headers=headers, json={"body": "called"})
+    assert r.status_code == 201
+    body = client.get("/api/v1/accounts/A/360", headers=headers).get_json()
+    assert [n["body"] for n in body["notes"]] == ["called"]
+    assert client.get("/api/v1/accounts/nope/360", headers=headers).status_code == 404
