@@ -20,7 +20,7 @@ from server import models as m
 from server.db import Store
 from server.ingest import Loader
 from server.records import RecordError
-from server.sync import parking, runs
+from server.sync import conflicts, parking, runs
 from server.sync.lookups import account_lookup, store_links
 from server.sync.prefetch import Prefetch
 
@@ -112,6 +112,40 @@ def _sample(counts: dict, item: dict) -> None:
         counts["skipped_samples"].append(item)
 
 
+def _commit_page(s, loader: Loader, park: parking.StreamPark, page: Any, counts: dict,
+                 unmapped: Counter, save: Callable[[], Any]) -> None:
+    """Land one page and commit it with what `save` writes (the stream's state, the run).
+
+    A page the database aborted for a deadlock (server.sync.conflicts) changed nothing: it
+    is landed again, `retried_pages` counts it. Any other error rolls the page back and
+    propagates; the page's counts are rolled back with it."""
+    for attempt in range(1, conflicts.PAGE_ATTEMPTS + 1):
+        before = copy.deepcopy(counts), Counter(unmapped), loader.checkpoint()
+        parked = park.active, park.first
+        try:
+            _land(loader, page, counts, unmapped, park)
+            save()
+            s.commit()
+            return
+        except BaseException as exc:
+            s.rollback()
+            counts.clear()
+            counts.update(before[0])
+            unmapped.clear()
+            unmapped.update(before[1])
+            if attempt == conflicts.PAGE_ATTEMPTS or not conflicts.retryable(exc):
+                raise
+            loader.rollback_to(before[2])
+            park.active, park.first = parked
+            counts["retried_pages"] = counts.get("retried_pages", 0) + 1
+            wait = conflicts.pause(attempt)
+            log.warning("%s: page rolled back by the database (%s); landing it again in "
+                        "%.2fs (attempt %d of %d)", loader.source,
+                        getattr(exc, "orig", exc).__class__.__name__, wait, attempt + 1,
+                        conflicts.PAGE_ATTEMPTS)
+            time.sleep(wait)
+
+
 def _run_stream(store: Store, connector: Any, stream: Any, state: dict | None, run_id: int,
                 report: dict, counts: dict, notify: Progress) -> None:
     """Land every page of one stream, each in its own transaction with the stream's state.
@@ -129,17 +163,9 @@ def _run_stream(store: Store, connector: Any, stream: Any, state: dict | None, r
         pages = Prefetch(stream.pages(state))
         try:
             for page in pages:
-                before = copy.deepcopy(counts), Counter(unmapped)
-                try:
-                    _land(loader, page, counts, unmapped, park)
-                    runs.save_state(s, connector.name, name, page.state, run_id)
-                    runs.save_run(s, run_id, report)
-                    s.commit()
-                except BaseException:
-                    s.rollback()
-                    counts.clear()
-                    counts.update(before[0])  # the page was rolled back: so are its counts
-                    raise
+                _commit_page(s, loader, park, page, counts, unmapped,
+                             lambda: (runs.save_state(s, connector.name, name, page.state,
+                                                      run_id), runs.save_run(s, run_id, report)))
                 log.info("%s/%s: page %d landed; %d records so far (%d skipped, %d deleted) "
                          "in %.1fs", connector.name, name, counts["pages"], counts["records"],
                          counts["skipped"], counts["deleted"], time.monotonic() - began)
