@@ -173,6 +173,9 @@ def main() -> None:
                          "dashboard then shows its total per month)")
     ap.add_argument("--dashboards-only", action="store_true",
                     help="time only the dashboard lines (with their writes and split)")
+    ap.add_argument("--north-star-kind", default="events",
+                    choices=("events", "active_users", "seats"),
+                    help="what the --north-star counts (active_users, seats: any event)")
     args = ap.parse_args()
     settings = args.settings
     if args.north_star:
@@ -180,7 +183,8 @@ def main() -> None:
 
         base = Path(settings).read_text() if settings else ""
         tmp = Path(tempfile.mkdtemp()) / "settings.toml"
-        tmp.write_text(f'{base}\n[north_star]\nname = "{args.north_star}"\nkind = "events"\n'
+        tmp.write_text(f'{base}\n[north_star]\nname = "{args.north_star}"\n'
+                       f'kind = "{args.north_star_kind}"\n'
                        f'events = ["{args.north_star}"]\nperiod = "month"\n')
         settings = str(tmp)
     if settings:

@@ -7,6 +7,7 @@ import server.extension_models  # noqa: F401  (aliases, refreshes, email templat
 import server.jobs.models  # noqa: F401  (the embedded job queue)
 import server.rows.models  # noqa: F401  (account metrics rows)
 import server.settings_models  # noqa: F401  (settings history)
+import server.usage_month_models  # noqa: F401  (the North Star's month rollups)
 import server.workspace_models  # noqa: F401  (saved views)
 from server.models import Base
 

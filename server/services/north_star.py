@@ -1,18 +1,29 @@
-"""The team's North Star total by calendar month (the portfolio's `north_star`)."""
+"""The team's North Star total by calendar month (the portfolio's `north_star`).
+
+Event counts are summed per day on the `(name, day, account_id, events)` index; active users
+and seats used are read from the calendar-month rollups (server/services/usage_months.py),
+rebuilt first for the accounts whose usage changed, and counted from the user-days only
+when the rollups cannot answer (a period inside one month, or a rollup write that failed).
+"""
 
 from __future__ import annotations
 
 import calendar
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import distinct, extract, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server import models as m
 from server.metrics.config import NorthStarConfig
 from server.metrics.north_star import seats_used
+from server.services import usage_months
+
+log = logging.getLogger(__name__)
 
 
 def months(start: date, end: date) -> list[tuple[date, date]]:
@@ -26,11 +37,30 @@ def months(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
+def _rolled(session: Session, kind: str, start: date, end: date,
+            ids: Sequence[str] | None) -> dict[tuple[int, int], int] | None:
+    """Active users or seats by month from the rollups, in a transaction of the session's
+    store that first rebuilds the stale accounts' rollups (None: they cannot answer)."""
+    store = session.info.get("store")
+    if store is None:
+        return None
+    try:
+        with store.session() as w:
+            todo = usage_months.stale(w, ids)
+            for i in range(0, len(todo), usage_months.CHUNK):
+                usage_months.rebuild(w, todo[i:i + usage_months.CHUNK])
+                w.commit()
+            return usage_months.by_month(w, kind, months(start, end), ids)
+    except DBAPIError as exc:  # e.g. another process rebuilt the same account first
+        log.info("North Star month rollups unavailable (%s): counting the user-days", exc)
+        return None
+
+
 def _by_month(session: Session, cfg: NorthStarConfig, start: date, end: date,
               ids: Sequence[str] | None) -> dict[tuple[int, int], int]:
     """{(year, month): value} over [start, end] in one grouped query: event counts summed per
     day (the name, day index), or distinct users per account and month (seats: capped at the
-    account's seats)."""
+    account's seats). The exact reference of the rollups."""
     if cfg.kind == "events":
         ed = m.UsageEventDay
         q = (select(ed.day, func.sum(ed.events))
@@ -60,7 +90,9 @@ def monthly_totals(session: Session, cfg: NorthStarConfig, start: date, end: dat
     """{name, kind, by_month: [{month, start, end, value}]} for the accounts (None = all)."""
     if not cfg.name:
         return None
-    values = _by_month(session, cfg, start, end, ids)
+    values = None if cfg.kind == "events" else _rolled(session, cfg.kind, start, end, ids)
+    if values is None:
+        values = _by_month(session, cfg, start, end, ids)
     return {"name": cfg.name, "kind": cfg.kind, "by_month": [
         {"month": lo.strftime("%Y-%m"), "start": lo, "end": hi,
          "value": values.get((lo.year, lo.month), 0)} for lo, hi in months(start, end)]}

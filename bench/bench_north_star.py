@@ -1,0 +1,130 @@
+"""North Star team total by month benchmark: the portfolio's `north_star` for each kind at 10k
+accounts, from the calendar-month rollups vs counting the user-days (the computation before
+them), against a trivial statement in the same run. Not a test: it prints figures, ratios,
+whether both give the same months, and the load average.
+
+Lines: `user-days` counts the period's user-days (distinct users per account and month);
+`rollups` reads the current rollups; `after a write` bumps one account's change stamp before
+each sample (its rollup is rebuilt first, as after a task, a note or an import of that
+account); `all stale` drops every stamp first (the first read after the upgrade, or after an
+import that touched every account). It writes the rollups: run it on a copy.
+
+    cp -r /tmp/a360bench /tmp/ns-bench
+    ACCOUNT360_DATABASE_URL=sqlite:////tmp/ns-bench/account360.db account360 db upgrade
+    flock /work/bench.lock .venv/bin/python bench/bench_north_star.py \\
+        --db sqlite:////tmp/ns-bench/account360.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def stats(ms: list[float]) -> str:
+    ms = sorted(ms)
+    return f"p50 {statistics.median(ms):8.2f} ms  p99 {ms[max(0, int(len(ms) * .99) - 1)]:8.2f} ms"
+
+
+def timed(fn, n: int, before=None) -> tuple[list[float], object]:
+    out, value = [], None
+    for _ in range(n):
+        if before:
+            before()
+        t0 = time.perf_counter()
+        value = fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out, value
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--samples", type=int, default=20)
+    ap.add_argument("--event", default="report_shared", help="the events kind's event")
+    args = ap.parse_args()
+    from sqlalchemy import delete, func, select, text, update
+
+    from server import models as m
+    from server.db import Store
+    from server.metrics import add_years
+    from server.metrics.config import NorthStarConfig
+    from server.services import north_star as ns
+    from server.services.periods import bounds
+    from server.usage_month_models import UsageMonthStamp
+
+    store = Store(args.db)
+    as_of = datetime.now(timezone.utc).date()
+    with store.sessions() as s:
+        n = s.scalar(select(func.count()).select_from(m.Account))
+        days = s.scalar(select(func.count()).select_from(m.UsageUserDay))
+        owner = s.scalar(select(m.Account.owner).where(m.Account.owner.is_not(None)).limit(1))
+        book = list(s.scalars(select(m.Account.id).where(m.Account.owner == owner)))
+        some = s.scalar(select(m.Account.id).order_by(m.Account.id).limit(1))
+    print(f"North Star by month at {n:,} accounts, {days:,} user-days, {store.dialect}, "
+          f"{args.samples} samples; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    def trivial():
+        with store.sessions() as s:
+            return s.execute(text("SELECT 1")).scalar()
+
+    base, _ = timed(trivial, args.samples)
+    print(f"  {'trivial SELECT 1':<58} {stats(base)}")
+    p99 = sorted(base)[max(0, int(len(base) * .99) - 1)]
+
+    def bump():
+        with store.session() as s:
+            s.execute(update(m.Account).where(m.Account.id == some)
+                      .values(updated_at=datetime.now(timezone.utc)))
+
+    def unstamp():
+        with store.session() as s:
+            s.execute(delete(UsageMonthStamp))
+
+    periods = {"12m": (add_years(as_of, -1) + timedelta(days=1), as_of),
+               "quarter": bounds("quarter", as_of), "month": bounds("month", as_of)}
+    for kind in ("events", "active_users", "seats"):
+        cfg = NorthStarConfig(name="N", kind=kind, events=(args.event,))
+        for label, (start, end) in periods.items():
+            for who, ids in (("team", None), (f"one CSM ({len(book)})", book)):
+                def rolled(start=start, end=end, ids=ids, cfg=cfg):
+                    with store.sessions() as s:
+                        return [b["value"] for b in
+                                ns.monthly_totals(s, cfg, start, end, ids)["by_month"]]
+
+                def direct(start=start, end=end, ids=ids, cfg=cfg):
+                    with store.sessions() as s:
+                        got = ns._by_month(s, cfg, start, end, ids)
+                    return [got.get((lo.year, lo.month), 0) for lo, _ in ns.months(start, end)]
+
+                name = f"{kind} {label} {who}"
+                runs = [("user-days", direct, min(args.samples, 5), None)]
+                if kind != "events":
+                    runs = [("all stale", rolled, 1, unstamp), *runs,
+                            ("rollups", rolled, args.samples, None),
+                            ("after a write", rolled, args.samples, bump)]
+                else:
+                    runs.append(("rollups", rolled, args.samples, None))
+                values = {}
+                for what, fn, k, before in runs:
+                    ms, values[what] = timed(fn, k, before)
+                    worst = sorted(ms)[max(0, int(len(ms) * .99) - 1)]
+                    print(f"  {name + ': ' + what:<58} {stats(ms)}; p99 {worst / p99:.0f}x trivial")
+                same = values["rollups"] == values["user-days"]
+                print(f"  {name}: same months as the user-days: {same} (total "
+                      f"{sum(values['rollups']):,})")
+                if kind == "events":
+                    break  # the events kind reads no rollup; one scope is enough
+    print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

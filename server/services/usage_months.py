@@ -1,0 +1,165 @@
+"""The active users and seats used per calendar month, summed over accounts, from the month
+rollups (server/usage_month_models.py) instead of every user-day of the period.
+
+An account's rollup is brought up to date from its own user-days when its change stamp
+differs from the stamp it was built at: every usage write bumps `accounts.updated_at` in its
+transaction, and so does a change of seats. The stamp is copied before the user-days are
+read, so a write landing in between leaves the rollup marked stale, never wrong. User-days
+are only ever added, so a month whose count of user-days did not change keeps its figures;
+a changed account is rebuilt from its first changed month on. This is done in the reading
+request, CHUNK accounts per transaction: the first read after an import that added usage to
+many accounts pays for their changed months (the first read after the upgrade for all).
+
+A month inside the period counts its stored users; a month cut by the period's start (or
+end) counts the users whose last (first) active day of the month is on or after the start
+(on or before the end), from the per-day edge counts: the shorter side of the cut is read
+(all users minus those on the other side). A period inside one month that touches neither
+end of it is counted from the user-days.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import Date, case, cast, delete, func, insert, literal, select, union_all, update
+from sqlalchemy.orm import Session
+
+from server import models as m
+from server.usage_month_models import UsageMonth, UsageMonthEdge, UsageMonthStamp
+
+CHUNK = 2000
+UM, UE, US = UsageMonth, UsageMonthEdge, UsageMonthStamp
+
+
+def stale(session: Session, ids: Sequence[str] | None) -> list[str]:
+    """Accounts (of ids; None: all) whose rollup is missing or older than their stamp."""
+    a = m.Account
+    q = (select(a.id).outerjoin(US, US.account_id == a.id)
+         .where(US.account_id.is_(None) | US.updated_at.is_distinct_from(a.updated_at)))
+    if ids is not None:
+        q = q.where(a.id.in_(list(ids)))
+    return sorted(session.scalars(q))
+
+
+def _month(session: Session, day):
+    """The first day of a day's calendar month, in SQL (dates are ISO text on SQLite)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(day, 1, 8).concat("01")
+    return cast(func.date_trunc("month", day), Date)
+
+
+def rebuild(session: Session, ids: Sequence[str]) -> int:
+    """Bring these accounts' rollups up to their stamps (no commit); returns how many had
+    months rebuilt. User-days are only ever added, so a month whose count of user-days is
+    the one it was built from has the same users: each changed account is rebuilt from its
+    first changed month on (an import of yesterday's events rebuilds this month only), and
+    only the stamp and the seats used are renewed for the others."""
+    ids = list(ids)
+    ud, a = m.UsageUserDay, m.Account
+    session.execute(delete(US).where(US.account_id.in_(ids)))
+    session.execute(insert(US).from_select(  # stamped before the user-days are read
+        ["account_id", "updated_at", "seats"],
+        select(a.id, a.updated_at, a.seats).where(a.id.in_(ids))))
+    mo = _month(session, ud.day)
+    now = {(acc, _day(d)): k for acc, d, k in session.execute(
+        select(ud.account_id, mo, func.count()).where(ud.account_id.in_(ids))
+        .group_by(ud.account_id, mo))}
+    built = {(acc, d): k for acc, d, k in session.execute(
+        select(UM.account_id, UM.month, UM.user_days).where(UM.account_id.in_(ids)))}
+    changed = {key for key in now.keys() | built.keys() if now.get(key) != built.get(key)}
+    todo = sorted({acc for acc, _ in changed})
+    if todo:
+        since = min(d for _, d in changed)
+        for model, col in ((UM, UM.month), (UE, UE.day)):
+            session.execute(delete(model).where(model.account_id.in_(todo), col >= since))
+        per = (select(ud.account_id, mo.label("mo"), func.min(ud.day).label("f"),
+                      func.max(ud.day).label("l"))
+               .where(ud.account_id.in_(todo), ud.day >= since)
+               .group_by(ud.account_id, ud.user_id, mo).subquery())
+        ends = union_all(select(per.c.account_id, per.c.f.label("d"), literal(1).label("x"),
+                                literal(0).label("y")),
+                         select(per.c.account_id, per.c.l, literal(0), literal(1))).subquery()
+        session.execute(insert(UE).from_select(
+            ["account_id", "day", "firsts", "lasts"],
+            select(ends.c.account_id, ends.c.d, func.sum(ends.c.x), func.sum(ends.c.y))
+            .group_by(ends.c.account_id, ends.c.d)))
+        emo = _month(session, UE.day)
+        users = session.execute(select(UE.account_id, emo, func.sum(UE.firsts))
+                                .where(UE.account_id.in_(todo), UE.day >= since)
+                                .group_by(UE.account_id, emo)).all()
+        rows = [{"account_id": acc, "month": _day(d), "users": int(n), "seats_used": int(n),
+                 "user_days": now.get((acc, _day(d)), 0)} for acc, d, n in users]
+        for i in range(0, len(rows), 5000):
+            session.execute(insert(UM.__table__), rows[i:i + 5000])
+    seats = select(US.seats).where(US.account_id == UM.account_id).scalar_subquery()
+    session.execute(update(UM).where(UM.account_id.in_(ids))  # the seats may have changed
+                    .values(seats_used=_capped(UM.users, seats)))
+    return len(todo)
+
+
+def _day(value) -> date:
+    """A month key as read back (a date, or ISO text from SQLite's expression)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _scoped(q, col, ids):
+    return q if ids is None else q.where(col.in_(list(ids)))
+
+
+def _capped(n, seats):
+    """n (a SQL expression), at most the stamped seats."""
+    return case((seats.is_not(None) & (seats < n), seats), else_=n)
+
+
+def _cut(session: Session, kind: str, month: date, lo: date, hi: date,
+         ids: Sequence[str] | None) -> int:
+    """The month's value over [lo, hi], a range that starts or ends with the month."""
+    end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    col = UE.firsts if lo == month else UE.lasts  # a prefix ends at a first day, a suffix...
+    inside = (hi - lo).days + 1
+    if inside <= (end - month).days + 1 - inside:  # read the cut's own days
+        per = _scoped(select(UE.account_id, func.sum(col).label("n"))
+                      .where(UE.day.between(lo, hi)), UE.account_id, ids) \
+            .group_by(UE.account_id).subquery()
+        n = per.c.n
+        src = select(func.sum(_capped(n, US.seats) if kind == "seats" else n)).select_from(
+            per.join(US, US.account_id == per.c.account_id))
+        return int(session.scalar(src) or 0)
+    # all of the month's users but those on the other side of the cut
+    other = (hi + timedelta(days=1), end) if lo == month else (month, lo - timedelta(days=1))
+    out = _scoped(select(UE.account_id, func.sum(col).label("n"))
+                  .where(UE.day.between(*other)), UE.account_id, ids) \
+        .group_by(UE.account_id).subquery()
+    n = UM.users - func.coalesce(out.c.n, 0)
+    src = _scoped(select(func.sum(_capped(n, US.seats) if kind == "seats" else n))
+                  .select_from(UM).join(US, US.account_id == UM.account_id)
+                  .outerjoin(out, out.c.account_id == UM.account_id)
+                  .where(UM.month == month), UM.account_id, ids)
+    return int(session.scalar(src) or 0)
+
+
+def by_month(session: Session, kind: str, spans: list[tuple[date, date]],
+             ids: Sequence[str] | None) -> dict[tuple[int, int], int] | None:
+    """{(year, month): value} for the calendar months' spans (each clipped to the period),
+    from a current rollup; None when a span lies inside a month, touching neither end."""
+    full, cuts = [], []
+    for lo, hi in spans:
+        first = lo.replace(day=1)
+        end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        if lo == first and hi == end:
+            full.append(first)
+        elif lo == first or hi == end:
+            cuts.append((first, lo, hi))
+        else:
+            return None
+    col = UM.users if kind == "active_users" else UM.seats_used
+    out: dict[tuple[int, int], int] = {}
+    if full:
+        q = _scoped(select(UM.month, func.sum(col)).where(UM.month.in_(full)),
+                    UM.account_id, ids).group_by(UM.month)
+        out = {(mo.year, mo.month): int(n or 0) for mo, n in session.execute(q)}
+    for first, lo, hi in cuts:
+        out[(first.year, first.month)] = _cut(session, kind, first, lo, hi, ids)
+    return out
