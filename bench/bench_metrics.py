@@ -217,6 +217,8 @@ def main() -> None:
     ap.add_argument("--skip-backfill", action="store_true")
     ap.add_argument("--only-backfill", action="store_true",
                     help="measure the backfill and the single-day cost, nothing else")
+    ap.add_argument("--only-reads", action="store_true",
+                    help="measure the reads only (no daily job, refresh or import first)")
     ap.add_argument("--workdir", default="/tmp")
     args = ap.parse_args()
     if args.settings:
@@ -235,7 +237,7 @@ def main() -> None:
         n_acc = s.scalar(select(func.count()).select_from(m.Account))
         n_days = s.scalar(select(func.count()).select_from(m.UsageUserDay))
     print(f"{args.db}: {n_acc} accounts, {n_days} user-days; {os.cpu_count()} cores")
-    if not args.skip_backfill:
+    if not (args.skip_backfill or args.only_reads):
         t0, c0 = time.perf_counter(), time.process_time()
         state = backfill(store, settings, args.backfill_days, restart=True)
         secs = time.perf_counter() - t0
@@ -249,6 +251,11 @@ def main() -> None:
               f"(target >= 10x; {load_avg()})")
         if args.only_backfill:
             return
+    if args.only_reads:
+        store.dispose()
+        reads(args.db, args.samples)
+        print(f"done ({load_avg()})")
+        return
     t0, c0 = time.perf_counter(), time.process_time()
     with store.session() as s:
         n = daily(s, settings)

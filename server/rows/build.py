@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from server import metrics as mx
 from server.rows.models import UNKNOWN_KEY
+from server.rows.periods import period_columns
 
 CENT = Decimal("0.01")
 NO_RENEWAL = date(9999, 12, 31)
@@ -131,7 +132,7 @@ def current_row(acc, facts, ev, as_of: date, version: str, runs: dict[str, date]
         "north_star_value": ev.north_star.value if ev.north_star is not None else None,
         "north_star_change": ev.north_star.change if ev.north_star is not None else None,
         "reply_median_hours": rel.response_time.median_hours,
-        **sort_keys(ev),
+        **sort_keys(ev), **period_columns(ev),
     }
 
 

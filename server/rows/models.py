@@ -60,6 +60,9 @@ class AccountMetrics(Base):
     new_arr: Mapped[Decimal] = mapped_column(Money)
     upsell: Mapped[Decimal] = mapped_column(Money)
     cross_sell: Mapped[Decimal] = mapped_column(Money)
+    # the default period's ARR increases, all and cross-sell (server.rows.periods)
+    period_increase: Mapped[Decimal | None] = mapped_column(Money)
+    period_cross_increase: Mapped[Decimal | None] = mapped_column(Money)
     nrr_contribution: Mapped[Decimal | None] = mapped_column(Money)
     renewal_date: Mapped[date | None] = mapped_column(Date)
     days_to_renewal: Mapped[int | None] = mapped_column(Integer)
@@ -128,6 +131,13 @@ SORT_KEY_COLUMNS = ("name_key", "arr", "health_key", "renewal_key", "signal_coun
 for _col in SORT_KEY_COLUMNS:
     Index(f"ix_account_metrics_{_col}_id", getattr(AccountMetrics, _col),
           AccountMetrics.account_id)
+
+
+#: the rows still without the default period's increases (written before they were stored):
+#: a seek tells whether the team retention can read the stored period (server.rows.periods)
+_unfilled = AccountMetrics.period_increase.is_(None)
+Index("ix_account_metrics_no_period_increase", AccountMetrics.account_id,
+      sqlite_where=_unfilled, postgresql_where=_unfilled)
 
 
 class AccountDay(Base):

@@ -1,8 +1,9 @@
 """Retention and quarterly expansion of a period as grouped SQL sums over the ARR timeline.
 
-Per account of the scope, one grouped pass over `arr_changes` gives S = ARR(start - 1 day),
-E = ARR(end) (the `after` of the last change dated on or before the day, by timeline order)
-and the period's ARR increases, all and cross-sell. The movements of metrics.md section 1
+Per account of the scope, S = ARR(start - 1 day), E = ARR(end) and the period's ARR
+increases, all and cross-sell, come from the rows (the default period, or any period ending
+on the rows' day: `server.rows.periods`) or from one grouped pass over `arr_changes` (the
+`after` of the last change dated on or before the day, by timeline order). The movements of metrics.md section 1
 (expansion, contraction, churn, churned logos, the upsell/cross-sell split) are then summed
 per owner in SQL, on whole cents so SQLite and PostgreSQL add exactly. An account whose
 expansion is split in proportion (0 < cross-sell increases < all increases) is a group of
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
+from server.rows import periods
 from server.rows.models import AccountMetrics, ArrChangeRow, scoped
 
 am, a, ch = AccountMetrics, m.Account, ArrChangeRow
@@ -40,13 +42,19 @@ def from_cents(value) -> Decimal:
     return Decimal(int(value or 0)).scaleb(-2)
 
 
-def _accounts(start: date, end: date, owner, segment, phase):
+def _accounts(start: date, end: date, owner, segment, phase, source: str = "timeline"):
     """Each account of the scope with S > 0: owner, S, E and the period's increases (all and
     cross-sell), in cents.
 
-    S and E are read in the same grouped pass: the largest `seq * 10^12 + cents(after)` among
-    the changes dated on or before the day is the last change's, and its `after` the rest.
+    `source` (server.rows.periods): ``stored`` and ``ending`` read them from the rows (and
+    the period's changes); ``timeline`` reads S and E in one grouped pass over the
+    timeline: the largest `seq * 10^12 + cents(after)` among the changes dated on or before
+    the day is the last change's, and its `after` the rest.
     """
+    if source != "timeline":
+        rows = scoped(periods.cohort(source, start, end, owner, segment, phase, cents),
+                      owner, segment, phase).subquery()
+        return select(rows).where(rows.c.s > 0).cte("cohort").prefix_with("MATERIALIZED")
     up = and_(ch.date >= start, ch.date <= end, ch.after > ch.before)
     grow = ch.after - ch.before
     seq = literal(SEQ, BigInteger)
@@ -75,9 +83,13 @@ def _empty() -> dict:
 
 
 def retention_by_owner(session: Session, start: date, end: date, owner, segment, phase,
-                       key) -> dict[str, dict]:
-    """{key(owner): the sums of the cohort's movements} for the period; see `retention_from`."""
-    c = _accounts(start, end, owner, segment, phase).c
+                       key, source: str | None = None) -> dict[str, dict]:
+    """{key(owner): the sums of the cohort's movements} for the period; see `retention_from`.
+    `source`: where S, E and the increases come from (server.rows.periods; by default the
+    cheapest one that answers the period)."""
+    if source is None:
+        source = periods.source(session, start, end)
+    c = _accounts(start, end, owner, segment, phase, source).c
     grew = c.e > c.s
     partial = and_(grew, c.cross > 0, c.inc > c.cross)
     alone = case((partial, c.acc))

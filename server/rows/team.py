@@ -1,7 +1,8 @@
 """Team and per-CSM totals from the account-metrics rows with grouped, indexed SQL.
 
 Sums, counts and pooled means are SQL aggregates grouped by owner; ticket medians are read
-at their offset on the (kind, owner, hours) index; retention and quarterly expansion over any
+at their offset on the (kind, owner, hours) index (SQLite) or in one grouped statement
+(PostgreSQL, server.rows.medians); retention and quarterly expansion over any
 period are grouped sums over the stored ARR timeline (server.rows.retention).
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
+from server.rows.medians import KINDS, grouped_medians, offset_medians
 from server.rows.models import AccountMetrics, AccountSignal, TicketHours, scoped
 from server.rows.retention import (
     add_quarters,
@@ -48,14 +50,6 @@ def _key(owner: str | None) -> str:
     return owner or UNASSIGNED
 
 
-def _median(session: Session, base, n: int):
-    if not n:
-        return None
-    vals = list(session.scalars(base.order_by(th.hours).offset((n - 1) // 2)
-                                .limit(1 if n % 2 else 2)))
-    return vals[0] if n % 2 else (vals[0] + vals[1]) / 2
-
-
 def owner_spellings(session: Session, owner: str) -> list[str]:
     """The stored spellings of one CSM (the scope matches the owner case-blind)."""
     return list(session.scalars(select(a.owner).distinct().select_from(am)
@@ -65,29 +59,18 @@ def owner_spellings(session: Session, owner: str) -> list[str]:
 
 def _medians(session: Session, kind: str, owner, segment, phase,
              spellings: list[str] | None = None) -> tuple[tuple, dict]:
-    if owner or segment or phase:  # a scope: read its hours once, pool them in memory
-        q = select(th.owner, th.hours).where(th.kind == kind)
-        if spellings is not None:   # one CSM: on the (kind, owner, hours) index
-            q = q.where(th.owner.in_(spellings))
-        else:                       # by the scope's account ids (key seeks)
-            q = q.where(th.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
-        per_owner: dict[str, list] = defaultdict(list)
-        for o, h in session.execute(q):
-            per_owner[_key(o)].append(h)
-        every = [h for v in per_owner.values() for h in v]
-        return (mx.median(every), len(every)), {
-            o: (mx.median(v), len(v)) for o, v in per_owner.items()}
-    base = _scope(select(th.hours).where(th.kind == kind), owner, segment, phase, th.account_id)
-    counts = dict(session.execute(_scope(
-        select(th.owner, func.count()).where(th.kind == kind).group_by(th.owner),
-        owner, segment, phase, th.account_id)).all())
-    total = sum(counts.values())
-    team = (_median(session, base, total), total)
-    per = {}
-    for o, n in counts.items():
-        cond = th.owner.is_(None) if o is None else th.owner == o
-        per[_key(o)] = (_median(session, base.where(cond), n), n)
-    return team, per
+    """A scope's medians on SQLite: its hours read once, pooled in memory."""
+    q = select(th.owner, th.hours).where(th.kind == kind)
+    if spellings is not None:   # one CSM: on the (kind, owner, hours) index
+        q = q.where(th.owner.in_(spellings))
+    else:                       # by the scope's account ids (key seeks)
+        q = q.where(th.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
+    per_owner: dict[str, list] = defaultdict(list)
+    for o, h in session.execute(q):
+        per_owner[_key(o)].append(h)
+    every = [h for v in per_owner.values() for h in v]
+    return (mx.median(every), len(every)), {
+        o: (mx.median(v), len(v)) for o, v in per_owner.items()}
 
 
 def team_totals(session: Session, start: date, end: date, owner: str | None,
@@ -127,9 +110,13 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     moves = retention_by_owner(session, start, end, owner, segment, phase, _key)
     exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
     spell = owner_spellings(session, owner) if owner and not (segment or phase) else None
-    resp_team, resp = _medians(session, "response", owner, segment, phase, spell)
-    res_team, res = _medians(session, "resolution", owner, segment, phase, spell)
-    rep_team, rep = _medians(session, "reply", owner, segment, phase, spell)
+    if not (owner or segment or phase):           # two statements, every kind
+        med = offset_medians(session, _key)
+    elif session.get_bind().dialect.name == "postgresql":   # one statement, every kind
+        med = grouped_medians(session, owner, segment, phase, spell, _key)
+    else:
+        med = {k: _medians(session, k, owner, segment, phase, spell) for k in KINDS}
+    (resp_team, resp), (res_team, res), (rep_team, rep) = (med[k] for k in KINDS)
 
     def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: dict,
              rp: tuple, rs: tuple, ry: tuple) -> Totals:
