@@ -176,6 +176,8 @@ def main() -> None:
     ap.add_argument("--north-star-kind", default="events",
                     choices=("events", "active_users", "seats"),
                     help="what the --north-star counts (active_users, seats: any event)")
+    ap.add_argument("--who", choices=("lead", "csm"), default=None,
+                    help="time only the lead's (whole team) or only the CSM's pages")
     args = ap.parse_args()
     settings = args.settings
     if args.north_star:
@@ -235,6 +237,8 @@ def main() -> None:
     after = {"TASK": "after a task", "USAGE": "after a usage import",
              "DEAL": "after a deal changing ARR", "CLEAR": "memo cleared"}
     for who, client in (("lead", lead), ("csm", mine)):
+        if args.who and who != args.who:
+            continue
         for page in PAGES:
             kind, _, path = page.rpartition(" ")
             path = f"/app/accounts/{account}" if path == "ACCOUNT" else path

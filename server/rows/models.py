@@ -131,6 +131,8 @@ SORT_KEY_COLUMNS = ("name_key", "arr", "health_key", "renewal_key", "signal_coun
 for _col in SORT_KEY_COLUMNS:
     Index(f"ix_account_metrics_{_col}_id", getattr(AccountMetrics, _col),
           AccountMetrics.account_id)
+# the dashboard memo's stamp reads the latest computed_at (server.workspace.memo): a seek
+Index("ix_account_metrics_computed_at", AccountMetrics.computed_at)
 
 
 #: the rows still without the default period's increases (written before they were stored):

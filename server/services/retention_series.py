@@ -11,8 +11,9 @@ count:
 - the timeline counter moved: only the accounts stamped above the kept value are re-read
   (their old points taken out of the sums, the new ones added; cents, so exact);
 - an account deleted, the row count not the one expected, more than REREAD_LIMIT accounts
-  changed, another day, or the kept state older than MAX_AGE seconds: everything is read
-  again.
+  changed, another day, or the kept state older than MAX_AGE seconds (a bound for a write
+  that bypasses the rows' writer, such as a database restored under a running server):
+  everything is read again.
 
 So each answer equals `trends.retention_by_month` over the committed timeline.
 """
@@ -33,7 +34,7 @@ from server.rows.models import ArrChangeRow, MetricsCounter, TimelineVersion
 from server.services import trends
 
 REREAD_LIMIT = 2000
-MAX_AGE = 300.0
+MAX_AGE = 3600.0
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The dashboard's memo: the team figures and the NRR/GRR series of a scope, kept per process
-while the account-metrics rows have not changed.
+"""The dashboard's memo: the team figures of a scope, kept per process while the
+account-metrics rows have not changed (the NRR/GRR series is kept by its own reads,
+server.services.retention_series).
 
 Every write that can move them rewrites the current rows of the accounts it touched, each
 with a new `computed_at` (`server.rows.refresh.write_current`: the ARR timeline, signals,
@@ -29,7 +30,9 @@ _MEMO = SharedCache(maxsize=256, ttl=TTL)
 def stamp(session: Session) -> tuple:
     """(rows, latest computed_at) of the current rows: changes with every write of them."""
     am = AccountMetrics
-    return tuple(session.execute(select(func.count(), func.max(am.computed_at))).one())
+    return tuple(session.execute(select(  # a count on an index, the latest on its own index
+        select(func.count()).select_from(am).scalar_subquery(),
+        select(func.max(am.computed_at)).scalar_subquery())).one())
 
 
 def remembered(session: Session, key: tuple[Hashable, ...], compute: Callable[[], Any],
