@@ -44,7 +44,8 @@ class Kept:
     deleted: int
     rows: int
     kind: type
-    points: dict  # account -> flat (S, E) per window, cents
+    keys: trends.Keys
+    points: dict  # account -> its ARR in cents on each of keys.days
     counts: dict  # account -> its number of timeline rows
     totals: tuple  # per window (ΣS, ΣE, Σmin(S, E), cohort) over every account
     built: float
@@ -68,13 +69,10 @@ def _counters(session: Session) -> tuple[int, int, int]:
 def _build(session: Session, as_of: date, version: int, deleted: int) -> Kept:
     lines, kind = trends.timelines(session)
     keys = trends.bounds_keys(as_of, kind)
-    totals = trends.empty_totals()
-    points, counts = {}, {}
-    for acc, (days, arrs) in lines.items():
-        points[acc] = p = trends.account_points(days, arrs, keys)
-        counts[acc] = len(days)
-        trends.add_points(totals, p)
-    return Kept(as_of, version, deleted, sum(counts.values()), kind, points, counts,
+    points = {acc: trends.account_points(days, arrs, keys) for acc, (days, arrs) in lines.items()}
+    counts = {acc: len(days) for acc, (days, _) in lines.items()}
+    totals = trends.sum_points(list(points.values()), keys)
+    return Kept(as_of, version, deleted, sum(counts.values()), kind, keys, points, counts,
                 tuple(map(tuple, totals)), time.monotonic())
 
 
@@ -87,21 +85,21 @@ def _advance(session: Session, kept: Kept, version: int) -> Kept | None:
     lines, kind = trends.timelines(session, ids=changed) if changed else ({}, kept.kind)
     if lines and kind is not kept.kind:
         return None
-    keys = trends.bounds_keys(kept.as_of, kept.kind)
+    keys = kept.keys
     points, counts = dict(kept.points), dict(kept.counts)
     totals = [list(row) for row in kept.totals]
     for acc in changed:
         old = points.pop(acc, None)
         counts.pop(acc, None)
         if old is not None:
-            trends.add_points(totals, old, -1)
+            trends.add_points(totals, old, keys, -1)
         if acc in lines:
             days, arrs = lines[acc]
             points[acc] = p = trends.account_points(days, arrs, keys)
             counts[acc] = len(days)
-            trends.add_points(totals, p)
-    return Kept(kept.as_of, version, kept.deleted, sum(counts.values()), kept.kind, points,
-                counts, tuple(map(tuple, totals)), kept.built)
+            trends.add_points(totals, p, keys)
+    return Kept(kept.as_of, version, kept.deleted, sum(counts.values()), kept.kind, keys,
+                points, counts, tuple(map(tuple, totals)), kept.built)
 
 
 def kept_points(session: Session, as_of: date) -> Kept:
@@ -129,13 +127,10 @@ def retention_by_month(session: Session, as_of: date, owner: str | None = None,
     kept = kept_points(session, as_of)
     if not (owner or segment or phase):
         return trends.series_of([list(row) for row in kept.totals], as_of)
-    totals = trends.empty_totals()
     points = kept.points
-    for acc in session.scalars(trends.in_scope(owner, segment, phase)):
-        p = points.get(acc)
-        if p is not None:
-            trends.add_points(totals, p)
-    return trends.series_of(totals, as_of)
+    mine = [p for acc in session.scalars(trends.in_scope(owner, segment, phase))
+            if (p := points.get(acc)) is not None]
+    return trends.series_of(trends.sum_points(mine, kept.keys), as_of)
 
 
 def forget() -> None:

@@ -11,9 +11,11 @@ history rows of the month ends (index-only on `(day, band, account_id)`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import compress
 
 from sqlalchemy import Float, String, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -81,33 +83,62 @@ def windows(as_of: date) -> list[tuple[date, date]]:
     return [(periods.bounds("12m", end)[0], end) for end in month_ends(as_of)]
 
 
-def bounds_keys(as_of: date, kind: type) -> list[tuple]:
-    """Per window, the days whose ARR is S (the day before the start) and E (the end), in the
-    type the timeline's days are read in."""
-    return [(_key(start - timedelta(days=1), kind), _key(end, kind))
-            for start, end in windows(as_of)]
+@dataclass(frozen=True)
+class Keys:
+    """The days whose ARR the windows read, sorted, in the type the timeline's days are read
+    in: window w's S is the ARR on days[s[w]] (the day before its start), its E on days[e[w]]
+    (its end)."""
+
+    days: tuple
+    s: tuple
+    e: tuple
 
 
-def account_points(days: list, arrs: list[int], keys: list[tuple]) -> tuple[int, ...]:
-    """One account's (S, E) in cents for each window, flat: S1, E1, S2, E2, ..."""
-    out = []
-    for before, last in keys:
-        i = bisect_right(days, before)
-        j = bisect_right(days, last)
-        out += (arrs[i - 1] if i else 0, arrs[j - 1] if j else 0)
+def bounds_keys(as_of: date, kind: type) -> Keys:
+    pairs = [(_key(start - timedelta(days=1), kind), _key(end, kind))
+             for start, end in windows(as_of)]
+    days = sorted({d for pair in pairs for d in pair})
+    pos = {d: i for i, d in enumerate(days)}
+    return Keys(tuple(days), tuple(pos[b] for b, _ in pairs), tuple(pos[e] for _, e in pairs))
+
+
+def account_points(days: list, arrs: list[int], keys: Keys) -> tuple[int, ...]:
+    """One account's ARR in cents on each of keys.days: that of its last change on or before
+    the day (0 before its first)."""
+    ks, n = keys.days, len(keys.days)
+    out = [0] * n
+    for day, arr in zip(days, arrs):  # in timeline order: a later change overwrites
+        i = bisect_left(ks, day)
+        if i < n:
+            out[i:] = [arr] * (n - i)
     return tuple(out)
 
 
-def add_points(totals: list[list[int]], points: tuple[int, ...], sign: int = 1) -> None:
+def add_points(totals: list[list[int]], points: tuple[int, ...], keys: Keys,
+               sign: int = 1) -> None:
     """Add (sign 1) or take away (-1) one account's points from per-window sums
     [ΣS, ΣE, Σmin(S, E), cohort] over the accounts with S > 0."""
-    for w, row in enumerate(totals):
-        s, e = points[2 * w], points[2 * w + 1]
+    for row, si, ei in zip(totals, keys.s, keys.e):
+        s = points[si]
         if s > 0:
+            e = points[ei]
             row[0] += sign * s
             row[1] += sign * e
             row[2] += sign * min(s, e)
             row[3] += sign
+
+
+def sum_points(points: list[tuple[int, ...]], keys: Keys) -> list[list[int]]:
+    """The per-window sums of many accounts' points, column by column (ARR is never
+    negative, so an account with S = 0 adds 0 to ΣS and to Σmin(S, E))."""
+    if not points:
+        return empty_totals()
+    cols = list(zip(*points))
+    out = []
+    for si, ei in zip(keys.s, keys.e):
+        s, e = cols[si], cols[ei]
+        out.append([sum(s), sum(compress(e, s)), sum(map(min, s, e)), len(s) - s.count(0)])
+    return out
 
 
 def empty_totals() -> list[list[int]]:
@@ -137,10 +168,8 @@ def retention_by_month(session: Session, as_of: date, owner: str | None = None,
     summed in whole cents (exact); each ratio is the float nearest to the exact quotient."""
     lines, kind = timelines(session, owner, segment, phase)
     keys = bounds_keys(as_of, kind)
-    totals = empty_totals()
-    for days, arrs in lines.values():
-        add_points(totals, account_points(days, arrs, keys))
-    return series_of(totals, as_of)
+    return series_of(sum_points([account_points(days, arrs, keys)
+                                 for days, arrs in lines.values()], keys), as_of)
 
 
 def bands_by_month(session: Session, as_of: date, owner: str | None = None,

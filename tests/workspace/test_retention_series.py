@@ -185,3 +185,16 @@ def test_the_dashboard_shows_the_series_of_the_records_after_each_write(
     assert after == want()
     nrr = client.get("/api/v1/portfolio", headers=auth).get_json()["team"]["nrr"]["value"]
     assert after["nrr"][-1] == round(nrr * 100, 2)
+
+
+def test_account_points_are_the_arr_on_each_window_day():
+    keys = trends.bounds_keys(date(2026, 6, 15), date)
+    assert list(keys.days) == sorted(keys.days) and len(keys.s) == len(keys.e) == 12
+    first, last = keys.days[0], keys.days[-1]
+    days = [first - timedelta(days=3), first, first, keys.days[5], last + timedelta(days=1)]
+    arrs = [100, 250, 0, 700, 900]  # two changes on the first key day: the later one counts
+    points = trends.account_points(days, arrs, keys)
+    for day, got in zip(keys.days, points):
+        seen = [a for d, a in zip(days, arrs) if d <= day]
+        assert got == seen[-1], day
+    assert trends.account_points([last + timedelta(days=1)], [5], keys) == (0,) * len(keys.days)
