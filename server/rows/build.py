@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from server import metrics as mx
 from server.rows.models import UNKNOWN_KEY
-from server.rows.periods import period_columns
+from server.rows.periods import team_columns
 
 CENT = Decimal("0.01")
 NO_RENEWAL = date(9999, 12, 31)
@@ -91,7 +91,7 @@ def current_row(acc, facts, ev, as_of: date, version: str, runs: dict[str, date]
     if hl.score is not None and ev.health_30d_ago is not None:
         change = hl.score - ev.health_30d_ago
     signals = signal_items(ev, runs)
-    return {
+    return team_columns(acc, ev, {
         "account_id": acc.id, "as_of": as_of, "settings_version": version, "computed_at": now,
         "name_key": (acc.name or "").lower(), "owner_key": (acc.owner or "").lower() or None,
         "segment": acc.segment,
@@ -132,8 +132,8 @@ def current_row(acc, facts, ev, as_of: date, version: str, runs: dict[str, date]
         "north_star_value": ev.north_star.value if ev.north_star is not None else None,
         "north_star_change": ev.north_star.change if ev.north_star is not None else None,
         "reply_median_hours": rel.response_time.median_hours,
-        **sort_keys(ev), **period_columns(ev),
-    }
+        **sort_keys(ev),
+    })
 
 
 def _key(value):

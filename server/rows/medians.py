@@ -1,16 +1,18 @@
-"""Ticket and reply medians, team and per owner, in two statements (`offset_medians`, every
-account) or one (`grouped_medians`, a scope on PostgreSQL).
+"""Ticket and reply medians, team and per owner: one statement for every account
+(`offset_medians`) or for a scope on PostgreSQL (`grouped_medians`).
 
-Every account: one grouped count per kind and owner, then one statement reading each
-group's middle values at their offset on the (kind, owner, hours) index and the team's on
-the (kind, hours) index (a UNION ALL of the offset reads: no round trip per owner).
+Every account: the count per kind and owner comes with the team sums (the rows' per-kind
+counts, `server.rows.team`); one statement then reads each group's middle values at their
+offset on the (kind, owner, hours) index and the team's on the (kind, hours) index (a
+UNION ALL of the offset reads: no round trip per owner).
 
-A scope on PostgreSQL: one scan of `ticket_hours` grouped by GROUPING SETS ((kind, owner), (kind)) gives, per kind
-and owner and per kind for the whole scope, the count and the two middle values: the
-lower one is `percentile_disc(0.5)` over the hours ascending (the ceil(n / 2)-th value),
-the upper one the same over the hours descending (the (n - ceil(n / 2) + 1)-th). The
-median is the middle value (n odd) or their mean (n even), as `server.metrics.median`.
-A scope on SQLite pools its hours in memory (`server.rows.team`): its sort passes are slow.
+A scope on PostgreSQL: one scan of `ticket_hours` grouped by GROUPING SETS ((kind, owner),
+(kind)) gives, per kind and owner and per kind for the whole scope, the count and the two
+middle values: the lower one is `percentile_disc(0.5)` over the hours ascending (the
+ceil(n / 2)-th value), the upper one the same over the hours descending (the
+(n - ceil(n / 2) + 1)-th). The median is the middle value (n odd) or their mean (n even),
+as `server.metrics.median`. A scope on SQLite pools its hours in memory
+(`server.rows.team`): its sort passes are slow.
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ def grouped_medians(session: Session, owner, segment, phase, spellings: list[str
     return out
 
 
-def offset_medians(session: Session, key) -> dict[str, tuple[tuple, dict]]:
-    """{kind: ((team median, n), {key(owner): (median, n)})} of every account."""
-    counts = session.execute(select(th.kind, th.owner, func.count()).where(th.kind.in_(KINDS))
-                             .group_by(th.kind, th.owner)).all()
+def offset_medians(session: Session, key, hours: dict) -> dict[str, tuple[tuple, dict]]:
+    """{kind: ((team median, n), {key(owner): (median, n)})} of every account; `hours`:
+    {(kind, owner): n} (the rows' per-kind counts summed by owner)."""
+    counts = [(k, o, n) for (k, o), n in hours.items() if n]
     groups = []   # (kind, owner or None, is the team, n)
     for kind in KINDS:
         mine = [(o, n) for k, o, n in counts if k == kind]

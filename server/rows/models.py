@@ -63,6 +63,12 @@ class AccountMetrics(Base):
     # the default period's ARR increases, all and cross-sell (server.rows.periods)
     period_increase: Mapped[Decimal | None] = mapped_column(Money)
     period_cross_increase: Mapped[Decimal | None] = mapped_column(Money)
+    # the account's owner as written (the team figures group by it) and how many ticket
+    # and reply hours it has in ticket_hours, per kind (server.rows.periods.team_columns)
+    owner: Mapped[str | None] = mapped_column(String(320))
+    response_count: Mapped[int | None] = mapped_column(Integer)
+    resolution_count: Mapped[int | None] = mapped_column(Integer)
+    reply_count: Mapped[int | None] = mapped_column(Integer)
     nrr_contribution: Mapped[Decimal | None] = mapped_column(Money)
     renewal_date: Mapped[date | None] = mapped_column(Date)
     days_to_renewal: Mapped[int | None] = mapped_column(Integer)

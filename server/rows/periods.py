@@ -26,10 +26,9 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
-from server import models as m
 from server.rows.models import AccountMetrics, ArrChangeRow, scoped
 
-am, a, ch = AccountMetrics, m.Account, ArrChangeRow
+am, ch = AccountMetrics, ArrChangeRow
 ZERO = Decimal("0.00")
 
 
@@ -39,9 +38,18 @@ def _money(value):
     return money(value)
 
 
-def period_columns(ev) -> dict:
-    """The default period's ARR increases of one account (all, and those of cross-sell
-    expansions), summed as the stored timeline holds them (each side rounded to cents)."""
+def team_columns(acc, ev, row: dict) -> dict:
+    """`row` (one account's current row) with the columns the team figures read: the
+    account's owner, its count of ticket and reply hours per kind, and the default period's
+    ARR increases (all, and those of cross-sell expansions), summed as the stored timeline
+    holds them (each side rounded to cents)."""
+    row.update(owner=acc.owner, response_count=len(row["first_response_hours"]),
+               resolution_count=len(row["resolution_hours"]),
+               reply_count=len(row["reply_hours"]), **_increases(ev))
+    return row
+
+
+def _increases(ev) -> dict:
     mv = ev.revenue.movements
     up = [c for c in ev.revenue.changes
           if mv.start <= c.date <= mv.end and c.after > c.before]
@@ -70,7 +78,7 @@ def cohort(kind: str, start: date, end: date, owner, segment, phase, cents):
     the caller."""
     e = cents(am.end_arr)
     if kind == "stored":
-        stmt = select(am.account_id.label("acc"), a.owner.label("owner"),
+        stmt = select(am.account_id.label("acc"), am.owner.label("owner"),
                       cents(am.start_arr).label("s"), e.label("e"),
                       cents(am.period_increase).label("inc"),
                       cents(am.period_cross_increase).label("cross")).select_from(am)
@@ -87,9 +95,9 @@ def cohort(kind: str, start: date, end: date, owner, segment, phase, cents):
             per = per.where(ch.account_id.in_(
                 scoped(select(am.account_id), owner, segment, phase)))
         per = per.subquery()
-        stmt = (select(am.account_id.label("acc"), a.owner.label("owner"),
+        stmt = (select(am.account_id.label("acc"), am.owner.label("owner"),
                        (e - func.coalesce(per.c.delta, 0)).label("s"), e.label("e"),
                        func.coalesce(per.c.inc, 0).label("inc"),
                        func.coalesce(per.c.cross, 0).label("cross"))
                 .select_from(am).outerjoin(per, per.c.acc == am.account_id))
-    return stmt.join(a, a.id == am.account_id)
+    return stmt

@@ -20,11 +20,10 @@ from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
-from server import models as m
 from server.rows import periods
 from server.rows.models import AccountMetrics, ArrChangeRow, scoped
 
-am, a, ch = AccountMetrics, m.Account, ArrChangeRow
+am, ch = AccountMetrics, ArrChangeRow
 ZERO = Decimal("0")
 COUNTS = ("cohort_size", "churned_logos")
 SEQ = 10 ** 12  # above any ARR in cents
@@ -70,9 +69,9 @@ def _accounts(start: date, end: date, owner, segment, phase, source: str = "time
         per = per.where(ch.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
     per = per.subquery()
     s = func.coalesce(per.c.s_key % seq, 0)
-    stmt = (select(per.c.acc, a.owner.label("owner"), s.label("s"),
+    stmt = (select(per.c.acc, am.owner.label("owner"), s.label("s"),
                    func.coalesce(per.c.e_key % seq, 0).label("e"), per.c.inc, per.c.cross)
-            .select_from(per).join(am, am.account_id == per.c.acc).join(a, a.id == per.c.acc)
+            .select_from(per).join(am, am.account_id == per.c.acc)
             .where(s > 0))
     # computed once, not inlined into every aggregate that reads it
     return scoped(stmt, owner, segment, phase).cte("cohort").prefix_with("MATERIALIZED")
@@ -142,11 +141,10 @@ def expansion_by_owner(session: Session, start: date, end: date, owner, segment,
     which = case(*((and_(ch.date >= q0, ch.date <= q1), i)
                    for i, (_, q0, q1) in enumerate(quarters)))
     is_cross = case((ch.expansion_type == "cross_sell", 1), else_=0)
-    stmt = (select(a.owner, which, is_cross, func.sum(cents(ch.after) - cents(ch.before)))
+    stmt = (select(am.owner, which, is_cross, func.sum(cents(ch.after) - cents(ch.before)))
             .select_from(ch).join(am, am.account_id == ch.account_id)
-            .join(a, a.id == ch.account_id)
             .where(ch.date >= start, ch.date <= end, ch.before > 0, ch.after > ch.before)
-            .group_by(a.owner, which, is_cross))
+            .group_by(am.owner, which, is_cross))
     out: dict[str, dict] = {}
     for o, i, crossed, total in session.execute(scoped(stmt, owner, segment, phase)):
         q = out.setdefault(key(o), {})

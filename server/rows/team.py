@@ -15,7 +15,6 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
-from server import models as m
 from server.rows.medians import KINDS, grouped_medians, offset_medians
 from server.rows.models import AccountMetrics, AccountSignal, TicketHours, scoped
 from server.rows.retention import (
@@ -27,7 +26,7 @@ from server.rows.retention import (
     retention_from,
 )
 
-am, a, th, sig = AccountMetrics, m.Account, TicketHours, AccountSignal
+am, th, sig = AccountMetrics, TicketHours, AccountSignal
 UNASSIGNED = "(unassigned)"
 
 
@@ -52,8 +51,7 @@ def _key(owner: str | None) -> str:
 
 def owner_spellings(session: Session, owner: str) -> list[str]:
     """The stored spellings of one CSM (the scope matches the owner case-blind)."""
-    return list(session.scalars(select(a.owner).distinct().select_from(am)
-                                .join(a, a.id == am.account_id)
+    return list(session.scalars(select(am.owner).distinct()
                                 .where(am.owner_key == owner.strip().lower())))
 
 
@@ -79,15 +77,14 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     from server.services.totals import Totals
 
     def scoped(stmt):
-        return _scope(stmt.select_from(am).join(a, a.id == am.account_id), owner, segment, phase,
-                      am.account_id)
+        return _scope(stmt.select_from(am), owner, segment, phase, am.account_id)
 
     reached = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.isnot(None))
     waiting = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.is_(None))
     has_onb, has_ces = am.onboarding_mean.isnot(None), am.ces_mean.isnot(None)
     band_names = list(mx.band_counts(()))
     agg = session.execute(scoped(select(
-        a.owner, func.count(), func.sum(cents(am.arr)), func.sum(am.touchpoints_90d),
+        am.owner, func.count(), func.sum(cents(am.arr)), func.sum(am.touchpoints_90d),
         func.sum(am.advocacy_365d), func.sum(am.nps_promoters), func.sum(am.nps_passives),
         func.sum(am.nps_detractors),
         func.sum(case((has_onb, am.onboarding_mean * am.onboarding_responses))),
@@ -97,9 +94,11 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
         func.sum(case((reached, am.time_to_first_value_days))),
         func.count(case((reached, 1))), func.count(case((waiting, 1))),
         *(func.count(case((am.band == b, 1))) for b in band_names),
-    )).group_by(a.owner)).all()
+        func.sum(am.response_count), func.sum(am.resolution_count), func.sum(am.reply_count),
+    )).group_by(am.owner)).all()
     groups = {_key(r[0]): list(r[1:15]) for r in agg}
-    bands = {_key(r[0]): dict(zip(band_names, r[15:], strict=True)) for r in agg}
+    bands = {_key(r[0]): dict(zip(band_names, r[15:-3], strict=True)) for r in agg}
+    hours = {(kind, r[0]): r[-3 + i] or 0 for r in agg for i, kind in enumerate(KINDS)}
     warn: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     sev: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     for o, code, severity, n in session.execute(_scope(
@@ -110,8 +109,8 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     moves = retention_by_owner(session, start, end, owner, segment, phase, _key)
     exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
     spell = owner_spellings(session, owner) if owner and not (segment or phase) else None
-    if not (owner or segment or phase):           # two statements, every kind
-        med = offset_medians(session, _key)
+    if not (owner or segment or phase):           # one statement, every kind
+        med = offset_medians(session, _key, hours)
     elif session.get_bind().dialect.name == "postgresql":   # one statement, every kind
         med = grouped_medians(session, owner, segment, phase, spell, _key)
     else:
