@@ -73,28 +73,31 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
     """One page of account summaries, filtered (ranges: {summary field: (low, high)}, both
     ends included, None open) and sorted on indexed columns."""
     a = m.Account
-    stmt = select(am.account_id, a.name, a.owner, a.domains, a.segment, am.arr,
-                  am.health_score, am.band, am.phase, am.renewal_date, am.days_to_renewal,
-                  am.signal_count, am.relationship_score, am.sentiment,
-                  am.sentiment_change_90d, am.reply_median_hours,
-                  am.north_star_value).select_from(am).join(a, a.id == am.account_id)
+    page = select(am.account_id)   # the page's ids first: filters and sort on the rows alone
     if q:
         like = f"%{escape_like(q.strip().lower())}%"
-        stmt = stmt.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
+        page = page.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
             select(m.AccountDomain.account_id).where(
                 m.AccountDomain.domain.like(like, escape="\\")))))
-    stmt = scoped(stmt, owner, segment, phase, band)
+    page = scoped(page, owner, segment, phase, band)
     for field, (lo, hi) in (ranges or {}).items():
         col = RANGE_COLUMNS[field]
-        stmt = stmt.where(col.isnot(None))
+        page = page.where(col.isnot(None))
         if lo is not None:
-            stmt = stmt.where(col >= lo)
+            page = page.where(col >= lo)
         if hi is not None:
-            stmt = stmt.where(col <= hi)
+            page = page.where(col <= hi)
     desc = sort.startswith("-")
-    stmt = stmt.order_by(*(k.desc() if desc else k
-                           for k in (*SORT_KEYS[sort.lstrip("-")], am.account_id)))
-    found = session.execute(stmt.offset(offset).limit(limit + 1)).all()
+    order = [k.desc() if desc else k for k in (*SORT_KEYS[sort.lstrip("-")], am.account_id)]
+    ids = page.order_by(*order).offset(offset).limit(limit + 1).subquery()
+    # then only the page's rows joined to their accounts, in the same order
+    stmt = (select(am.account_id, a.name, a.owner, a.domains, a.segment, am.arr,
+                   am.health_score, am.band, am.phase, am.renewal_date, am.days_to_renewal,
+                   am.signal_count, am.relationship_score, am.sentiment,
+                   am.sentiment_change_90d, am.reply_median_hours, am.north_star_value)
+            .select_from(ids).join(am, am.account_id == ids.c.account_id)
+            .join(a, a.id == am.account_id).order_by(*order))
+    found = session.execute(stmt).all()
     items = [{"id": r.account_id, "name": r.name, "owner": r.owner, "domains": r.domains or [],
               "segment": r.segment, "arr": r.arr, "health_score": r.health_score,
               "band": r.band, "phase": r.phase, "renewal_date": r.renewal_date,
