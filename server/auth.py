@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import wraps
+from typing import Any
 
 from flask import current_app, g, request
-from sqlalchemy import or_, select, update
+from sqlalchemy import null, or_, select, update
 from sqlalchemy.orm import Session
 
 from server import models as m
@@ -118,25 +120,27 @@ class Caller:
         return "admin" in self.scopes or scope in self.scopes
 
 
-def _check(session: Session, token: str) -> Caller | None:
-    """The token check in `session`: one statement (the token and its user), and at most
-    once a minute per token the last use, committed at once (atomic across processes)."""
+def _check(session: Session, token: str, also=None) -> tuple[Caller | None, Any]:
+    """The token check in `session`: one statement (the token and its user, and the scalar
+    subquery `also` when given: the view's first read in the same round trip), and at most
+    once a minute per token the last use, committed at once (atomic across processes).
+    Returns (the caller or None, the value of `also`)."""
     from server.admin.models import User, UserToken
 
     digest = _hash(token)
     now = datetime.now(timezone.utc)
     row = session.execute(
-        select(m.ApiToken, User.email, User.role)
+        select(m.ApiToken, User.email, User.role, also if also is not None else null())
         .outerjoin(UserToken, UserToken.token_id == m.ApiToken.id)
         .outerjoin(User, User.id == UserToken.user_id)
         .where(m.ApiToken.token_hash == digest)).first()
     if row is None:
-        return None
-    tok, email, role = row
+        return None, None
+    tok, email, role, extra = row
     if tok.revoked_at is not None or not hmac.compare_digest(tok.token_hash, digest):
-        return None
+        return None, None
     if tok.expires_at is not None and tok.expires_at <= now:
-        return None
+        return None, None
     last = tok.last_used_at
     if last is None or now - last >= LAST_USED_RESOLUTION:
         cutoff = now - LAST_USED_RESOLUTION
@@ -148,7 +152,8 @@ def _check(session: Session, token: str) -> Caller | None:
     scopes = frozenset((tok.scopes or "admin").split())
     if role is not None:
         scopes &= ROLE_SCOPES.get(role, frozenset())
-    return Caller(id=tok.id, name=tok.name, scopes=scopes, user_email=email, user_role=role)
+    return Caller(id=tok.id, name=tok.name, scopes=scopes, user_email=email,
+                  user_role=role), extra
 
 
 def verify(store: Store, token: str, session: Session | None = None) -> Caller | None:
@@ -156,17 +161,20 @@ def verify(store: Store, token: str, session: Session | None = None) -> Caller |
     write a minute per token, atomic across processes). In `session` when given (a view
     that goes on reading in it: one connection and no second checkout per request)."""
     if session is not None:
-        return _check(session, token)
+        return _check(session, token)[0]
     with store.sessions() as s:
-        return _check(s, token)
+        return _check(s, token)[0]
 
 
-def require_token(view=None, *, scope=_BY_METHOD, session: bool = False):
+def require_token(view=None, *, scope=_BY_METHOD, session: bool = False,
+                  first_read: Callable[..., Any] | None = None):
     """Reject requests without a valid `Authorization: Bearer <token>` header, or whose token
     lacks `scope` (default: `read` for GET and HEAD, `write` otherwise; None: any token).
 
     `session=True`: the token is checked in a session the view receives as `db` (not
-    committed: a read), so a view's first reads share the token check's connection."""
+    committed: a read), so a view's reads share the token check's connection.
+    `first_read(**view_kwargs)`: a scalar subquery read in the token check's own statement
+    (one round trip for both); its value reaches the view as `first` (needs `session`)."""
 
     def decorate(fn):
         @wraps(fn)
@@ -181,8 +189,12 @@ def require_token(view=None, *, scope=_BY_METHOD, session: bool = False):
                 _authorize(verify(store, token.strip()), scope)
                 return fn(*args, **kwargs)
             with store.sessions() as db:
-                _authorize(verify(store, token.strip(), db), scope)
-                return fn(*args, db=db, **kwargs)
+                if first_read is None:
+                    _authorize(verify(store, token.strip(), db), scope)
+                    return fn(*args, db=db, **kwargs)
+                caller, first = _check(db, token.strip(), first_read(**kwargs))
+                _authorize(caller, scope)
+                return fn(*args, db=db, first=first, **kwargs)
 
         return wrapper
 

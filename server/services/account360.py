@@ -102,9 +102,20 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
     }
 
 
-def cached_360(st, session: Session, account_id: str, as_of: date) -> bytes:
-    """The 360 as JSON bytes behind the TTL cache; a write to the account changes its key."""
-    version = session.scalar(select(m.Account.updated_at).where(m.Account.id == account_id))
+def stamp_of(account_id: str):
+    """The account's change stamp as a scalar subquery (NULL when there is no such account):
+    the key of its cached 360, read with the request's token check."""
+    return select(m.Account.updated_at).where(m.Account.id == account_id).scalar_subquery()
+
+
+_UNREAD = object()
+
+
+def cached_360(st, session: Session, account_id: str, as_of: date, stamp=_UNREAD) -> bytes:
+    """The 360 as JSON bytes behind the TTL cache; a write to the account changes its key.
+    `stamp`: the account's change stamp when the caller read it already (stamp_of)."""
+    version = stamp if stamp is not _UNREAD else session.scalar(
+        select(m.Account.updated_at).where(m.Account.id == account_id))
     if version is None and session.get(m.Account, account_id) is None:
         raise ApiError(404, "not_found", f"No account with id {account_id}",
                        {"account_id": account_id})
