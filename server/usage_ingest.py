@@ -63,6 +63,22 @@ def upsert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) ->
     cur.execute(f"TRUNCATE {tmp}")
 
 
+def insert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) -> None:
+    """Plain INSERT of rows that cannot conflict (their account-day is new in this
+    transaction): PostgreSQL COPYs them straight into the table, no staging table and no
+    ON CONFLICT arbitration; SQLite an executemany without the conflict clause."""
+    if not rows:
+        return
+    table, cols, _ = spec
+    if not pg:
+        marks = ", ".join("?" * (cols.count(",") + 1))
+        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+        return
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 _DROP_SESSION = ("DELETE FROM usage_sessions "
                  "WHERE account_id = ? AND user_id = ? AND session_key = ?")
 
@@ -151,16 +167,19 @@ class EventWriter:
             return set()
         groups, self.groups = self.groups, {}
         fresh = self._insert_keys(groups)
-        self.new_events += sum(len(evs) for _, evs in fresh)
+        self.new_events += sum(len(evs) for _, evs, _ in fresh)
         if not fresh:
             return set()
         conn, pg = self._conn()
-        user_days, event_days = [], []
+        # the day rows of an account-day whose digests row this batch created cannot exist
+        # yet (both go only together, and that row stays locked until the commit): inserted
+        # plainly; the others are added to the stored rows
+        user_days, event_days, new_user_days, new_event_days = [], [], [], []
         explicit: dict[tuple, list[int]] = {}
         implicit: dict[tuple, list[int]] = defaultdict(list)
         first = self.first_days
         days: dict[int, object] = {}
-        for (account_id, dkey), evs in fresh:   # in key order, so are the rows written
+        for (account_id, dkey), evs, new in fresh:   # in key order, so are the rows written
             day = days.get(dkey)
             if day is None:
                 d = _EPOCH + timedelta(days=dkey)
@@ -183,11 +202,15 @@ class EventWriter:
                     span[0] = ts
                 elif ts > span[1]:
                     span[1] = ts
-            user_days += [(account_id, param, u, n) for u, n in users.items()]
-            event_days += [(account_id, param, nm, n) for nm, n in names.items()]
+            (new_user_days if new else user_days).extend(
+                [(account_id, param, u, n) for u, n in users.items()])
+            (new_event_days if new else event_days).extend(
+                [(account_id, param, nm, n) for nm, n in names.items()])
         cur = conn.connection.cursor()
         try:
+            insert_rows(cur, _USER_DAYS, new_user_days, pg)
             upsert_rows(cur, _USER_DAYS, user_days, pg)
+            insert_rows(cur, _EVENT_DAYS, new_event_days, pg)
             upsert_rows(cur, _EVENT_DAYS, event_days, pg)
             upsert_rows(cur, _SESSIONS, [(a, u, "s:" + k, lo, hi, self._day_param(_day(lo), pg))
                                          for (a, u, k), (lo, hi) in explicit.items()], pg)
@@ -195,11 +218,12 @@ class EventWriter:
             cur.close()
         if implicit:
             self._merge_implicit_sessions(implicit, conn, pg)
-        return {a for (a, _), _ in fresh}
+        return {a for (a, _), _, _ in fresh}
 
     def _insert_keys(self, groups: dict[tuple, dict[int, tuple]]) -> list[tuple]:
         """Store the digests of the events per account-day; the events not stored before, as
-        [((account_id, day), [(user_id, name, ts, session_id), ...])] in key order.
+        [((account_id, day), [(user_id, name, ts, session_id), ...], new)] in key order, `new`
+        when the account-day had no digests row before this batch.
 
         First one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING for every account-day
         (a new account-day takes all its digests at once, and the batch holds the write lock
@@ -208,6 +232,7 @@ class EventWriter:
         conn, pg = self._conn()
         pairs = sorted(groups)
         fresh: dict[tuple, object] = {}
+        created: set[tuple] = set()
         cur = conn.connection.cursor()   # the driver's cursor: no per-row result wrapping
         try:
             stored = []
@@ -222,6 +247,7 @@ class EventWriter:
                 for key in chunk:
                     if key in new:
                         fresh[key] = groups[key].values()
+                        created.add(key)
                     else:
                         stored.append(key)
             updates = []
@@ -245,7 +271,7 @@ class EventWriter:
                     updates)
         finally:
             cur.close()
-        return [(key, fresh[key]) for key in pairs if key in fresh]
+        return [(key, fresh[key], key in created) for key in pairs if key in fresh]
 
     def _merge_implicit_sessions(self, points: dict[tuple, list[int]], conn, pg: bool) -> None:
         """Sessionise events without a vendor session id: gaps over 30 minutes split."""
