@@ -62,12 +62,20 @@ def rebuild(session: Session, ids: Sequence[str]) -> int:
     session.execute(insert(US).from_select(  # stamped before the user-days are read
         ["account_id", "updated_at", "seats"],
         select(a.id, a.updated_at, a.seats).where(a.id.in_(ids))))
+    # an account's total of user-days first (a key-order count): equal, nothing was added
+    total = dict(session.execute(select(ud.account_id, func.count())
+                                 .where(ud.account_id.in_(ids)).group_by(ud.account_id)).all())
+    counted = dict(session.execute(select(UM.account_id, func.sum(UM.user_days))
+                                   .where(UM.account_id.in_(ids))
+                                   .group_by(UM.account_id)).all())
+    grown = [i for i in ids if total.get(i, 0) != (counted.get(i) or 0)]
     mo = _month(session, ud.day)
     now = {(acc, _day(d)): k for acc, d, k in session.execute(
-        select(ud.account_id, mo, func.count()).where(ud.account_id.in_(ids))
-        .group_by(ud.account_id, mo))}
+        select(ud.account_id, mo, func.count()).where(ud.account_id.in_(grown))
+        .group_by(ud.account_id, mo))} if grown else {}
     built = {(acc, d): k for acc, d, k in session.execute(
-        select(UM.account_id, UM.month, UM.user_days).where(UM.account_id.in_(ids)))}
+        select(UM.account_id, UM.month, UM.user_days).where(UM.account_id.in_(grown)))} \
+        if grown else {}
     changed = {key for key in now.keys() | built.keys() if now.get(key) != built.get(key)}
     todo = sorted({acc for acc, _ in changed})
     if todo:
