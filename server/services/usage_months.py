@@ -23,7 +23,22 @@ import calendar
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Date, case, cast, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    String,
+    any_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from server import models as m
@@ -38,9 +53,7 @@ def stale(session: Session, ids: Sequence[str] | None) -> list[str]:
     a = m.Account
     q = (select(a.id).outerjoin(US, US.account_id == a.id)
          .where(US.account_id.is_(None) | US.updated_at.is_distinct_from(a.updated_at)))
-    if ids is not None:
-        q = q.where(a.id.in_(list(ids)))
-    return sorted(session.scalars(q))
+    return sorted(session.scalars(_scoped(q, a.id, ids, session)))
 
 
 def _month(session: Session, day):
@@ -112,8 +125,15 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _scoped(q, col, ids):
-    return q if ids is None else q.where(col.in_(list(ids)))
+def _scoped(q, col, ids, session: Session):
+    """q for the accounts of ids (None: all): on PostgreSQL one array parameter, which a
+    book of thousands of accounts binds and plans much faster than as many IN parameters."""
+    if ids is None:
+        return q
+    if session.get_bind().dialect.name == "postgresql":
+        ids = bindparam("scope_ids", list(ids), type_=ARRAY(String), unique=True)
+        return q.where(col == any_(ids))
+    return q.where(col.in_(list(ids)))
 
 
 def _capped(n, seats):
@@ -129,7 +149,7 @@ def _cut(session: Session, kind: str, month: date, lo: date, hi: date,
     inside = (hi - lo).days + 1
     if inside <= (end - month).days + 1 - inside:  # read the cut's own days
         per = _scoped(select(UE.account_id, func.sum(col).label("n"))
-                      .where(UE.day.between(lo, hi)), UE.account_id, ids) \
+                      .where(UE.day.between(lo, hi)), UE.account_id, ids, session) \
             .group_by(UE.account_id).subquery()
         n = per.c.n
         src = select(func.sum(_capped(n, US.seats) if kind == "seats" else n)).select_from(
@@ -138,13 +158,13 @@ def _cut(session: Session, kind: str, month: date, lo: date, hi: date,
     # all of the month's users but those on the other side of the cut
     other = (hi + timedelta(days=1), end) if lo == month else (month, lo - timedelta(days=1))
     out = _scoped(select(UE.account_id, func.sum(col).label("n"))
-                  .where(UE.day.between(*other)), UE.account_id, ids) \
+                  .where(UE.day.between(*other)), UE.account_id, ids, session) \
         .group_by(UE.account_id).subquery()
     n = UM.users - func.coalesce(out.c.n, 0)
     src = _scoped(select(func.sum(_capped(n, US.seats) if kind == "seats" else n))
                   .select_from(UM).join(US, US.account_id == UM.account_id)
                   .outerjoin(out, out.c.account_id == UM.account_id)
-                  .where(UM.month == month), UM.account_id, ids)
+                  .where(UM.month == month), UM.account_id, ids, session)
     return int(session.scalar(src) or 0)
 
 
@@ -166,7 +186,7 @@ def by_month(session: Session, kind: str, spans: list[tuple[date, date]],
     out: dict[tuple[int, int], int] = {}
     if full:
         q = _scoped(select(UM.month, func.sum(col)).where(UM.month.in_(full)),
-                    UM.account_id, ids).group_by(UM.month)
+                    UM.account_id, ids, session).group_by(UM.month)
         out = {(mo.year, mo.month): int(n or 0) for mo, n in session.execute(q)}
     for first, lo, hi in cuts:
         out[(first.year, first.month)] = _cut(session, kind, first, lo, hi, ids)
