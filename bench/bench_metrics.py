@@ -219,6 +219,9 @@ def main() -> None:
                     help="measure the backfill and the single-day cost, nothing else")
     ap.add_argument("--only-reads", action="store_true",
                     help="measure the reads only (no daily job, refresh or import first)")
+    ap.add_argument("--skip-reads", action="store_true",
+                    help="measure the writes (daily job, refreshes, imports), not the reads")
+    ap.add_argument("--skip-daily", action="store_true", help="do not run the daily job")
     ap.add_argument("--workdir", default="/tmp")
     args = ap.parse_args()
     if args.settings:
@@ -227,7 +230,7 @@ def main() -> None:
 
     from server import models as m
     from server.db import Store
-    from server.rows.history import backfill, daily
+    from server.rows.history import backfill
     from server.settings import load
 
     settings = load(args.settings)
@@ -256,17 +259,25 @@ def main() -> None:
         reads(args.db, args.samples)
         print(f"done ({load_avg()})")
         return
+    if not args.skip_daily:
+        daily_job(store, settings)
+    print(f"writes ({load_avg()}):")
+    touched_refresh(store, settings, args.samples)
+    imports(store, Path(args.workdir), min(500, n_acc))
+    store.dispose()
+    if not args.skip_reads:
+        reads(args.db, args.samples)
+    print(f"done ({load_avg()})")
+
+
+def daily_job(store, settings) -> None:
+    from server.rows.history import daily
+
     t0, c0 = time.perf_counter(), time.process_time()
     with store.session() as s:
         n = daily(s, settings)
     print(f"daily job (today, {n} accounts): {time.perf_counter() - t0:.1f}s, cpu "
           f"{time.process_time() - c0:.1f}s (target <= 60 s; {load_avg()})")
-    print(f"writes ({load_avg()}):")
-    touched_refresh(store, settings, args.samples)
-    imports(store, Path(args.workdir), min(500, n_acc))
-    store.dispose()
-    reads(args.db, args.samples)
-    print(f"done ({load_avg()})")
 
 
 if __name__ == "__main__":

@@ -15,16 +15,17 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
+from server.db_batch import Batch
 from server.db_upsert import upsert
 from server.rows import build
 from server.rows.marks import DIRTY_KEY
 from server.rows.models import AccountDay, AccountMetrics, MetricsDirty, MetricsStale
-from server.rows.write import day_upsert, write_current
+from server.rows.write import day_upsert, stored_children, write_current
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +90,33 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(DIRTY_KEY, None)
 
 
-def _history(session: Session, ids: list[str] | None, day: date) -> tuple[dict, dict]:
-    """From the history rows, in one query: ({account: health score 30 days before day},
-    {account: (signal codes, signal runs) of the day before})."""
-    ad = AccountDay
+_HISTORY: dict[bool, object] = {}
+
+
+def _history_stmt(scoped: bool):
+    stmt = _HISTORY.get(scoped)
+    if stmt is None:
+        ad = AccountDay
+        stmt = _HISTORY[scoped] = select(
+            ad.account_id, ad.day, ad.score, ad.signals, ad.signal_runs).where(
+            ad.day.in_([bindparam("d30"), bindparam("d1")]),
+            *([ad.account_id.in_(bindparam("ids", expanding=True))] if scoped else []))
+    return stmt
+
+
+def _history(batch: Batch, ids: list[str] | None, day: date):
+    """Adds the history read to `batch`; answers the function giving, once it ran:
+    ({account: health score 30 days before day}, {account: (signal codes, signal runs) of
+    the day before})."""
     d30, d1 = day - timedelta(days=30), day - timedelta(days=1)
-    q = select(ad.account_id, ad.day, ad.score, ad.signals, ad.signal_runs).where(
-        ad.day.in_([d30, d1]))
-    if ids is not None:
-        q = q.where(ad.account_id.in_(ids))
+    params = {"d30": d30, "d1": d1} if ids is None else {"d30": d30, "d1": d1, "ids": ids}
+    read = batch.add(_history_stmt(ids is not None), params)
+    return lambda: _split_history(read.rows, d30, d1)
+
+
+def _split_history(rows, d30: date, d1: date) -> tuple[dict, dict]:
     scores, prev = {}, {}
-    for a, d, score, codes, runs in session.execute(q):
+    for a, d, score, codes, runs in rows:
         if d == d30:
             scores[a] = score
         if d == d1:
@@ -127,9 +144,12 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         scope = None if everyone and len(ids) <= CHUNK else chunk
+        batch = Batch(session)    # the reads of the refresh: one round trip on PostgreSQL
+        history = _history(batch, None if scope is None else chunk, as_of)
+        stored = stored_children(batch, chunk)
         accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event,
-                                     cfg.north_star, activity=False)
-        known, prev = _history(session, None if scope is None else chunk, as_of)
+                                     cfg.north_star, activity=False, batch=batch)
+        known, prev = history()
         before = scores_30d_ago(session, list(accounts), scope is None, as_of, cfg, known)
         now = datetime.now(timezone.utc)
         rows, days, timeline = [], [], []
@@ -142,7 +162,7 @@ def refresh(session: Session, ids: list[str] | None, settings, as_of: date | Non
             rows.append(build.current_row(accounts[acc_id], f, ev, as_of, version, runs, now))
             days.append(build.day_row(acc_id, ev, as_of, version, runs))
             timeline += build.timeline_rows(acc_id, mx.arr_changes(f.deals))
-        write_current(session, chunk, rows, timeline, accounts)
+        write_current(session, chunk, rows, timeline, accounts, stored)
         for i in range(0, len(days), 1000):
             session.execute(day_upsert(session.get_bind().dialect.name), days[i:i + 1000])
         done += len(rows)

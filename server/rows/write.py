@@ -15,6 +15,7 @@ from collections import defaultdict
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from server.db_batch import Batch
 from server.rows import build, stamps
 from server.rows.models import (
     AccountDay,
@@ -80,21 +81,29 @@ def _grouped(rows, cols) -> dict[str, list]:
     return {acc: sorted(v, key=lambda x: x[:2]) for acc, v in out.items()}  # unique keys
 
 
-def _changed_children(session: Session, model, ids: list[str], rows: list[dict]
-                      ) -> tuple[list[str], list[dict]]:
+def stored_children(batch: Batch, ids: list[str]) -> dict:
+    """Adds the reads of the accounts' stored child rows to `batch` (read before the write,
+    in the refresh's one round trip of reads); pass the answer to `write_current`."""
+    return {model: batch.add(_stored_of(model), {"ids": list(ids)}) for model in CHILD_COLUMNS}
+
+
+def _changed_children(session: Session, model, ids: list[str], rows: list[dict],
+                      stored=None) -> tuple[list[str], list[dict]]:
     """(accounts whose stored rows differ from `rows`, the new rows of those accounts)."""
     cols = CHILD_COLUMNS[model]
     new = _grouped([(r["account_id"], *(r[c] for c in cols)) for r in rows], cols)
-    old = _grouped(session.execute(_stored_of(model), {"ids": ids}).all(), cols)
+    old = _grouped(stored.rows if stored is not None else
+                   session.execute(_stored_of(model), {"ids": ids}).all(), cols)
     changed = [a for a in ids if new.get(a, []) != old.get(a, [])]
     keep = set(changed)
     return changed, [r for r in rows if r["account_id"] in keep]
 
 
 def write_current(session: Session, ids: list[str], rows: list[dict], timeline: list[dict],
-                  accounts: dict) -> None:
+                  accounts: dict, stored: dict | None = None) -> None:
     """Replace the current rows of accounts; rewrite their ARR timeline, signals and hours
-    where they changed."""
+    where they changed (`stored`: their stored child rows from `stored_children`, read
+    before any of these writes; else read here)."""
     signals, hours = [], []
     for row in rows:
         sig, hrs = build.child_rows(row, accounts[row["account_id"]].owner)
@@ -103,7 +112,8 @@ def write_current(session: Session, ids: list[str], rows: list[dict], timeline: 
     ids = list(ids)
     for model, batch in ((ArrChangeRow, timeline), (AccountSignal, signals),
                          (TicketHours, hours)):
-        changed, batch = _changed_children(session, model, ids, batch)
+        changed, batch = _changed_children(session, model, ids, batch,
+                                           (stored or {}).get(model))
         if changed and model is ArrChangeRow:
             stamps.timeline_changed(session, changed)  # the dashboard's series read it
         if changed:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Date, bindparam, distinct, fun
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
+from server.db_batch import Batch
 from server.metrics import types as t
 from server.metrics.common import end_of_day
 from server.metrics.config import NorthStarConfig
@@ -52,12 +53,25 @@ def _params(ids: Sequence[str] | None, **values) -> dict:
 
 
 ud, ed, us = m.UsageUserDay, m.UsageEventDay, m.UsageSession
+
+
+def _per_account(agg, account_col, *where):
+    """(account, min or max) of the accounts `ids` as one correlated seek per account on
+    the primary key (account_id, day, ...): a grouped min/max over `account_id IN (...)`
+    reads every day of every account (SQLite), 20 ms of CPU for 500 accounts instead of 2.
+    An account without a row answers None."""
+    a = m.Account
+    value = select(agg).where(account_col == a.id, *where).correlate(a).scalar_subquery()
+    return select(a.id, value).where(a.id.in_(bindparam("ids", expanding=True)))
+
+
 AS_OF, LO30, LO60 = bindparam("as_of", type_=Date), bindparam("lo30", type_=Date), \
     bindparam("lo60", type_=Date)
 PRIOR_HI, FIRST_VALUE = bindparam("prior_hi", type_=Date), bindparam("first_value")
 USAGE = {
-    "last_day": lambda sc: select(ud.account_id, func.max(ud.day))
-    .where(ud.day <= AS_OF, *_in(ud.account_id, sc)).group_by(ud.account_id),
+    "last_day": lambda sc: _per_account(func.max(ud.day), ud.account_id, ud.day <= AS_OF)
+    if sc else select(ud.account_id, func.max(ud.day))
+    .where(ud.day <= AS_OF).group_by(ud.account_id),
     "active": lambda sc: select(ud.account_id, func.count(distinct(ud.user_id)))
     .where(ud.day.between(LO30, AS_OF), *_in(ud.account_id, sc)).group_by(ud.account_id),
     "prior": lambda sc: select(ud.account_id, func.count(distinct(ud.user_id)))
@@ -67,9 +81,11 @@ USAGE = {
     .group_by(ud.account_id, ud.day),
     "features": lambda sc: select(ed.account_id, ed.name).distinct()
     .where(ed.day.between(LO30, AS_OF), *_in(ed.account_id, sc)),
-    "first_value": lambda sc: select(ed.account_id, func.min(ed.day))
-    .where(ed.name == FIRST_VALUE, ed.day <= AS_OF, *_in(ed.account_id, sc))
-    .group_by(ed.account_id),
+    "first_value": lambda sc: _per_account(
+        func.min(ed.day), ed.account_id, ed.day <= AS_OF,
+        ed.name.concat(literal("")) == FIRST_VALUE)
+    if sc else select(ed.account_id, func.min(ed.day))
+    .where(ed.name == FIRST_VALUE, ed.day <= AS_OF).group_by(ed.account_id),
     "sessions": lambda sc: select(us.account_id, func.count(), func.sum(us.end_ts - us.start_ts))
     .where(us.day.between(LO30, AS_OF), *_in(us.account_id, sc)).group_by(us.account_id),
     "activity": lambda sc: _contact_activity(sc),
@@ -117,47 +133,68 @@ def _one_account(_scoped: bool):
 def usage_stats(session: Session | Connection, ids: Sequence[str] | None, as_of: date,
                 first_value_event: str | None) -> dict[str, t.UsageStats]:
     """Exact usage window figures per account, from the per-day rows."""
+    batch = Batch(session)
+    figures = usage_batch(batch, ids, as_of, first_value_event)
+    batch.run()
+    return figures()
+
+
+def usage_batch(batch: Batch, ids: Sequence[str] | None, as_of: date,
+                first_value_event: str | None) -> Callable[[], dict[str, t.UsageStats]]:
+    """Adds the usage statements to `batch`; answers the function that, once the batch has
+    run, gives `usage_stats`."""
     lo30, lo60 = as_of - timedelta(days=29), as_of - timedelta(days=59)
     params = _params(ids, as_of=as_of, lo30=lo30, lo60=lo60,
                      prior_hi=as_of - timedelta(days=30), first_value=first_value_event)
 
-    def run(name: str):
-        return session.execute(_prebuilt(name, ids is not None, USAGE[name]), params).all()
+    def add(name: str):
+        return batch.add(_prebuilt(name, ids is not None, USAGE[name]), params)
 
-    if ids is not None and len(ids) == 1:   # one account (the 360): its scalars in one statement
-        (acc,) = ids
-        last, n_active, n_prior, first, n_sessions, secs = session.execute(
-            _prebuilt("one_account", True, _one_account), {**params, "id": acc}).one()
-        if last is None:
-            return {}
-        last_day, active, prior = {acc: last}, {acc: n_active}, {acc: n_prior}
-        first_value = {acc: first} if first is not None and first_value_event else {}
-        sessions = {acc: (n_sessions, secs or 0)} if n_sessions else {}
+    one = ids is not None and len(ids) == 1   # one account: its scalars in one statement
+    if one:
+        head = batch.add(_prebuilt("one_account", True, _one_account), {**params, "id": ids[0]})
     else:
-        last_day = dict(run("last_day"))
-        if not last_day:
-            return {}
-        active, prior = dict(run("active")), dict(run("prior"))
-        first_value = dict(run("first_value")) if first_value_event else {}
-        sessions = {acc: (n, secs or 0) for acc, n, secs in run("sessions")}
-    daily: dict[str, dict[date, int]] = defaultdict(dict)
-    for acc, d, n in run("daily"):
-        daily[acc][d] = n
-    features: dict[str, set[str]] = defaultdict(set)
-    for acc, name in run("features"):
-        features[acc].add(name)
-    days = [lo30 + timedelta(days=i) for i in range(30)]
-    out = {}
-    for acc, last in last_day.items():
-        per_day = daily.get(acc, {})
-        n_sessions, secs = sessions.get(acc, (0, 0))
-        out[acc] = t.UsageStats(
-            active_30d=active.get(acc, 0), active_prior_30d=prior.get(acc, 0),
-            dau_sum_30d=sum(per_day.values()), features_used_30d=frozenset(features.get(acc, ())),
-            sessions_30d=n_sessions, session_seconds_30d=int(secs),
-            last_event_day=last, first_value_day=first_value.get(acc),
-            daily_active=tuple((d, per_day.get(d, 0)) for d in days))
-    return out
+        grouped = {n: add(n) for n in ("last_day", "active", "prior", "sessions")
+                   + (("first_value",) if first_value_event else ())}
+    by_day, names = add("daily"), add("features")
+
+    def figures() -> dict[str, t.UsageStats]:
+        if one:
+            acc = ids[0]
+            last, n_active, n_prior, first, n_sessions, secs = head.rows[0]
+            if last is None:
+                return {}
+            last_day, active, prior = {acc: last}, {acc: n_active}, {acc: n_prior}
+            first_value = {acc: first} if first is not None and first_value_event else {}
+            sessions = {acc: (n_sessions, secs or 0)} if n_sessions else {}
+        else:
+            last_day = {a: d for a, d in grouped["last_day"].rows if d is not None}
+            if not last_day:
+                return {}
+            active, prior = dict(grouped["active"].rows), dict(grouped["prior"].rows)
+            first_value = {a: d for a, d in grouped["first_value"].rows if d is not None} \
+                if first_value_event else {}
+            sessions = {acc: (n, secs or 0) for acc, n, secs in grouped["sessions"].rows}
+        daily: dict[str, dict[date, int]] = defaultdict(dict)
+        for acc, d, n in by_day.rows:
+            daily[acc][d] = n
+        features: dict[str, set[str]] = defaultdict(set)
+        for acc, name in names.rows:
+            features[acc].add(name)
+        days = [lo30 + timedelta(days=i) for i in range(30)]
+        out = {}
+        for acc, last in last_day.items():
+            per_day = daily.get(acc, {})
+            n_sessions, secs = sessions.get(acc, (0, 0))
+            out[acc] = t.UsageStats(
+                active_30d=active.get(acc, 0), active_prior_30d=prior.get(acc, 0),
+                dau_sum_30d=sum(per_day.values()),
+                features_used_30d=frozenset(features.get(acc, ())),
+                sessions_30d=n_sessions, session_seconds_30d=int(secs),
+                last_event_day=last, first_value_day=first_value.get(acc),
+                daily_active=tuple((d, per_day.get(d, 0)) for d in days))
+        return out
+    return figures
 
 
 def contact_activity(session: Session | Connection, ids: Sequence[str] | None, as_of: date
@@ -199,70 +236,79 @@ def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, 
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None, north_star: NorthStarConfig | None = None,
                message_days: int = MESSAGE_DAYS, activity: bool = True,
-               messages: bool = True
+               messages: bool = True, batch: Batch | None = None
                ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all); messages of the
     `message_days` days up to as_of (the bulk evaluation of many days reads more). Without
     `activity` the stakeholders carry no product activity (it is shown in the 360, no
     figure reads it: the account-metrics rows do without). Without `messages` no message
     is read: only sentiment, stakeholders and the relationship score use them (a health
-    score whose sentiment and relationship weights are 0 does without)."""
+    score whose sentiment and relationship weights are 0 does without). `batch`: statements
+    of the caller's to run in the same round trip (run by the time this returns)."""
     accounts = {a.id: a for a in session.scalars(_prebuilt(
         "accounts", ids is not None, lambda sc: select(m.Account).options(
             defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
     if not accounts:
+        if batch is not None:
+            batch.run()
         return {}, {}
     # the account query above flushed the session; the record rows are read as plain tuples
-    # on its connection (Core: no ORM result processing per row)
+    # on its connection (Core: no ORM result processing per row), all in one batch (one
+    # round trip on PostgreSQL) with the statements the caller added to `batch`
     conn = session.connection()
     scope_ids = None if ids is None else list(accounts)
     scoped = scope_ids is not None
-    bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    batch = batch if batch is not None else Batch(conn)
     lo, hi = end_of_day(as_of - timedelta(days=message_days)), end_of_day(as_of)
     params = _params(scope_ids, lo=lo, hi=hi)
 
     def rows(model, *cols):
         # plain column tuples: no ORM identity map, no JSON attributes to decode
-        return conn.execute(_prebuilt(model.__tablename__, scoped, lambda sc: select(
-            model.account_id, *cols).where(*_in(model.account_id, sc))), params).all()
+        return batch.add(_prebuilt(model.__tablename__, scoped, lambda sc: select(
+            model.account_id, *cols).where(*_in(model.account_id, sc))), params)
 
-    D, K = m.Deal, m.Ticket
-    for acc, *v in rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type,
-                        D.name, D.stage):
+    D, K, N, S, C, M = m.Deal, m.Ticket, m.NpsResponse, m.Survey, m.Contact, m.Message
+    deals = rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type, D.name,
+                 D.stage)
+    tickets = rows(K, K.id, K.status, K.priority, K.created_at, K.first_response_at,
+                   K.solved_at, K.subject, K.satisfaction)
+    touches = rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date)
+    nps = rows(N, N.score, N.date, N.contact_email, N.id)
+    surveys = rows(S, S.kind, S.score, S.scale, S.date)
+    advocacy = rows(m.Advocacy, m.Advocacy.kind, m.Advocacy.date)
+    contacts = rows(C, C.email, C.champion, C.active, C.inactive_since, C.name, C.title, C.role,
+                    C.user_id)
+    said = batch.add(_prebuilt("messages", scoped, lambda sc: select(
+        M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment, M.contact_email,
+        M.author, M.thread_id, M.text)
+        .where(M.at >= bindparam("lo", type_=M.at.type),
+               M.at < bindparam("hi", type_=M.at.type), *_in(M.account_id, sc))
+        .order_by(M.account_id, M.at, M.id)), params) if messages else None
+    usage_of = usage_batch(batch, scope_ids, as_of, first_value_event)
+    batch.run()
+    bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for acc, *v in deals.rows:
         bucket[acc]["deals"].append(t.Deal(*v))
-    for acc, kid, status, prio, created, first, solved, subject, csat in rows(
-            K, K.id, K.status, K.priority, K.created_at, K.first_response_at, K.solved_at,
-            K.subject, K.satisfaction):
+    for acc, kid, status, prio, created, first, solved, subject, csat in tickets.rows:
         bucket[acc]["tickets"].append(t.Ticket(
             id=kid, status=status, priority=prio, created_at=created,
             first_response_at=first, solved_at=solved, subject=subject, satisfaction=csat))
-    for acc, kind, day in rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date):
+    for acc, kind, day in touches.rows:
         bucket[acc]["touchpoints"].append(t.Touchpoint(kind=kind, date=day))
-    N = m.NpsResponse
-    for acc, score, day, email, nid in rows(N, N.score, N.date, N.contact_email, N.id):
+    for acc, score, day, email, nid in nps.rows:
         bucket[acc]["nps"].append(t.NpsResponse(score=score, date=day, contact_email=email,
                                                 id=nid))
-    S = m.Survey
-    for acc, kind, score, scale, day in rows(S, S.kind, S.score, S.scale, S.date):
+    for acc, kind, score, scale, day in surveys.rows:
         bucket[acc]["surveys"].append(t.Survey(kind=kind, score=score, scale=scale, date=day))
-    for acc, kind, day in rows(m.Advocacy, m.Advocacy.kind, m.Advocacy.date):
+    for acc, kind, day in advocacy.rows:
         bucket[acc]["advocacy"].append(t.Advocacy(kind=kind, date=day))
-    C = m.Contact
-    for acc, email, champion, active, since, name, title, role, user_id in rows(
-            C, C.email, C.champion, C.active, C.inactive_since, C.name, C.title, C.role,
-            C.user_id):
+    for acc, email, champion, active, since, name, title, role, user_id in contacts.rows:
         bucket[acc]["contacts"].append(t.Contact(
             email=email, champion=bool(champion), active=active, inactive_since=since,
             name=name, title=title, role=role, user_id=user_id))
-    M = m.Message
-    for acc, *v in conn.execute(_prebuilt("messages", scoped, lambda sc: select(
-            M.account_id, M.id, M.at, M.channel, M.direction, M.sentiment, M.contact_email,
-            M.author, M.thread_id, M.text)
-            .where(M.at >= bindparam("lo", type_=M.at.type),
-                   M.at < bindparam("hi", type_=M.at.type), *_in(M.account_id, sc))
-            .order_by(M.account_id, M.at, M.id)), params).all() if messages else ():
+    for acc, *v in said.rows if said is not None else ():
         bucket[acc]["messages"].append(t.Message(*v))
-    usage = usage_stats(conn, scope_ids, as_of, first_value_event)
+    usage = usage_of()
     product = contact_activity(conn, scope_ids, as_of) if activity else {}
     stars = north_star_counts(conn, scope_ids, as_of, north_star)
     facts = {}
