@@ -73,7 +73,7 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
     """One page of account summaries, filtered (ranges: {summary field: (low, high)}, both
     ends included, None open) and sorted on indexed columns."""
     a = m.Account
-    page = select(am.account_id)   # the page's ids first: filters and sort on the rows alone
+    page = select(am.account_id)   # filters and sort on the rows alone
     if q:
         like = f"%{escape_like(q.strip().lower())}%"
         page = page.where(or_(am.name_key.like(like, escape="\\"), am.account_id.in_(
@@ -89,14 +89,17 @@ def list_rows(session: Session, q: str | None, owner: str | None, band: str | No
             page = page.where(col <= hi)
     desc = sort.startswith("-")
     order = [k.desc() if desc else k for k in (*SORT_KEYS[sort.lstrip("-")], am.account_id)]
-    ids = page.order_by(*order).offset(offset).limit(limit + 1).subquery()
-    # then only the page's rows joined to their accounts, in the same order
-    stmt = (select(am.account_id, a.name, a.owner, a.domains, a.segment, am.arr,
-                   am.health_score, am.band, am.phase, am.renewal_date, am.days_to_renewal,
-                   am.signal_count, am.relationship_score, am.sentiment,
-                   am.sentiment_change_90d, am.reply_median_hours, am.north_star_value)
-            .select_from(ids).join(am, am.account_id == ids.c.account_id)
-            .join(a, a.id == am.account_id).order_by(*order))
+    cols = (am.account_id, a.name, a.owner, a.domains, a.segment, am.arr, am.health_score,
+            am.band, am.phase, am.renewal_date, am.days_to_renewal, am.signal_count,
+            am.relationship_score, am.sentiment, am.sentiment_change_90d,
+            am.reply_median_hours, am.north_star_value)
+    if offset:   # a deep page: the skipped rows are not joined to their accounts
+        ids = page.order_by(*order).offset(offset).limit(limit + 1).subquery()
+        stmt = (select(*cols).select_from(ids).join(am, am.account_id == ids.c.account_id)
+                .join(a, a.id == am.account_id).order_by(*order))
+    else:        # the first page: one statement walking the sort index
+        stmt = (page.with_only_columns(*cols).join(a, a.id == am.account_id)
+                .order_by(*order).limit(limit + 1))
     found = session.execute(stmt).all()
     items = [{"id": r.account_id, "name": r.name, "owner": r.owner, "domains": r.domains or [],
               "segment": r.segment, "arr": r.arr, "health_score": r.health_score,
