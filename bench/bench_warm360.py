@@ -1,8 +1,9 @@
-"""Warm 360 against the trivial route, interleaved: each sample is one `/api/v1/me` and one
-cached `/api/v1/accounts/<id>/360` back to back in the same process, so the machine's load
-moves both alike; several code trees (checkouts) take turns, round after round, on the same
-database. Prints per tree and round p50/p99 of both routes and their ratios, with the load
-average; then the medians over the rounds.
+"""Warm (or uncached) 360 against the trivial route, interleaved: each sample is one
+`/api/v1/me` and one `/api/v1/accounts/<id>/360` back to back in the same process, so the load
+of the machine moves both alike; several code trees (checkouts) take turns, round after
+round, on the same database (`--uncached`: the cache off, the 360 computed every time).
+Prints per tree and round p50/p99 of both routes and their ratios, with the load average;
+then the medians over the rounds.
 
     flock /work/bench.lock .venv/bin/python bench/bench_warm360.py DB_URL \\
         --settings /tmp/a360pg/demo-settings.toml --code /tmp/base=f330cba --code . --rounds 3
@@ -32,8 +33,9 @@ from server import create_app
 from server.auth import create_token
 from server.rows.refresh import ensure_fresh
 
-url, settings, samples = sys.argv[2], sys.argv[3], int(sys.argv[4])
-app = create_app({"DATABASE_URL": url, "CACHE_TTL": 3600, "CACHE_SIZE": 100_000,
+url, settings, samples, cached = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
+app = create_app({"DATABASE_URL": url, "CACHE_TTL": 3600 if cached else 0,
+                  "CACHE_SIZE": 100_000 if cached else 1,
                   "SECRET_KEY": "bench", **({"SETTINGS": settings} if settings else {})})
 st = app.extensions["account360"]
 ensure_fresh(st.store, st.settings)
@@ -43,7 +45,7 @@ with st.store.sessions() as s:
 rng = random.Random(7)
 picked = [rng.choice(ids) for _ in range(samples)]
 c = app.test_client()
-for i in set(picked):
+for i in set(picked) if cached else ():
     assert c.get(f"/api/v1/accounts/{quote(i)}/360", headers=h).status_code == 200
 me, full = [], []
 for i in picked:
@@ -77,17 +79,21 @@ def main() -> None:
                          "`git archive` of a commit); repeat for several; default: this one")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--samples", type=int, default=500)
+    ap.add_argument("--uncached", action="store_true",
+                    help="the 360 computed on every request (cache off) instead of warm")
     args = ap.parse_args()
     specs = [c.partition("=") for c in (args.code or [str(ROOT)])]
     trees = [Path(d).resolve() for d, _, _ in specs]
     names = [label or commit_of(t) for (_, _, label), t in zip(specs, trees)]
-    print(f"{os.cpu_count()} cores; database {args.db_url.split(':')[0]}; {args.samples} "
-          f"samples per run; load average {os.getloadavg()[0]:.1f}", flush=True)
+    what = "uncached" if args.uncached else "warm"
+    print(f"{os.cpu_count()} cores; database {args.db_url.split(':')[0]}; {what} 360; "
+          f"{args.samples} samples per run; load average {os.getloadavg()[0]:.1f}", flush=True)
     ratios: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for rnd in range(1, args.rounds + 1):
         for tree, name in zip(trees, names):
             out = subprocess.run([sys.executable, "-c", CHILD, str(tree), args.db_url,
-                                  args.settings, str(args.samples)], capture_output=True,
+                                  args.settings, str(args.samples),
+                                  "0" if args.uncached else "1"], capture_output=True,
                                  text=True, cwd=tree)
             if out.returncode:
                 sys.exit(out.stderr[-3000:])
@@ -96,7 +102,7 @@ def main() -> None:
             p50, p99 = full["p50"] / me["p50"], full["p99"] / me["p99"]
             ratios[name].append((p50, p99))
             print(f"round {rnd} {name}: trivial p50 {me['p50']:.2f} p99 {me['p99']:.2f} ms; "
-                  f"warm 360 p50 {full['p50']:.2f} p99 {full['p99']:.2f} ms; ratio p50 "
+                  f"{what} 360 p50 {full['p50']:.2f} p99 {full['p99']:.2f} ms; ratio p50 "
                   f"{p50:.2f}x, p99 {p99:.2f}x (target <= 1.5x); load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
     for name, rs in ratios.items():
