@@ -3,7 +3,8 @@
 Each page is ONE transaction: its records go through server.ingest.Loader (the same code
 as the JSONL import), its deletions are applied, and the stream's cursor state is saved
 with it. A crash, even `kill -9`, loses nothing and duplicates nothing: a rerun resumes
-from the last committed page, and the record path upserts by (type, id).
+from the last committed page, and the record path upserts by (type, id). A page the
+database aborts for a deadlock is rolled back and landed again (server.sync.conflicts).
 Every run is recorded in `sync_runs` (server.sync.runs) and served at GET /api/v1/syncs.
 """
 
