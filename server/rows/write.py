@@ -82,9 +82,14 @@ def _grouped(rows, cols) -> dict[str, list]:
 
 
 def stored_children(batch: Batch, ids: list[str]) -> dict:
-    """Adds the reads of the accounts' stored child rows to `batch` (read before the write,
-    in the refresh's one round trip of reads); pass the answer to `write_current`."""
-    return {model: batch.add(_stored_of(model), {"ids": list(ids)}) for model in CHILD_COLUMNS}
+    """Adds the reads of the accounts' stored child rows and dirty marks to `batch` (read
+    before the write, in the refresh's one round trip of reads); pass the answer to
+    `write_current`."""
+    out = {model: batch.add(_stored_of(model), {"ids": list(ids)}) for model in CHILD_COLUMNS}
+    t = MetricsDirty.__table__
+    out[MetricsDirty] = batch.add(_built(("marks",), lambda: select(t.c.account_id).where(
+        _ids_in(t))), {"ids": list(ids)})
+    return out
 
 
 def _changed_children(session: Session, model, ids: list[str], rows: list[dict],
@@ -120,8 +125,11 @@ def write_current(session: Session, ids: list[str], rows: list[dict], timeline: 
             session.execute(_delete_of(model), {"ids": changed})
         if batch:
             session.execute(insert(model.__table__), batch)
-    # the current rows: one delete and a plain multi-row insert (no upsert per row)
+    # the current rows: one delete and a plain multi-row insert (no upsert per row); the
+    # dirty marks deleted only when the batch saw one (one round trip less on PostgreSQL)
+    marks = (stored or {}).get(MetricsDirty)
     for model in (AccountMetrics, MetricsDirty):
-        session.execute(_delete_of(model), {"ids": ids})
+        if model is AccountMetrics or marks is None or marks.rows:
+            session.execute(_delete_of(model), {"ids": ids})
     if rows:
         session.execute(insert(AccountMetrics.__table__), rows)

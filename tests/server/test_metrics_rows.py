@@ -270,3 +270,36 @@ def test_rows_of_an_earlier_day_are_refreshed_before_a_read_of_today(app, client
     with st.store.sessions() as s:
         assert set(s.scalars(select(AccountMetrics.as_of))) == {T}
     assert_rows_true(app)
+
+
+def test_a_refresh_deletes_dirty_marks_only_when_it_read_one(app, load):
+    """The refresh reads the accounts' dirty marks with its other reads: an account refreshed
+    in its write's transaction (never marked) costs no delete of marks; a marked one is
+    cleared by the refresh that reads its mark."""
+    from sqlalchemy import event
+
+    from server.rows.refresh import refresh
+
+    load(accounts(2))
+    st = app.extensions["account360"]
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.startswith("DELETE FROM metrics_dirty"):
+            seen.append(statement)
+
+    event.listen(st.store.engine, "before_cursor_execute", count)
+    try:
+        load([{"type": "ticket", "id": "k1", "account_id": "acc0", "status": "open",
+               "priority": "high", "created_at": f"{d(1)}T10:00:00Z"}])
+        assert seen == []
+        with st.store.session() as s:
+            s.add(MetricsDirty(account_id="acc1", marked_at=datetime.now(timezone.utc)))
+        with st.store.session() as s:
+            refresh(s, ["acc1"], st.settings)
+        assert len(seen) == 1
+    finally:
+        event.remove(st.store.engine, "before_cursor_execute", count)
+    with st.store.sessions() as s:
+        assert s.scalar(select(MetricsDirty.account_id)) is None
+    assert_rows_true(app)
