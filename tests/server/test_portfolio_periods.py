@@ -166,3 +166,48 @@ def test_rows_without_the_increases_take_the_period_changes(app, ws):
         assert periods.source(s, start, end) == "ending"
         assert retention_by_owner(s, start, end, None, None, None, _key) == stored
         assert periods.source(s, T - timedelta(days=10), T + timedelta(days=1)) == "timeline"
+
+
+def _ts(days_ago: int, hours: int = 0) -> str:
+    return f"{(T - timedelta(days=days_ago)).isoformat()}T{hours:02d}:00:00Z"
+
+
+TICKETS = [
+    {"type": "ticket", "id": f"k{i}", "account_id": acc, "status": "solved",
+     "priority": "normal", "created_at": _ts(days), "first_response_at": _ts(days, h),
+     "solved_at": _ts(days - 1, h)}
+    for i, (acc, days, h) in enumerate((("A", 10, 3), ("A", 20, 5), ("B", 12, 1), ("D", 8, 7),
+                                        ("D", 30, 2), ("F", 15, 9), ("G", 5, 4)))
+]
+
+
+def test_medians_and_the_migrated_counts(app, ws, load):
+    """The medians of every account and of a scope equal the records' (odd and even counts),
+    and migration 0032 fills a row's owner and hours counts as the refresh writes them."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from server.db import alembic_config
+    from server.metrics import trailing_year
+    from server.rows.models import AccountMetrics as AM
+    from server.services.portfolio import portfolio
+
+    load(TICKETS)
+    start, end = trailing_year(T)
+    with ws.store.sessions() as s:
+        for owner, segment in ((None, None), (X, None), (None, "smb"), (Y, "smb")):
+            fast = portfolio(s, ws.settings, start, end, T, owner, segment, rows=True)
+            slow = portfolio(s, ws.settings, start, end, T, owner, segment, rows=False)
+            assert json.loads(app.json.dumps(fast)) == json.loads(app.json.dumps(slow))
+        team = portfolio(s, ws.settings, start, end, T, None, rows=True)["team"]
+        cols = (AM.account_id, AM.owner, AM.response_count, AM.resolution_count, AM.reply_count)
+        written = sorted(s.execute(select(*cols)).all())
+    # first responses after 3, 5, 1, 7, 2, 9, 4 hours: 7 tickets, median 4
+    assert team["first_response_hours_median"]["inputs"]["tickets"] == 7
+    assert team["first_response_hours_median"]["value"] == 4
+    assert dict((r[0], r[2]) for r in written)["A"] == 2
+    cfg = alembic_config(ws.store.engine.url.render_as_string(hide_password=False))
+    command.downgrade(cfg, "0031")
+    command.upgrade(cfg, "head")
+    with ws.store.sessions() as s:
+        assert sorted(s.execute(select(*cols)).all()) == written
