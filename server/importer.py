@@ -70,6 +70,9 @@ def bulk_session(store: Store) -> Iterator[Session]:
                     conn.exec_driver_sql("RESET synchronous_commit")
                 else:
                     _settings(conn, _SQLITE_USUAL)
+                    # and its page cache freed: the refresh right after the import may get
+                    # another pooled connection and fill that one's cache as well (RSS)
+                    conn.exec_driver_sql("PRAGMA shrink_memory")
                 conn.commit()
 
 
