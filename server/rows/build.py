@@ -9,19 +9,13 @@ import hashlib
 import json
 from dataclasses import asdict
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from server import metrics as mx
 from server.rows.models import UNKNOWN_KEY
+from server.rows.money import CENT, money  # noqa: F401  (build.money, build.CENT)
 from server.rows.periods import team_columns
 
-CENT = Decimal("0.01")
 NO_RENEWAL = date(9999, 12, 31)
-
-
-def money(value: Decimal | None) -> Decimal | None:
-    """Money as stored: two decimals, half up (as the API shows it)."""
-    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 _VERSIONS: dict[int, tuple[object, str]] = {}

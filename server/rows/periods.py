@@ -33,7 +33,7 @@ ZERO = Decimal("0.00")
 
 
 def _money(value):
-    from server.rows.build import money
+    from server.rows.money import money
 
     return money(value)
 
