@@ -51,14 +51,11 @@ def upsert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) ->
         return
     table, cols, conflict = spec
     if not pg:
-        marks = ", ".join("?" * (cols.count(",") + 1))
-        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", rows)
+        _insert_many(cur, table, cols, rows, conflict)
         return
     tmp = f"a360_load_{table}"
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table}) ON COMMIT DELETE ROWS")
-    with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    _copy(cur, tmp, cols, rows)
     cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
     cur.execute(f"TRUNCATE {tmp}")
 
@@ -70,10 +67,18 @@ def insert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) ->
     if not rows:
         return
     table, cols, _ = spec
-    if not pg:
-        marks = ", ".join("?" * (cols.count(",") + 1))
-        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
-        return
+    if pg:
+        _copy(cur, table, cols, rows)
+    else:
+        _insert_many(cur, table, cols, rows, "")
+
+
+def _insert_many(cur, table: str, cols: str, rows: list[tuple], conflict: str) -> None:
+    marks = ", ".join("?" * (cols.count(",") + 1))
+    cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", rows)
+
+
+def _copy(cur, table: str, cols: str, rows: list[tuple]) -> None:
     with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)

@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from server.rows.models import AccountDay
+from tests.workspace.records import TODAY, ago
 from tests.workspace.test_dashboard import XSS
-
-TODAY = date.today()
-
-
-def ago(n: int) -> str:
-    return (TODAY - timedelta(days=n)).isoformat()
-
 
 RECORDS = [
     {"type": "account", "id": "A", "name": XSS, "owner": "csm@example.com", "segment": "smb",

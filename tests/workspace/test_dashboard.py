@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from server.metrics import add_years
+from tests.workspace.records import TODAY, deal
 
-TODAY = date.today()
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def ago(n: int) -> str:
-    return (TODAY - timedelta(days=n)).isoformat()
-
-
-def deal(i, acc, kind, status, amount, days_ago):
-    return {"type": "deal", "id": i, "account_id": acc, "kind": kind, "status": status,
-            "amount": amount, "close_date": ago(days_ago)}
 
 
 RECORDS = [

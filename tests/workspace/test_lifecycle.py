@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
 
 import pytest
 
 from server.services import lifecycle
+from tests.workspace.records import ago
 
-TODAY = date.today()
 CSM = "csm@example.com"
-
-
-def ago(n: int) -> str:
-    return (TODAY - timedelta(days=n)).isoformat()
 
 
 def acc(i, renewal_in=None, owner=CSM, **kw):

@@ -20,18 +20,9 @@ from server.ingest import Loader
 from server.rows import stamps
 from server.services import retention_series, trends
 from server.services.facts import load_facts
+from tests.workspace.records import TODAY, deal
 
 pytestmark = pytest.mark.store
-TODAY = date.today()
-
-
-def ago(n: int) -> str:
-    return (TODAY - timedelta(days=n)).isoformat()
-
-
-def deal(i, acc, kind, status, amount, days_ago):
-    return {"type": "deal", "id": i, "account_id": acc, "kind": kind, "status": status,
-            "amount": amount, "close_date": ago(days_ago)}
 
 
 RECORDS = [

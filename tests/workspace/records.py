@@ -1,0 +1,18 @@
+"""Record builders the workspace tests share: days counted back from today, and deals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+TODAY = date.today()
+
+
+def ago(n: int) -> str:
+    """The ISO date n days before today."""
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+def deal(i, acc, kind, status, amount, days_ago):
+    """A deal record of the import format, closed `days_ago` days ago."""
+    return {"type": "deal", "id": i, "account_id": acc, "kind": kind, "status": status,
+            "amount": amount, "close_date": ago(days_ago)}
