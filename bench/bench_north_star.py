@@ -6,10 +6,10 @@ whether both give the same months, and the load average.
 Lines: `user-days` counts the period's user-days (distinct users per account and month);
 `rollups` reads the current rollups; `after a write` adds a user-day of a new user to one
 account and bumps its change stamp before each sample, as an import of one event does (that
-account's month is rebuilt first); `first build` (12 months, one sample) empties the rollups first: the first read after
-the upgrade builds them all; `every stamp moved` drops the stamps only, as an import that
-touched every account without adding usage (each account's user-days are counted again, no
-month rebuilt). It writes the rollups: run it on a copy.
+account's month is rebuilt first); `first build` (12 months, one sample) empties the
+rollups first: the first read after the upgrade builds them all; `every stamp moved` drops
+the stamps only, as an import that touched every account without adding usage (each
+account's user-days are counted again, no month rebuilt). It writes the rollups: run it on a copy.
 
     cp -r /tmp/a360bench /tmp/ns-bench
     ACCOUNT360_DATABASE_URL=sqlite:////tmp/ns-bench/account360.db account360 db upgrade
@@ -88,7 +88,7 @@ def main() -> None:
         written[0] += 1
         with store.session() as s:
             s.execute(insert(m.UsageUserDay).values(account_id=some, day=as_of, events=1,
-                                                    user_id=f"bench-user-{written[0]}"))
+                                                    user_id=f"bench-{time.time_ns()}-{written[0]}"))
             s.execute(update(m.Account).where(m.Account.id == some)
                       .values(updated_at=datetime.now(timezone.utc)))
 
