@@ -43,7 +43,9 @@ def _upsert(session: Session, model, rows: list[dict], keys: list[str], **kw) ->
 
 
 def _mark_stale(session: Session, days: dict[str, date], now: datetime) -> None:
-    rows = [{"account_id": a, "from_day": d, "marked_at": now} for a, d in days.items()]
+    # in key order, as every writer of the marks: two transactions marking overlapping
+    # accounts then wait for each other instead of deadlocking
+    rows = [{"account_id": a, "from_day": d, "marked_at": now} for a, d in sorted(days.items())]
     if not rows:
         return
     pg = session.get_bind().dialect.name == "postgresql"
@@ -81,7 +83,7 @@ def _before_commit(session: Session) -> None:
     if settings is not None and len(existing) <= INLINE_LIMIT:
         refresh(session, sorted(existing), settings, day)
         return
-    _upsert(session, MetricsDirty, [{"account_id": a, "marked_at": now} for a in existing],
+    _upsert(session, MetricsDirty, [{"account_id": a, "marked_at": now} for a in sorted(existing)],
             ["account_id"])
 
 
