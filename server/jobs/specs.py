@@ -57,6 +57,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("settings.preview", lock="preview:{run_id}", attempts=1),
     # the health model page's stored backtest (server/backtest/stored.py), one at a time
     Spec("backtest.run", lock="backtest", attempts=1),
+    # the North Star's calendar-month rollups of every stale account (server/services/north_star.py)
+    Spec("north_star.rollups", lock="north_star", dedupe=True, attempts=3),
     # one account's CRM records, by record id (fresh on open: POST .../refresh); one waits
     # per account, and a failure is recorded on the account (no retry: the next open asks)
     Spec("account.refresh", lock="refresh:{account_id}",

@@ -320,10 +320,18 @@ def backtest_run(rt: Runtime, attempt: Attempt, run_id: int) -> str:
     return run(rt.store, _settings(rt), run_id)
 
 
+def north_star_rollups(rt: Runtime, attempt: Attempt) -> int:
+    """The North Star month rollups of every stale account (server.services.north_star)."""
+    from server.services.north_star import rebuild_stale
+
+    return rebuild_stale(rt.store)
+
+
 FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "sync": sync, "schedule": schedule, "metrics.daily": metrics_daily,
     "metrics.backfill": metrics_backfill, "metrics.refresh": metrics_refresh,
     "account.refresh": account_refresh, "import": import_job, "playbooks.run": playbooks_run,
     "playbooks.digest": playbooks_digest, "playbooks.retry": playbooks_retry,
     "settings.preview": settings_preview, "backtest.run": backtest_run,
+    "north_star.rollups": north_star_rollups,
 }

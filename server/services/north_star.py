@@ -2,8 +2,9 @@
 
 Event counts are summed per day on the `(name, day, account_id, events)` index; active users
 and seats used are read from the calendar-month rollups (server/services/usage_months.py),
-rebuilt first for the accounts whose usage changed, and counted from the user-days only
-when the rollups cannot answer (a period inside one month, or a rollup write that failed).
+rebuilt first for the accounts whose usage changed (by the `north_star.rollups` job when more
+than INLINE_REBUILD are stale), and counted from the user-days when the rollups cannot answer
+(a period inside one month, a rollup write that failed, the job still to run).
 """
 
 from __future__ import annotations
@@ -19,11 +20,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server import models as m
+from server.jobs.queue import defer
 from server.metrics.config import NorthStarConfig
 from server.metrics.north_star import seats_used
 from server.services import usage_months
 
 log = logging.getLogger(__name__)
+
+#: A read rebuilds the rollups of at most this many stale accounts itself; above it (the
+#: first read after the upgrade, an import that touched most accounts) it queues the
+#: `north_star.rollups` job and answers from the user-days meanwhile (same figures).
+INLINE_REBUILD = 500
 
 
 def months(start: date, end: date) -> list[tuple[date, date]]:
@@ -47,13 +54,30 @@ def _rolled(session: Session, kind: str, start: date, end: date,
     try:
         with store.session() as w:
             todo = usage_months.stale(w, ids)
-            for i in range(0, len(todo), usage_months.CHUNK):
-                usage_months.rebuild(w, todo[i:i + usage_months.CHUNK])
+            if len(todo) > INLINE_REBUILD:  # e.g. after the upgrade, or a large import
+                defer(w, "north_star.rollups", store=store)
                 w.commit()
+                return None
+            _rebuild(w, todo)
             return usage_months.by_month(w, kind, months(start, end), ids)
     except DBAPIError as exc:  # e.g. another process rebuilt the same account first
         log.info("North Star month rollups unavailable (%s): counting the user-days", exc)
         return None
+
+
+def _rebuild(session: Session, ids: Sequence[str]) -> None:
+    for i in range(0, len(ids), usage_months.CHUNK):
+        usage_months.rebuild(session, ids[i:i + usage_months.CHUNK])
+        session.commit()
+
+
+def rebuild_stale(store) -> int:
+    """The `north_star.rollups` job: every account's rollups brought up to its stamp, chunk
+    by chunk (each committed); returns how many accounts were stale."""
+    with store.session() as w:
+        todo = usage_months.stale(w, None)
+        _rebuild(w, todo)
+    return len(todo)
 
 
 def _by_month(session: Session, cfg: NorthStarConfig, start: date, end: date,

@@ -144,3 +144,29 @@ def test_a_failed_rollup_write_falls_back_to_the_user_days(store, monkeypatch):
     monkeypatch.setattr(usage_months, "rebuild", locked)
     got, want = both(store, "active_users", date(2026, 6, 1), date(2026, 10, 31), None)
     assert got == want and sum(got) > 0
+
+
+def test_a_large_backlog_is_rebuilt_by_a_job_and_the_read_stays_exact(make_app, monkeypatch):
+    from sqlalchemy import select
+
+    from server.admin import admin_state
+    from server.jobs.models import Job
+
+    monkeypatch.setattr(ns, "INLINE_REBUILD", 2)   # 5 stale accounts: more than a read builds
+    app = make_app()
+    st = app.extensions["account360"].store
+    load(st, accounts() + events(4, 600))
+    for _ in range(2):   # the second read finds the job waiting and queues no other
+        got, want = both(st, "active_users", date(2026, 6, 1), date(2026, 10, 31), None)
+        assert got == want and sum(got) > 0
+    with st.sessions() as s:
+        assert usage_months.stale(s, None) == sorted(SEATS)   # the reads built nothing
+        assert [j.status for j in s.scalars(select(Job).where(
+            Job.task == "north_star.rollups"))] == ["todo"]
+    for th in admin_state(app).runner.tick():
+        th.join(60)
+    with st.sessions() as s:
+        assert usage_months.stale(s, None) == []
+        assert [j.status for j in s.scalars(select(Job).where(
+            Job.task == "north_star.rollups"))] == ["succeeded"]
+    assert_equal_everywhere(st)   # now from the rollups, equal to the user-days
