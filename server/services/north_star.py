@@ -3,7 +3,7 @@
 Event counts are summed per day on the `(name, day, account_id, events)` index; active users
 and seats used are read from the calendar-month rollups (server/services/usage_months.py),
 rebuilt first for the accounts whose usage changed (by the `north_star.rollups` job when more
-than INLINE_REBUILD are stale), and counted from the user-days when the rollups cannot answer
+than INLINE_REBUILD have none yet), and counted from the user-days when the rollups cannot answer
 (a period inside one month, a rollup write that failed, the job still to run).
 """
 
@@ -27,9 +27,11 @@ from server.services import usage_months
 
 log = logging.getLogger(__name__)
 
-#: A read rebuilds the rollups of at most this many stale accounts itself; above it (the
-#: first read after the upgrade, an import that touched most accounts) it queues the
-#: `north_star.rollups` job and answers from the user-days meanwhile (same figures).
+#: A read builds the rollups of at most this many accounts that have none yet itself; above
+#: it (the first read after the upgrade that added them, a large first import) it queues the
+#: `north_star.rollups` job and answers from the user-days meanwhile (the same figures).
+#: Accounts whose rollup is only stale (a write moved their stamp) are rebuilt by the read:
+#: one whose user-days did not change only renews its stamp.
 INLINE_REBUILD = 500
 
 
@@ -54,8 +56,8 @@ def _rolled(session: Session, kind: str, start: date, end: date,
     try:
         with store.session() as w:
             todo = usage_months.stale(w, ids)
-            if len(todo) > INLINE_REBUILD:  # e.g. after the upgrade, or a large import
-                defer(w, "north_star.rollups", store=store)
+            if len(todo) > INLINE_REBUILD and usage_months.unbuilt(w, ids) > INLINE_REBUILD:
+                defer(w, "north_star.rollups", store=store)   # e.g. after the upgrade
                 w.commit()
                 return None
             _rebuild(w, todo)

@@ -56,6 +56,15 @@ def stale(session: Session, ids: Sequence[str] | None) -> list[str]:
     return sorted(session.scalars(_scoped(q, a.id, ids, session)))
 
 
+def unbuilt(session: Session, ids: Sequence[str] | None) -> int:
+    """How many accounts (of ids; None: all) have no rollup at all yet: each needs every
+    month counted (a stale one whose user-days did not change only renews its stamp)."""
+    a = m.Account
+    q = (select(func.count()).select_from(a).outerjoin(US, US.account_id == a.id)
+         .where(US.account_id.is_(None)))
+    return int(session.scalar(_scoped(q, a.id, ids, session)) or 0)
+
+
 def _month(session: Session, day):
     """The first day of a day's calendar month, in SQL (dates are ISO text on SQLite)."""
     if session.get_bind().dialect.name == "sqlite":

@@ -170,3 +170,21 @@ def test_a_large_backlog_is_rebuilt_by_a_job_and_the_read_stays_exact(make_app, 
         assert [j.status for j in s.scalars(select(Job).where(
             Job.task == "north_star.rollups"))] == ["succeeded"]
     assert_equal_everywhere(st)   # now from the rollups, equal to the user-days
+
+
+def test_a_write_touching_every_account_is_rebuilt_by_the_read_itself(store, monkeypatch):
+    from sqlalchemy import func, select
+
+    from server.jobs.models import Job
+
+    assert_equal_everywhere(store)                 # every rollup built
+    monkeypatch.setattr(ns, "INLINE_REBUILD", 2)
+    load(store, accounts())                        # every stamp moves, no new usage
+    with store.sessions() as s:
+        assert usage_months.stale(s, None) == sorted(SEATS)
+        assert usage_months.unbuilt(s, None) == 0
+    assert_equal_everywhere(store)
+    with store.sessions() as s:
+        assert usage_months.stale(s, None) == []   # renewed by the read, no job queued
+        assert s.scalar(select(func.count()).select_from(Job).where(
+            Job.task == "north_star.rollups")) == 0
