@@ -48,31 +48,26 @@ def _settings(conn, values: dict) -> None:
 def bulk_session(store: Store) -> Iterator[Session]:
     """One session on one connection for the whole import, with the bulk load's settings.
 
-    PostgreSQL: `synchronous_commit` off for this connection only: a batch's commit does not
-    wait for its WAL to reach the disk (a server crash can lose the last batches committed,
-    never half of one: a re-import loads them). SQLite: the settings above. Both are put
-    back before the connection returns to the pool."""
+    SQLite: the settings above, put back before the connection returns to the pool.
+    PostgreSQL keeps its durable commits: a batch the report counts as committed survives a
+    crash of the database server (turning `synchronous_commit` off measured no gain above
+    the noise for batches of 100,000 lines)."""
     with store.engine.connect() as conn:
         pg = conn.dialect.name == "postgresql"
-        if pg:
-            conn.exec_driver_sql("SET synchronous_commit TO OFF")
-        else:
+        if not pg:
             _settings(conn, _SQLITE_BULK)
-        conn.commit()
+            conn.commit()
         try:
             with store.sessions(bind=conn) as session:
                 yield session
         finally:
             if conn.in_transaction():
                 conn.rollback()
-            if not conn.invalidated:
-                if pg:
-                    conn.exec_driver_sql("RESET synchronous_commit")
-                else:
-                    _settings(conn, _SQLITE_USUAL)
-                    # and its page cache freed: the refresh right after the import may get
-                    # another pooled connection and fill that one's cache as well (RSS)
-                    conn.exec_driver_sql("PRAGMA shrink_memory")
+            if not conn.invalidated and not pg:
+                _settings(conn, _SQLITE_USUAL)
+                # and its page cache freed: the refresh right after the import may get
+                # another pooled connection and fill that one's cache as well (RSS)
+                conn.exec_driver_sql("PRAGMA shrink_memory")
                 conn.commit()
 
 
