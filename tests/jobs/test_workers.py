@@ -41,7 +41,9 @@ def test_one_sync_per_connector_at_a_time_across_two_workers(connected, workers,
     store = connected
     portal(hubspot_fake, 40)
     hubspot_fake.search_delay = 0.05
-    workers.start(2)
+    # no stalled-job recovery within the test (a busy machine can delay a heartbeat by the
+    # 2 s the kill -9 test needs, and a recovered job would be a third run)
+    workers.start(2, ACCOUNT360_JOB_STALLED_SECONDS="60")
     enqueue(store, "hubspot", "manual", streams=["companies", "deals"])
     wait_for(lambda: count(store, SyncRun, SyncRun.status == "running"), 60,
              "the first sync to start", workers)
