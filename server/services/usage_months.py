@@ -119,14 +119,26 @@ def rebuild(session: Session, ids: Sequence[str]) -> int:
         users = session.execute(select(UE.account_id, emo, func.sum(UE.firsts))
                                 .where(UE.account_id.in_(todo), UE.day >= since)
                                 .group_by(UE.account_id, emo)).all()
-        rows = [{"account_id": acc, "month": _day(d), "users": int(n), "seats_used": int(n),
+        cap = dict(session.execute(select(US.account_id, US.seats)
+                                   .where(US.account_id.in_(todo))).all())
+        rows = [{"account_id": acc, "month": _day(d), "users": int(n),
+                 "seats_used": _capped_seats(int(n), cap.get(acc)),
                  "user_days": now.get((acc, _day(d)), 0)} for acc, d, n in users]
         for i in range(0, len(rows), 5000):
             session.execute(insert(UM.__table__), rows[i:i + 5000])
+    # the seats may have changed: only the months whose capped value moves are rewritten (on
+    # PostgreSQL every rewritten row is a dead tuple in the covering month index)
     seats = select(US.seats).where(US.account_id == UM.account_id).scalar_subquery()
-    session.execute(update(UM).where(UM.account_id.in_(ids))  # the seats may have changed
-                    .values(seats_used=_capped(UM.users, seats)))
+    session.execute(update(UM).where(UM.account_id.in_(ids),
+                                     UM.seats_used != _capped(UM.users, seats))
+                    .values(seats_used=_capped(UM.users, seats))
+                    .execution_options(synchronize_session=False))  # no RETURNING of them
     return len(todo)
+
+
+def _capped_seats(n: int, seats: int | None) -> int:
+    """n, at most the stamped seats (the same rule as _capped, in Python)."""
+    return seats if seats is not None and seats < n else n
 
 
 def _day(value) -> date:

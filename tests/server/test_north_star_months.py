@@ -10,6 +10,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event, select
 
 from server.importer import import_lines
 from server.metrics.config import NorthStarConfig
@@ -188,3 +189,42 @@ def test_a_write_touching_every_account_is_rebuilt_by_the_read_itself(store, mon
         assert usage_months.stale(s, None) == []   # renewed by the read, no job queued
         assert s.scalar(select(func.count()).select_from(Job).where(
             Job.task == "north_star.rollups")) == 0
+
+
+
+def rewritten(store, action) -> int:
+    """How many month rows the rebuilds during action() rewrite (the UPDATEs' row counts)."""
+    counts = []
+
+    def count(conn, cursor, statement, *_):
+        if statement.lstrip().upper().startswith("UPDATE USAGE_MONTHS"):
+            counts.append(cursor.rowcount)
+    event.listen(store.engine, "after_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(store.engine, "after_cursor_execute", count)
+    return sum(counts)
+
+
+def test_a_rebuild_rewrites_only_the_months_whose_capped_seats_moved(store):
+    assert_equal_everywhere(store)                      # built by the first read
+    UM = usage_months.UM
+
+    def rebuild_all():
+        with store.session() as s:
+            usage_months.rebuild(s, sorted(SEATS))
+            s.commit()
+    assert rewritten(store, rebuild_all) == 0           # same user-days and seats
+    with store.sessions() as s:
+        n1 = dict(s.execute(select(UM.month, UM.users).where(UM.account_id == "n1")).all())
+    assert any(n >= 2 for n in n1.values())
+    # n1: 2 seats -> 1; the import or the next read rebuilds it
+    assert rewritten(store, lambda: (load(store, accounts({**SEATS, "n1": 1})),
+                                     both(store, "seats", FIRST, LAST, None))) \
+        == sum(n >= 2 for n in n1.values())
+    with store.sessions() as s:
+        now = dict(s.execute(select(UM.month, UM.seats_used)
+                             .where(UM.account_id == "n1")).all())
+    assert now == {mo: min(n, 1) for mo, n in n1.items()}
+    assert_equal_everywhere(store)
