@@ -6,7 +6,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def dialect_insert(bind_or_name):
+    """The INSERT construct with ON CONFLICT of a session's, connection's or named dialect
+    ("postgresql" or "sqlite")."""
+    if isinstance(bind_or_name, str):
+        name = bind_or_name
+    elif isinstance(bind_or_name, Session):
+        name = bind_or_name.get_bind().dialect.name
+    else:
+        name = bind_or_name.dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
@@ -15,11 +28,7 @@ def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
     if not rows:
         return
     table = model.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
+    stmt = dialect_insert(session)(table)
     cols = update_cols if update_cols is not None else [
         c.name for c in table.columns if c.name not in keys]
     if cols:
@@ -37,10 +46,7 @@ def upsert_contacts(session: Session, contacts: list[dict]) -> None:
     from server.models import Contact
 
     t = Contact.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = dialect_insert(session)
     today = datetime.now(UTC).date()
     for c in contacts:
         if not c["active"] and c["inactive_since"] is None:

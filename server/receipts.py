@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import ForeignKey, Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from server.db_upsert import dialect_insert
 from server.models import Base, UtcDateTime
 
 WEBHOOK_TTL = timedelta(days=1)
@@ -37,14 +38,6 @@ class IdempotentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
-def _insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def first_seen(session: Session, keys: list[str]) -> set[str]:
     """Record `keys` as received; return those not received before (atomic: of two
     processes recording the same key, exactly one gets it back)."""
@@ -52,7 +45,7 @@ def first_seen(session: Session, keys: list[str]) -> set[str]:
     session.execute(delete(WebhookReceipt).where(WebhookReceipt.received_at < now - WEBHOOK_TTL))
     if not keys:
         return set()
-    insert = _insert(session)
+    insert = dialect_insert(session)
     todo, fresh = sorted(set(keys)), set()
     for i in range(0, len(todo), 500):
         stmt = insert(WebhookReceipt).values(

@@ -13,10 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import Flask, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import case, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.admin.models import RateLimit
+from server.db_upsert import dialect_insert
 
 #: argon2id with the library's RFC 9106 "low memory" profile defaults.
 _hasher = PasswordHasher()
@@ -90,7 +89,7 @@ def take_attempt(store, scope: str, subject: str, limit: int = LOGIN_LIMIT,
     at = datetime.now(timezone.utc)
     since = at - window
     t = RateLimit.__table__
-    insert = sqlite_insert if store.dialect == "sqlite" else pg_insert
+    insert = dialect_insert(store.dialect)
     expired = t.c.window_start < since
     stmt = insert(t).values(key=_counter_key(scope, subject), window_start=at, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=[t.c.key], set_={

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server import models as m
 from server.db_batch import Batch
-from server.db_upsert import upsert
+from server.db_upsert import dialect_insert, upsert
 from server.rows import build
 from server.rows.marks import DIRTY_KEY
 from server.rows.models import AccountDay, AccountMetrics, MetricsDirty, MetricsStale
@@ -49,12 +49,8 @@ def _mark_stale(session: Session, days: dict[str, date], now: datetime) -> None:
     if not rows:
         return
     pg = session.get_bind().dialect.name == "postgresql"
-    if pg:
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     t = MetricsStale.__table__
-    stmt = insert(t)
+    stmt = dialect_insert(session)(t)
     least = func.least if pg else func.min
     stmt = stmt.on_conflict_do_update(index_elements=["account_id"], set_={
         "from_day": least(t.c.from_day, stmt.excluded.from_day),

@@ -16,23 +16,16 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 
 from server import models as m
+from server.db_upsert import dialect_insert, upsert
 from server.rows.models import MetricsCounter, TimelineVersion
 
 TIMELINE, DELETED = "arr_timeline", "accounts_deleted"
 
 
-def _insert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def bump(conn: Connection, name: str) -> int:
     """Add one to the counter `name` (created at 1) and return its new value."""
     t = MetricsCounter.__table__
-    stmt = _insert(conn.dialect.name)(t).values(name=name, value=1)
+    stmt = dialect_insert(conn)(t).values(name=name, value=1)
     conn.execute(stmt.on_conflict_do_update(index_elements=["name"],
                                             set_={"value": t.c.value + 1}))
     return conn.execute(select(t.c.value).where(t.c.name == name)).scalar_one()
@@ -44,13 +37,9 @@ def timeline_changed(session, account_ids: list[str]) -> None:
         return
     conn = session.connection()
     version = bump(conn, TIMELINE)
-    t = TimelineVersion.__table__
-    stmt = _insert(conn.dialect.name)(t)
-    stmt = stmt.on_conflict_do_update(index_elements=["account_id"],
-                                      set_={"version": stmt.excluded.version})
     rows = [{"account_id": a, "version": version} for a in sorted(account_ids)]
     for i in range(0, len(rows), 1000):
-        conn.execute(stmt, rows[i:i + 1000])
+        upsert(session, TimelineVersion, rows[i:i + 1000], ["account_id"])
 
 
 def counters(session) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from server.db_batch import Batch
+from server.db_upsert import dialect_insert
 from server.rows import build, stamps
 from server.rows.models import (
     AccountDay,
@@ -61,12 +62,8 @@ def _stored_of(model):
 def day_upsert(dialect: str):
     """INSERT ... ON CONFLICT DO UPDATE of history rows, built once per dialect."""
     def make():
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
         t = AccountDay.__table__
-        stmt = dialect_insert(t)
+        stmt = dialect_insert(dialect)(t)
         return stmt.on_conflict_do_update(
             index_elements=["account_id", "day"],
             set_={c.name: stmt.excluded[c.name] for c in t.columns
