@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session
 
 from server import models as m
@@ -301,7 +301,8 @@ class Loader(EventRecords):
         earliest = affected_days(s, rows)  # compared with the stored rows before they change
         if rows.get("account"):
             accounts = list(rows["account"].values())
-            upsert(s, m.Account, accounts, ["id"])
+            # the record's own columns: the usage stamp is the usage writes' (below)
+            upsert(s, m.Account, accounts, ["id"], [c for c in accounts[0] if c != "id"])
             ids = [a["id"] for a in accounts]
             s.execute(delete(m.AccountDomain).where(m.AccountDomain.account_id.in_(ids)))
             domains = [{"domain": d, "account_id": a["id"]} for a in accounts for d in a["domains"]]
@@ -316,15 +317,20 @@ class Loader(EventRecords):
             upsert(s, model, list(rows.get(rtype, {}).values()), ["id"])
         if rows.get("task"):
             self._flush_tasks(list(rows["task"].values()))
-        self._touched |= self._events.flush()
+        used = self._events.flush()  # the accounts that received new events
+        self._touched |= used
         self._touched |= set(earliest)  # also the account a record moved away from
         if self._touched:
             self.touched_accounts |= self._touched
             mark(s, self._touched, merge(merge(earliest, self._events.first_days), self._gone))
             self._events.first_days, self._gone = {}, {}
+            now = datetime.now(timezone.utc)
+            stamps = {"updated_at": now}
+            if used:  # the North Star rollups' stamp moves with new usage only
+                stamps["usage_changed_at"] = case((m.Account.id.in_(list(used)), now),
+                                                  else_=m.Account.usage_changed_at)
             s.execute(update(m.Account).where(m.Account.id.in_(list(self._touched)))
-                      .values(updated_at=datetime.now(timezone.utc))
-                      .execution_options(synchronize_session=False))
+                      .values(**stamps).execution_options(synchronize_session=False))
         self._rows = defaultdict(dict)
         self._touched = set()
         self.pending = 0

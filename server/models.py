@@ -106,6 +106,10 @@ class Account(Base):
     #: bumped by every write that touches the account; part of the 360 cache key
     updated_at: Mapped[datetime | None] = mapped_column(
         UtcDateTime, onupdate=utcnow)
+    #: moved only by a write that adds the account's usage (new events): the stamp of its
+    #: North Star month rollups (server/services/usage_months.py), so a write of anything
+    #: else (a CRM sync re-delivering the account, a task) leaves them valid
+    usage_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AccountDomain(Base):

@@ -1,7 +1,8 @@
 """Calendar-month rollups of the active users (`usage_user_days`), read by the North Star's
 team total by month when it counts active users or seats (server/services/usage_months.py
-keeps them: an account's rollup is rebuilt from its user-days whenever its change stamp
-`accounts.updated_at`, which every usage write bumps, differs from the one it was built at).
+keeps them: an account's rollup is rebuilt from its user-days whenever its usage stamp
+`accounts.usage_changed_at`, which every usage write moves, differs from the one it was built
+at, or its seats from those it was built with).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ Index("ix_usage_month_edges_day", UsageMonthEdge.day, UsageMonthEdge.account_id,
 
 
 class UsageMonthStamp(Base):
-    """The account's change stamp and seats its rollup was built with."""
+    """The account's usage stamp (`updated_at`: `accounts.usage_changed_at` as copied) and
+    seats its rollup was built with."""
 
     __tablename__ = "usage_month_stamps"
     account_id: Mapped[str] = mapped_column(_acct_fk(), primary_key=True)

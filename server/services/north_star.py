@@ -2,9 +2,10 @@
 
 Event counts are summed per day on the `(name, day, account_id, events)` index; active users
 and seats used are read from the calendar-month rollups (server/services/usage_months.py),
-rebuilt first for the accounts whose usage changed (by the `north_star.rollups` job when more
-than INLINE_REBUILD have none yet), and counted from the user-days when the rollups cannot answer
-(a period inside one month, a rollup write that failed, the job still to run).
+rebuilt first for the accounts whose usage or seats changed (by the `north_star.rollups` job
+when more than INLINE_REBUILD are stale), and counted from the user-days when the rollups cannot
+answer (a period inside one month, a rollup write that failed; the stale accounts' while the
+job is still to run).
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from server.services import usage_months
 
 log = logging.getLogger(__name__)
 
-#: A read builds the rollups of at most this many accounts that have none yet itself; above
-#: it (the first read after the upgrade that added them, a large first import) it queues the
-#: `north_star.rollups` job and answers from the user-days meanwhile (the same figures).
-#: Accounts whose rollup is only stale (a write moved their stamp) are rebuilt by the read:
-#: one whose user-days did not change only renews its stamp.
+#: A read rebuilds the rollups of at most this many stale accounts itself (their usage or
+#: seats changed, or they have none yet); above it (the first read after the upgrade, an
+#: import that added usage to most accounts) it queues the `north_star.rollups` job and
+#: answers from the other accounts' rollups plus the stale accounts' user-days meanwhile
+#: (the same figures). A write that adds no usage (a CRM sync) leaves the rollups valid.
 INLINE_REBUILD = 500
+#: Above this many stale accounts the read counts every user-day of the scope instead (the
+#: rollups' share is small, and each stale account would be one bound parameter).
+PARTIAL_MAX = 20000
 
 
 def months(start: date, end: date) -> list[tuple[date, date]]:
@@ -46,25 +50,43 @@ def months(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
-def _rolled(session: Session, kind: str, start: date, end: date,
+def _rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
             ids: Sequence[str] | None) -> dict[tuple[int, int], int] | None:
     """Active users or seats by month from the rollups, in a transaction of the session's
-    store that first rebuilds the stale accounts' rollups (None: they cannot answer)."""
+    store that first rebuilds a few stale accounts' rollups, or queues the job for many and
+    counts their user-days (None: the rollups cannot answer)."""
     store = session.info.get("store")
     if store is None:
         return None
     try:
         with store.session() as w:
             todo = usage_months.stale(w, ids)
-            if len(todo) > INLINE_REBUILD and usage_months.unbuilt(w, ids) > INLINE_REBUILD:
+            if len(todo) > INLINE_REBUILD:
                 defer(w, "north_star.rollups", store=store)   # e.g. after the upgrade
                 w.commit()
-                return None
+                return _partly_rolled(w, cfg, start, end, ids, todo)
             _rebuild(w, todo)
-            return usage_months.by_month(w, kind, months(start, end), ids)
+            return usage_months.by_month(w, cfg.kind, months(start, end), ids)
     except DBAPIError as exc:  # e.g. another process rebuilt the same account first
         log.info("North Star month rollups unavailable (%s): counting the user-days", exc)
         return None
+
+
+def _partly_rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
+                   ids: Sequence[str] | None,
+                   stale: list[str]) -> dict[tuple[int, int], int] | None:
+    """The current accounts' rollups plus the stale accounts' user-days (each account's
+    months are its own: the sum is the scope's figure)."""
+    if len(stale) > PARTIAL_MAX:
+        return None
+    out = usage_months.by_month(session, cfg.kind, months(start, end), ids, exclude=stale)
+    if out is None:
+        return None
+    out = defaultdict(int, out)
+    for i in range(0, len(stale), usage_months.CHUNK):
+        for key, n in _by_month(session, cfg, start, end, stale[i:i + usage_months.CHUNK]).items():
+            out[key] += n
+    return out
 
 
 def _rebuild(session: Session, ids: Sequence[str]) -> None:
@@ -116,7 +138,7 @@ def monthly_totals(session: Session, cfg: NorthStarConfig, start: date, end: dat
     """{name, kind, by_month: [{month, start, end, value}]} for the accounts (None = all)."""
     if not cfg.name:
         return None
-    values = None if cfg.kind == "events" else _rolled(session, cfg.kind, start, end, ids)
+    values = None if cfg.kind == "events" else _rolled(session, cfg, start, end, ids)
     if values is None:
         values = _by_month(session, cfg, start, end, ids)
     return {"name": cfg.name, "kind": cfg.kind, "by_month": [

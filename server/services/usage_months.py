@@ -1,14 +1,15 @@
 """The active users and seats used per calendar month, summed over accounts, from the month
 rollups (server/usage_month_models.py) instead of every user-day of the period.
 
-An account's rollup is brought up to date from its own user-days when its change stamp
-differs from the stamp it was built at: every usage write bumps `accounts.updated_at` in its
-transaction, and so does a change of seats. The stamp is copied before the user-days are
-read, so a write landing in between leaves the rollup marked stale, never wrong. User-days
-are only ever added, so a month whose count of user-days did not change keeps its figures;
-a changed account is rebuilt from its first changed month on. This is done in the reading
-request, CHUNK accounts per transaction: the first read after an import that added usage to
-many accounts pays for their changed months (the first read after the upgrade for all).
+An account's rollup is brought up to date from its own user-days when its usage stamp
+(`accounts.usage_changed_at`, moved in its transaction by every write that adds usage, and
+by nothing else) differs from the stamp it was built at, or its seats from the seats it was
+built with: a CRM sync that re-delivers unchanged records leaves the rollups valid. The
+stamp is copied before the user-days are read, so a write landing in between leaves the
+rollup marked stale, never wrong. User-days are only ever added, so a month whose count of
+user-days did not change keeps its figures; a changed account is rebuilt from its first
+changed month on, CHUNK accounts per transaction (by the reading request for a few
+accounts, else by the `north_star.rollups` job: server/services/north_star.py).
 
 A month inside the period counts its stored users; a month cut by the period's start (or
 end) counts the users whose last (first) active day of the month is on or after the start
@@ -27,6 +28,7 @@ from sqlalchemy import (
     ARRAY,
     Date,
     String,
+    all_,
     any_,
     bindparam,
     case,
@@ -49,20 +51,13 @@ UM, UE, US = UsageMonth, UsageMonthEdge, UsageMonthStamp
 
 
 def stale(session: Session, ids: Sequence[str] | None) -> list[str]:
-    """Accounts (of ids; None: all) whose rollup is missing or older than their stamp."""
+    """Accounts (of ids; None: all) whose rollup is missing, older than their usage stamp or
+    built with other seats."""
     a = m.Account
     q = (select(a.id).outerjoin(US, US.account_id == a.id)
-         .where(US.account_id.is_(None) | US.updated_at.is_distinct_from(a.updated_at)))
+         .where(US.account_id.is_(None) | US.updated_at.is_distinct_from(a.usage_changed_at)
+                | US.seats.is_distinct_from(a.seats)))
     return sorted(session.scalars(_scoped(q, a.id, ids, session)))
-
-
-def unbuilt(session: Session, ids: Sequence[str] | None) -> int:
-    """How many accounts (of ids; None: all) have no rollup at all yet: each needs every
-    month counted (a stale one whose user-days did not change only renews its stamp)."""
-    a = m.Account
-    q = (select(func.count()).select_from(a).outerjoin(US, US.account_id == a.id)
-         .where(US.account_id.is_(None)))
-    return int(session.scalar(_scoped(q, a.id, ids, session)) or 0)
 
 
 def _month(session: Session, day):
@@ -83,7 +78,7 @@ def rebuild(session: Session, ids: Sequence[str]) -> int:
     session.execute(delete(US).where(US.account_id.in_(ids)))
     session.execute(insert(US).from_select(  # stamped before the user-days are read
         ["account_id", "updated_at", "seats"],
-        select(a.id, a.updated_at, a.seats).where(a.id.in_(ids))))
+        select(a.id, a.usage_changed_at, a.seats).where(a.id.in_(ids))))
     # an account's total of user-days first (a key-order count): equal, nothing was added
     total = dict(session.execute(select(ud.account_id, func.count())
                                  .where(ud.account_id.in_(ids)).group_by(ud.account_id)).all())
@@ -157,21 +152,31 @@ def _scoped(q, col, ids, session: Session):
     return q.where(col.in_(list(ids)))
 
 
+def _without(q, col, exclude: Sequence[str], session: Session):
+    """q without the accounts of exclude (on PostgreSQL one array parameter)."""
+    if not exclude:
+        return q
+    if session.get_bind().dialect.name == "postgresql":
+        ids = bindparam("without_ids", list(exclude), type_=ARRAY(String), unique=True)
+        return q.where(col != all_(ids))
+    return q.where(col.not_in(list(exclude)))
+
+
 def _capped(n, seats):
     """n (a SQL expression), at most the stamped seats."""
     return case((seats.is_not(None) & (seats < n), seats), else_=n)
 
 
 def _cut(session: Session, kind: str, month: date, lo: date, hi: date,
-         ids: Sequence[str] | None) -> int:
+         ids: Sequence[str] | None, exclude: Sequence[str] = ()) -> int:
     """The month's value over [lo, hi], a range that starts or ends with the month."""
     end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     col = UE.firsts if lo == month else UE.lasts  # a prefix ends at a first day, a suffix...
     inside = (hi - lo).days + 1
     if inside <= (end - month).days + 1 - inside:  # read the cut's own days
-        per = _scoped(select(UE.account_id, func.sum(col).label("n"))
-                      .where(UE.day.between(lo, hi)), UE.account_id, ids, session) \
-            .group_by(UE.account_id).subquery()
+        per = _without(_scoped(select(UE.account_id, func.sum(col).label("n"))
+                               .where(UE.day.between(lo, hi)), UE.account_id, ids, session),
+                       UE.account_id, exclude, session).group_by(UE.account_id).subquery()
         n = per.c.n
         src = select(func.sum(_capped(n, US.seats) if kind == "seats" else n)).select_from(
             per.join(US, US.account_id == per.c.account_id))
@@ -182,17 +187,20 @@ def _cut(session: Session, kind: str, month: date, lo: date, hi: date,
                   .where(UE.day.between(*other)), UE.account_id, ids, session) \
         .group_by(UE.account_id).subquery()
     n = UM.users - func.coalesce(out.c.n, 0)
-    src = _scoped(select(func.sum(_capped(n, US.seats) if kind == "seats" else n))
-                  .select_from(UM).join(US, US.account_id == UM.account_id)
-                  .outerjoin(out, out.c.account_id == UM.account_id)
-                  .where(UM.month == month), UM.account_id, ids, session)
+    src = _without(_scoped(select(func.sum(_capped(n, US.seats) if kind == "seats" else n))
+                           .select_from(UM).join(US, US.account_id == UM.account_id)
+                           .outerjoin(out, out.c.account_id == UM.account_id)
+                           .where(UM.month == month), UM.account_id, ids, session),
+                   UM.account_id, exclude, session)
     return int(session.scalar(src) or 0)
 
 
 def by_month(session: Session, kind: str, spans: list[tuple[date, date]],
-             ids: Sequence[str] | None) -> dict[tuple[int, int], int] | None:
+             ids: Sequence[str] | None,
+             exclude: Sequence[str] = ()) -> dict[tuple[int, int], int] | None:
     """{(year, month): value} for the calendar months' spans (each clipped to the period),
-    from a current rollup; None when a span lies inside a month, touching neither end."""
+    from a current rollup, over the accounts of ids (None: all) but those of exclude; None
+    when a span lies inside a month, touching neither end."""
     full, cuts = [], []
     for lo, hi in spans:
         first = lo.replace(day=1)
@@ -206,9 +214,10 @@ def by_month(session: Session, kind: str, spans: list[tuple[date, date]],
     col = UM.users if kind == "active_users" else UM.seats_used
     out: dict[tuple[int, int], int] = {}
     if full:
-        q = _scoped(select(UM.month, func.sum(col)).where(UM.month.in_(full)),
-                    UM.account_id, ids, session).group_by(UM.month)
+        q = _without(_scoped(select(UM.month, func.sum(col)).where(UM.month.in_(full)),
+                             UM.account_id, ids, session), UM.account_id, exclude,
+                     session).group_by(UM.month)
         out = {(mo.year, mo.month): int(n or 0) for mo, n in session.execute(q)}
     for first, lo, hi in cuts:
-        out[(first.year, first.month)] = _cut(session, kind, first, lo, hi, ids)
+        out[(first.year, first.month)] = _cut(session, kind, first, lo, hi, ids, exclude)
     return out

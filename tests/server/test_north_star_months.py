@@ -125,15 +125,16 @@ def test_equal_after_usage_seats_and_other_writes(store, monkeypatch):
     assert rebuilt[-1] == (["n1", "n2", "n5"], 3)
     load(store, accounts({"n0": 1, "n1": None, "n2": 3, "n3": 1, "n4": 2}))  # seats change
     with store.sessions() as s:
-        assert set(usage_months.stale(s, None)) >= {"n0", "n1", "n4"}
+        assert usage_months.stale(s, None) == ["n0", "n1", "n4"]  # only the seats moved
     assert_equal_everywhere(store)
-    assert rebuilt[-1][1] == 0  # same user-days: only the stamps and seats used are renewed
+    assert rebuilt[-1] == (["n0", "n1", "n4"], 0)  # same user-days: the seats used renewed
+    count = len(rebuilt)
     load(store, [{"type": "task", "id": "t1", "account_id": "n4", "subject": "Call",
                   "status": "open"}])
     with store.sessions() as s:
-        assert usage_months.stale(s, None) == ["n4"]          # its stamp alone moved
+        assert usage_months.stale(s, None) == []   # a task is no input of the rollups
     assert_equal_everywhere(store)
-    assert rebuilt[-1] == (["n4"], 0)
+    assert len(rebuilt) == count
 
 
 def test_a_failed_rollup_write_falls_back_to_the_user_days(store, monkeypatch):
@@ -173,23 +174,68 @@ def test_a_large_backlog_is_rebuilt_by_a_job_and_the_read_stays_exact(make_app, 
     assert_equal_everywhere(st)   # now from the rollups, equal to the user-days
 
 
-def test_a_write_touching_every_account_is_rebuilt_by_the_read_itself(store, monkeypatch):
-    from sqlalchemy import func, select
+def stamps(store) -> dict:
+    from server import models as m
+    with store.sessions() as s:
+        return dict(s.execute(select(m.Account.id, m.Account.usage_changed_at)).all())
 
+
+def test_an_unchanged_full_crm_resync_leaves_the_stamps_and_rollups_valid(store):
+    from server import models as m
+    assert_equal_everywhere(store)                 # every rollup built
+    before = stamps(store)
+    with store.sessions() as s:
+        changed = dict(s.execute(select(m.Account.id, m.Account.updated_at)).all())
+    # a full CRM sync delivers every account, contact, deal and task again, unchanged
+    load(store, accounts() + [{"type": "contact", "id": f"c-{a}", "account_id": a,
+                               "email": f"ann@{a}.example"} for a in SEATS]
+         + [{"type": "task", "id": f"t-{a}", "account_id": a, "subject": "Call",
+             "status": "open"} for a in SEATS])
+    with store.sessions() as s:
+        moved = dict(s.execute(select(m.Account.id, m.Account.updated_at)).all())
+        assert usage_months.stale(s, None) == []   # the rollups stay valid
+    assert all(moved[a] != changed[a] for a in SEATS)  # the 360's stamp did move (its cache)
+    assert stamps(store) == before                 # the North Star's did not
+    assert_equal_everywhere(store)
+
+
+def test_usage_on_many_accounts_is_rebuilt_by_a_job_and_the_read_stays_exact(
+        make_app, monkeypatch):
+    from sqlalchemy import func
+
+    from server.admin import admin_state
     from server.jobs.models import Job
 
-    assert_equal_everywhere(store)                 # every rollup built
+    app = make_app()
+    st = app.extensions["account360"].store
+    load(st, accounts() + events(1, 900))
+    assert_equal_everywhere(st)                    # every rollup built by a read
     monkeypatch.setattr(ns, "INLINE_REBUILD", 2)
-    load(store, accounts())                        # every stamp moves, no new usage
-    with store.sessions() as s:
-        assert usage_months.stale(s, None) == sorted(SEATS)
-        assert usage_months.unbuilt(s, None) == 0
-    assert_equal_everywhere(store)
-    with store.sessions() as s:
-        assert usage_months.stale(s, None) == []   # renewed by the read, no job queued
+    before = stamps(st)
+    load(st, events(5, 200, ("n0", "n1", "n2"), date(2026, 6, 3), date(2026, 10, 20)))
+    after = stamps(st)
+    assert {a for a in SEATS if after[a] != before[a]} == {"n0", "n1", "n2"}
+    rebuilt = []
+    real = usage_months.rebuild
+    monkeypatch.setattr(usage_months, "rebuild",
+                        lambda s, ids: rebuilt.append(list(ids)) or real(s, ids))
+    for kind in ("active_users", "seats"):   # the team's: more stale accounts than 2
+        for start, end in periods():
+            got, want = both(st, kind, start, end, None)
+            assert got == want, (kind, start, end)   # the others' rollups + three's user-days
+    assert rebuilt == []          # no read rebuilt anything
+    with st.sessions() as s:
+        assert usage_months.stale(s, None) == ["n0", "n1", "n2"]
+        assert [j.status for j in s.scalars(select(Job).where(
+            Job.task == "north_star.rollups"))] == ["todo"]   # queued once for every read
+    for th in admin_state(app).runner.tick():
+        th.join(60)
+    assert rebuilt == [["n0", "n1", "n2"]]   # by the job
+    with st.sessions() as s:
+        assert usage_months.stale(s, None) == []
         assert s.scalar(select(func.count()).select_from(Job).where(
-            Job.task == "north_star.rollups")) == 0
-
+            Job.task == "north_star.rollups", Job.status == "succeeded")) == 1
+    assert_equal_everywhere(st)
 
 
 def rewritten(store, action) -> int:
