@@ -63,7 +63,7 @@ def scores_30d_ago(session: Session, ids: list[str], all_accounts: bool, as_of: 
         # sentiment and relationship components
         said = cfg.health.weight("sentiment") > 0 or cfg.health.weight("relationship") > 0
         _, old = load_facts(session, scope, day, cfg.first_value_event, cfg.north_star,
-                            activity=False, messages=said)
+                            activity=False, messages=said, recent=True)
         for i, f in old.items():
             scores.setdefault(i, mx.account_metrics(f, cfg, day).health.score)
     return scores

@@ -11,7 +11,18 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, bindparam, distinct, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    and_,
+    bindparam,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, defer
 
 from server import models as m
@@ -24,6 +35,11 @@ from server.metrics.north_star import windows
 #: messages older than this many days before as_of are not read (sentiment and its prior
 #: window, stakeholders' last touch, the last two-way exchange)
 MESSAGE_DAYS = 365
+#: with `recent`, a ticket created and solved more than this many days before as_of and
+#: closed is not read: the widest ticket window of the engine (server.metrics.support:
+#: response and resolution hours, CSAT, volume) is the 90 days up to as_of
+TICKET_DAYS = 90
+CLOSED = ("solved", "closed")   # exactly these spellings: any other status is read
 
 
 def _scope(column, ids: Sequence[str] | None) -> list[ColumnElement]:
@@ -233,10 +249,25 @@ def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, 
     return {acc: (v[0], v[1]) for acc, v in out.items()}
 
 
+def _tickets(scoped: bool, recent: bool):
+    """The tickets statement, in (account, id) order (the response and resolution hours
+    keep it: the same list whichever rows the filter leaves). `recent`: without the tickets
+    no figure as of `as_of` reads, those created and solved (or never solved) before the day
+    `lo` and closed: such a ticket is not open at as_of (`is_open_at`: not solved after as_of,
+    status not open or pending) and lies outside every window of the engine."""
+    K = m.Ticket
+    lo = bindparam("tickets_lo", type_=K.created_at.type)
+    keep = [or_(K.created_at >= lo, K.solved_at >= lo,
+                and_(*(K.status != s for s in CLOSED)))] if recent else []
+    return select(K.account_id, K.id, K.status, K.priority, K.created_at, K.first_response_at,
+                  K.solved_at, K.subject, K.satisfaction).where(
+        *_in(K.account_id, scoped), *keep).order_by(K.account_id, K.id)
+
+
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None, north_star: NorthStarConfig | None = None,
                message_days: int = MESSAGE_DAYS, activity: bool = True,
-               messages: bool = True, batch: Batch | None = None
+               messages: bool = True, batch: Batch | None = None, recent: bool = False
                ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all); messages of the
     `message_days` days up to as_of (the bulk evaluation of many days reads more). Without
@@ -244,7 +275,9 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     figure reads it: the account-metrics rows do without). Without `messages` no message
     is read: only sentiment, stakeholders and the relationship score use them (a health
     score whose sentiment and relationship weights are 0 does without). `batch`: statements
-    of the caller's to run in the same round trip (run by the time this returns)."""
+    of the caller's to run in the same round trip (run by the time this returns). With
+    `recent` only the records a figure as of `as_of` reads are loaded (`_tickets`): for the
+    figures of that one day (the rows), not for the 360's lists nor for earlier days."""
     accounts = {a.id: a for a in session.scalars(_prebuilt(
         "accounts", ids is not None, lambda sc: select(m.Account).options(
             defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
@@ -261,17 +294,19 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     batch = batch if batch is not None else Batch(conn)
     lo, hi = end_of_day(as_of - timedelta(days=message_days)), end_of_day(as_of)
     params = _params(scope_ids, lo=lo, hi=hi)
+    if recent:
+        params["tickets_lo"] = end_of_day(as_of - timedelta(days=TICKET_DAYS))
 
     def rows(model, *cols):
         # plain column tuples: no ORM identity map, no JSON attributes to decode
         return batch.add(_prebuilt(model.__tablename__, scoped, lambda sc: select(
             model.account_id, *cols).where(*_in(model.account_id, sc))), params)
 
-    D, K, N, S, C, M = m.Deal, m.Ticket, m.NpsResponse, m.Survey, m.Contact, m.Message
+    D, N, S, C, M = m.Deal, m.NpsResponse, m.Survey, m.Contact, m.Message
     deals = rows(D, D.id, D.kind, D.status, D.amount, D.close_date, D.expansion_type, D.name,
                  D.stage)
-    tickets = rows(K, K.id, K.status, K.priority, K.created_at, K.first_response_at,
-                   K.solved_at, K.subject, K.satisfaction)
+    tickets = batch.add(_prebuilt("tickets_recent" if recent else "tickets", scoped,
+                                  lambda sc: _tickets(sc, recent)), params)
     touches = rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date)
     nps = rows(N, N.score, N.date, N.contact_email, N.id)
     surveys = rows(S, S.kind, S.score, S.scale, S.date)
