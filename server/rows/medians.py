@@ -55,9 +55,12 @@ def grouped_medians(session: Session, owner, segment, phase, spellings: list[str
     return out
 
 
-def offset_medians(session: Session, key, hours: dict) -> dict[str, tuple[tuple, dict]]:
-    """{kind: ((team median, n), {key(owner): (median, n)})} of every account; `hours`:
-    {(kind, owner): n} (the rows' per-kind counts summed by owner)."""
+def offset_medians(session: Session, key, hours: dict, team=None,
+                   each=None) -> dict[str, tuple[tuple, dict]]:
+    """{kind: ((team median, n), {key(owner): (median, n)})} of the accounts in scope;
+    `hours`: {(kind, owner): n} (the scope's per-kind counts summed by owner); `team` and
+    `each`: the scope's condition on `ticket_hours` for the team's reads and for each
+    owner's (None: every account)."""
     counts = [(k, o, n) for (k, o), n in hours.items() if n]
     groups = []   # (kind, owner or None, is the team, n)
     for kind in KINDS:
@@ -71,6 +74,8 @@ def offset_medians(session: Session, key, hours: dict) -> dict[str, tuple[tuple,
         q = select(th.hours).where(th.kind == kind)
         if not whole:
             q = q.where(th.owner.is_(None) if o is None else th.owner == o)
+        if (team if whole else each) is not None:
+            q = q.where(team if whole else each)
         sub = q.order_by(th.hours).offset((n - 1) // 2).limit(1 if n % 2 else 2).subquery()
         reads.append(select(literal(i).label("i"), sub.c.hours))
     middle: dict[int, list] = {}

@@ -139,6 +139,8 @@ for _col in SORT_KEY_COLUMNS:
           AccountMetrics.account_id)
 # the dashboard memo's stamp reads the latest computed_at (server.workspace.memo): a seek
 Index("ix_account_metrics_computed_at", AccountMetrics.computed_at)
+# a segment scope matches case-blind (`scoped`): a seek on the lowered segment
+Index("ix_account_metrics_segment_key", func.lower(AccountMetrics.segment))
 
 
 #: the rows still without the default period's increases (written before they were stored):
@@ -255,6 +257,9 @@ class AccountSignal(Base):
 
 
 Index("ix_account_signals_code_owner", AccountSignal.code, AccountSignal.owner)
+# the team's warnings by owner, code and severity read the index alone (server.rows.team)
+Index("ix_account_signals_owner_code_severity", AccountSignal.owner, AccountSignal.code,
+      AccountSignal.severity)
 
 
 class TicketHours(Base):

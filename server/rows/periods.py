@@ -12,7 +12,7 @@ cross-sell), in cents. Those four come from one of three sources, all equal:
   quarter): E is the rows' `end_arr` (ARR on their day) and S = E minus the changes dated
   inside the period, because each change's `before` is the previous change's `after`
   (the timeline is contiguous, in date order). Only the period's changes are read, on the
-  `date` index.
+  `date` index (`changes_in`); an account without any has S = E.
 - ``timeline``: any other period: one grouped pass over every change of the scope
   (`server.rows.retention`).
 """
@@ -72,32 +72,18 @@ def source(session: Session, start: date, end: date) -> str:
     return "ending"
 
 
-def cohort(kind: str, start: date, end: date, owner, segment, phase, cents):
-    """Owner, S, E and the increases (cents) of each account of the scope, from the rows
-    (``stored``) or the rows and the period's changes (``ending``); S > 0 is applied by
-    the caller."""
-    e = cents(am.end_arr)
-    if kind == "stored":
-        stmt = select(am.account_id.label("acc"), am.owner.label("owner"),
-                      cents(am.start_arr).label("s"), e.label("e"),
-                      cents(am.period_increase).label("inc"),
-                      cents(am.period_cross_increase).label("cross")).select_from(am)
-    else:
-        up = ch.after > ch.before
-        grow = ch.after - ch.before
-        per = (select(ch.account_id.label("acc"),
-                      func.sum(cents(ch.after) - cents(ch.before)).label("delta"),
-                      cents(func.sum(case((up, grow), else_=0))).label("inc"),
-                      cents(func.sum(case((and_(up, ch.expansion_type == "cross_sell"), grow),
-                                          else_=0))).label("cross"))
-               .where(ch.date >= start, ch.date <= end).group_by(ch.account_id))
-        if owner or segment or phase:
-            per = per.where(ch.account_id.in_(
-                scoped(select(am.account_id), owner, segment, phase)))
-        per = per.subquery()
-        stmt = (select(am.account_id.label("acc"), am.owner.label("owner"),
-                       (e - func.coalesce(per.c.delta, 0)).label("s"), e.label("e"),
-                       func.coalesce(per.c.inc, 0).label("inc"),
-                       func.coalesce(per.c.cross, 0).label("cross"))
-                .select_from(am).outerjoin(per, per.c.acc == am.account_id))
-    return stmt
+def changes_in(start: date, end: date, owner, segment, phase, cents):
+    """Per account of the scope with ARR changes dated in [start, end]: the sum of their
+    changes (`delta`: E - S for a period ending on the rows' day) and of their increases,
+    all and cross-sell (cents), on the `date` index."""
+    up = ch.after > ch.before
+    grow = ch.after - ch.before
+    per = (select(ch.account_id.label("acc"),
+                  func.sum(cents(ch.after) - cents(ch.before)).label("delta"),
+                  cents(func.sum(case((up, grow), else_=0))).label("inc"),
+                  cents(func.sum(case((and_(up, ch.expansion_type == "cross_sell"), grow),
+                                      else_=0))).label("cross"))
+           .where(ch.date >= start, ch.date <= end).group_by(ch.account_id))
+    if owner or segment or phase:
+        per = per.where(ch.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
+    return per.subquery()

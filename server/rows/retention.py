@@ -3,11 +3,17 @@
 Per account of the scope, S = ARR(start - 1 day), E = ARR(end) and the period's ARR
 increases, all and cross-sell, come from the rows (the default period, or any period ending
 on the rows' day: `server.rows.periods`) or from one grouped pass over `arr_changes` (the
-`after` of the last change dated on or before the day, by timeline order). The movements of metrics.md section 1
-(expansion, contraction, churn, churned logos, the upsell/cross-sell split) are then summed
-per owner in SQL, on whole cents so SQLite and PostgreSQL add exactly. An account whose
-expansion is split in proportion (0 < cross-sell increases < all increases) is a group of
-its own: that split is a division, done by `server.metrics.movement_from` as for one account.
+`after` of the last change dated on or before the day, by timeline order). The movements of
+metrics.md section 1 (expansion, contraction, churn, churned logos, the upsell/cross-sell
+split) are then summed per owner in SQL (`movement_columns`), on whole cents so SQLite and
+PostgreSQL add exactly. An account whose expansion is split in proportion (0 < cross-sell
+increases < all increases) comes back as its own `s:e:inc:cross` text in the owner's row:
+that split is a division, done by `server.metrics.movement_from` as for one account.
+
+The team figures' pass over the current rows (`server.rows.team`) carries these sums for the
+stored period (`row_columns`), so the cohort costs no scan of its own; for a period ending on
+the rows' day it carries each owner's "nothing changed" sums (S = E) and only the accounts
+with changes inside the period are read again (`retention_of_pass`).
 Quarterly expansion is one grouped pass over the period's increases (the `date` index).
 """
 
@@ -16,8 +22,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from server import metrics as mx
 from server.rows import periods
@@ -28,32 +36,87 @@ ZERO = Decimal("0")
 COUNTS = ("cohort_size", "churned_logos")
 SEQ = 10 ** 12  # above any ARR in cents
 SUMS = ("start_arr", "end_arr", "expansion", "contraction", "churn", "upsell", "cross_sell")
+#: the integer sums of `movement_columns`, in order (cents, or a count)
+_SUMMED = ("cohort_size", "start_arr", "end_arr", "expansion", "contraction", "churn",
+           "churned_logos", "upsell", "cross_sell")
+WIDTH = len(_SUMMED) + 1     # and the split accounts' text
+NOMINAL = 2                  # count(E > 0), ΣE over E > 0
 
 
-def cents(value):
+class cents(FunctionElement):
     """A money value (a column or a sum of a few) as whole cents: an exact integer on SQLite
-    (which stores money as binary floats) and PostgreSQL."""
-    return cast(func.round(value * 100), BigInteger)
+    (which stores money as binary floats: rounded, then cast) and PostgreSQL (whose money
+    columns are exact decimals of scale 2: times 100 is already whole, and a round and a
+    cast on every row of an aggregate cost more than the sums themselves)."""
+
+    name = "cents"
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(cents)
+def _cents(element, compiler, **kw):
+    return f"CAST(round(({compiler.process(element.clauses, **kw)}) * 100) AS BIGINT)"
+
+
+@compiles(cents, "postgresql")
+def _cents_pg(element, compiler, **kw):
+    return f"(({compiler.process(element.clauses, **kw)}) * 100)"
+
+
+def _int(value) -> int:
+    """Whole cents as read back (an int, or a Decimal or its text on PostgreSQL)."""
+    return int(Decimal(value)) if isinstance(value, str) else int(value or 0)
 
 
 def from_cents(value) -> Decimal:
     """Whole cents (int or Decimal, None for no rows) back to money."""
-    return Decimal(int(value or 0)).scaleb(-2)
+    return Decimal(_int(value)).scaleb(-2)
 
 
-def _accounts(start: date, end: date, owner, segment, phase, source: str = "timeline"):
-    """Each account of the scope with S > 0: owner, S, E and the period's increases (all and
-    cross-sell), in cents.
+def movement_columns(s, e, inc, cross) -> list:
+    """The aggregates of the movements of the accounts with S > 0 (the cohort) among those
+    grouped, from per-account S, E and increases in cents (see `_SUMMED`), then the
+    `s:e:inc:cross` texts of those whose expansion splits in proportion (NULL: none)."""
+    cohort = s > 0
+    grew = and_(cohort, e > s)
+    partial = and_(grew, cross > 0, inc > cross)
+    text = cast(s, String) + ":" + cast(e, String) + ":" + cast(inc, String) + ":" + \
+        cast(cross, String)
+    return [
+        func.count(case((cohort, 1))), func.sum(case((cohort, s), else_=0)),
+        func.sum(case((cohort, e), else_=0)), func.sum(case((grew, e - s), else_=0)),
+        func.sum(case((and_(cohort, e > 0, s > e), s - e), else_=0)),
+        func.sum(case((and_(cohort, e == 0), s), else_=0)),
+        func.count(case((and_(cohort, e == 0), 1))),
+        func.sum(case((and_(grew, or_(cross <= 0, inc <= 0)), e - s), else_=0)),
+        func.sum(case((and_(grew, cross > 0, inc > 0, cross == inc), e - s), else_=0)),
+        func.aggregate_strings(case((partial, text)), ";"),
+    ]
 
-    `source` (server.rows.periods): ``stored`` and ``ending`` read them from the rows (and
-    the period's changes); ``timeline`` reads S and E in one grouped pass over the
-    timeline: the largest `seq * 10^12 + cents(after)` among the changes dated on or before
-    the day is the last change's, and its `after` the rest.
-    """
-    if source != "timeline":
-        rows = scoped(periods.cohort(source, start, end, owner, segment, phase, cents),
-                      owner, segment, phase).subquery()
-        return select(rows).where(rows.c.s > 0).cte("cohort").prefix_with("MATERIALIZED")
+
+def nominal_columns(e) -> list:
+    """Each account counted as if nothing changed in the period (S = E): in the cohort when
+    E > 0, with S and E both E; no movement."""
+    return [func.count(case((e > 0, 1))), func.sum(case((e > 0, e), else_=0))]
+
+
+def row_columns(source: str) -> list:
+    """What the team pass over the current rows adds for the retention of a period whose
+    source (server.rows.periods) is ``stored`` or ``ending`` (none for ``timeline``)."""
+    if source == "stored":
+        return movement_columns(cents(am.start_arr), cents(am.end_arr),
+                                cents(am.period_increase), cents(am.period_cross_increase))
+    if source == "ending":
+        return nominal_columns(cents(am.end_arr))
+    return []
+
+
+def _timeline(start: date, end: date, owner, segment, phase):
+    """Each account of the scope with a timeline: owner, S, E and the period's increases, in
+    cents, in one grouped pass over the timeline: the largest `seq * 10^12 + cents(after)`
+    among the changes dated on or before the day is the last change's, and its `after` the
+    rest."""
     up = and_(ch.date >= start, ch.date <= end, ch.after > ch.before)
     grow = ch.after - ch.before
     seq = literal(SEQ, BigInteger)
@@ -68,17 +131,75 @@ def _accounts(start: date, end: date, owner, segment, phase, source: str = "time
     if owner or segment or phase:   # a scope groups only its accounts' changes
         per = per.where(ch.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
     per = per.subquery()
-    s = func.coalesce(per.c.s_key % seq, 0)
-    stmt = (select(per.c.acc, am.owner.label("owner"), s.label("s"),
+    stmt = (select(am.owner.label("owner"), func.coalesce(per.c.s_key % seq, 0).label("s"),
                    func.coalesce(per.c.e_key % seq, 0).label("e"), per.c.inc, per.c.cross)
-            .select_from(per).join(am, am.account_id == per.c.acc)
-            .where(s > 0))
+            .select_from(per).join(am, am.account_id == per.c.acc))
     # computed once, not inlined into every aggregate that reads it
     return scoped(stmt, owner, segment, phase).cte("cohort").prefix_with("MATERIALIZED")
 
 
-def _empty() -> dict:
-    return {**{k: 0 for k in COUNTS}, **{k: ZERO for k in SUMS}, "split": []}
+def _changed(start: date, end: date, owner, segment, phase):
+    """Owner, S, E and the increases (cents) of each account of the scope with changes dated
+    inside a period ending on the rows' day: S = E minus those changes (periods.changes_in)."""
+    per = periods.changes_in(start, end, owner, segment, phase, cents)
+    e = cents(am.end_arr)
+    stmt = (select(am.owner.label("owner"), (e - per.c.delta).label("s"), e.label("e"),
+                   per.c.inc, per.c.cross).select_from(per).join(am, am.account_id == per.c.acc))
+    return scoped(stmt, owner, segment, phase).cte("changed").prefix_with("MATERIALIZED")
+
+
+def _add(acc: dict, values) -> None:
+    """Add one owner's `movement_columns` values (cents) to `acc`."""
+    for name, v in zip(_SUMMED, values, strict=False):
+        acc[name] = acc.get(name, 0) + _int(v)
+    if values[len(_SUMMED)]:
+        acc.setdefault("texts", []).append(values[len(_SUMMED)])
+
+
+def _group(acc: dict, start: date, end: date) -> dict:
+    """The movement sums of one owner's cohort as money (retention_from's input)."""
+    g = {k: acc.get(k, 0) for k in COUNTS}
+    for name in SUMS:
+        g[name] = ZERO + from_cents(acc.get(name, 0))
+    g["split"] = []
+    for text in acc.get("texts", ()):
+        for one in text.split(";"):
+            s, e, inc, cross = (from_cents(x) for x in one.split(":"))
+            mv = mx.movement_from(start, end, s, e, inc, cross)
+            g["split"].append((mv.upsell, mv.cross_sell))
+    return g
+
+
+def retention_of_pass(session: Session, source: str, start: date, end: date, owner, segment,
+                      phase, key, passed: dict) -> dict[str, dict]:
+    """{key(owner): the sums of the cohort's movements}, from the team pass's `row_columns`
+    values `passed` ({raw owner: values}) and, for ``ending``, the accounts with changes in
+    the period (their real movements replace their "nothing changed" sums); ``timeline``
+    reads the timeline (see `retention_by_owner`)."""
+    totals: dict[str, dict] = {}
+    if source == "stored":
+        for o, values in passed.items():
+            _add(totals.setdefault(key(o), {}), values)
+    elif source == "ending":
+        for o, (n, e) in passed.items():
+            acc = totals.setdefault(key(o), {})
+            for name, v in (("cohort_size", n), ("start_arr", e), ("end_arr", e)):
+                acc[name] = acc.get(name, 0) + _int(v)
+        c = _changed(start, end, owner, segment, phase).c
+        stmt = select(c.owner, *movement_columns(c.s, c.e, c.inc, c.cross),
+                      *nominal_columns(c.e)).group_by(c.owner)
+        for o, *values in session.execute(stmt):
+            acc = totals.setdefault(key(o), {})
+            _add(acc, values)
+            n, e = values[WIDTH:]
+            for name, v in (("cohort_size", n), ("start_arr", e), ("end_arr", e)):
+                acc[name] -= _int(v)
+    else:
+        c = _timeline(start, end, owner, segment, phase).c
+        stmt = select(c.owner, *movement_columns(c.s, c.e, c.inc, c.cross)).group_by(c.owner)
+        for o, *values in session.execute(stmt):
+            _add(totals.setdefault(key(o), {}), values)
+    return {k: _group(acc, start, end) for k, acc in totals.items() if acc.get("cohort_size")}
 
 
 def retention_by_owner(session: Session, start: date, end: date, owner, segment, phase,
@@ -88,34 +209,12 @@ def retention_by_owner(session: Session, start: date, end: date, owner, segment,
     cheapest one that answers the period)."""
     if source is None:
         source = periods.source(session, start, end)
-    c = _accounts(start, end, owner, segment, phase, source).c
-    grew = c.e > c.s
-    partial = and_(grew, c.cross > 0, c.inc > c.cross)
-    alone = case((partial, c.acc))
-    stmt = select(
-        c.owner, alone, func.count(), func.sum(c.s), func.sum(c.e), func.sum(c.inc),
-        func.sum(c.cross), func.sum(case((grew, c.e - c.s), else_=0)),
-        func.sum(case((and_(c.e > 0, c.s > c.e), c.s - c.e), else_=0)),
-        func.sum(case((c.e == 0, c.s), else_=0)), func.count(case((c.e == 0, 1))),
-        func.sum(case((and_(grew, or_(c.cross <= 0, c.inc <= 0)), c.e - c.s), else_=0)),
-        func.sum(case((and_(grew, c.cross > 0, c.inc > 0, c.cross == c.inc), c.e - c.s),
-                      else_=0)),
-    ).group_by(c.owner, alone)
-    out: dict[str, dict] = {}
-    for o, acc, n, s, e, inc, cross, grown, contr, churn, churned, up, all_cross in \
-            session.execute(stmt):
-        g = out.setdefault(key(o), _empty())
-        g["cohort_size"] += n
-        g["churned_logos"] += churned
-        for name, v in (("start_arr", s), ("end_arr", e), ("expansion", grown),
-                        ("contraction", contr), ("churn", churn), ("upsell", up),
-                        ("cross_sell", all_cross)):
-            g[name] += from_cents(v)
-        if acc is not None:  # one account whose expansion splits in proportion
-            mv = mx.movement_from(start, end, from_cents(s), from_cents(e), from_cents(inc),
-                                  from_cents(cross))
-            g["split"].append((mv.upsell, mv.cross_sell))
-    return out
+    passed = {}
+    if source != "timeline":
+        stmt = scoped(select(am.owner, *row_columns(source)).select_from(am),
+                      owner, segment, phase).group_by(am.owner)
+        passed = {o: values for o, *values in session.execute(stmt)}
+    return retention_of_pass(session, source, start, end, owner, segment, phase, key, passed)
 
 
 def retention_from(groups: list[dict]) -> mx.Retention:
@@ -129,6 +228,10 @@ def retention_from(groups: list[dict]) -> mx.Retention:
         **{k: total[k] for k in (*COUNTS, *SUMS) if k not in ("upsell", "cross_sell")},
         upsell=sum((u for u, _ in total["split"]), total["upsell"]),
         cross_sell=sum((c for _, c in total["split"]), total["cross_sell"]))
+
+
+def _empty() -> dict:
+    return {**{k: 0 for k in COUNTS}, **{k: ZERO for k in SUMS}, "split": []}
 
 
 def expansion_by_owner(session: Session, start: date, end: date, owner, segment, phase,

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server.rows.medians import KINDS, grouped_medians, offset_medians
 from server.rows.models import AccountMetrics, AccountSignal, TicketHours, scoped
+from server.rows.periods import source as period_source
 from server.rows.retention import (
     add_quarters,
     cents,
     expansion_by_owner,
     from_cents,
-    retention_by_owner,
     retention_from,
+    retention_of_pass,
+    row_columns,
 )
 
 am, th, sig = AccountMetrics, TicketHours, AccountSignal
@@ -38,37 +40,51 @@ def _scope(stmt, owner, segment, phase, account_col):
     return scoped(stmt, owner, segment, phase)
 
 
+def _ids(owner, segment, phase):
+    """The ids of the accounts in scope, as a subquery."""
+    return scoped(select(am.account_id), owner, segment, phase)
+
+
 def scope_ids(session: Session, owner, segment, phase) -> list[str] | None:
     """The ids of the accounts in scope (None: every account)."""
     if not (owner or segment or phase):
         return None
-    return list(session.scalars(scoped(select(am.account_id), owner, segment, phase)))
+    return list(session.scalars(_ids(owner, segment, phase)))
 
 
 def _key(owner: str | None) -> str:
     return owner or UNASSIGNED
 
 
-def owner_spellings(session: Session, owner: str) -> list[str]:
-    """The stored spellings of one CSM (the scope matches the owner case-blind)."""
-    return list(session.scalars(select(am.owner).distinct()
-                                .where(am.owner_key == owner.strip().lower())))
+def _pooled(session: Session, owner, segment, phase) -> dict:
+    """A scope's medians on SQLite: its hours of every kind read once (by account key),
+    pooled in memory."""
+    q = select(th.kind, th.owner, th.hours).where(
+        th.kind.in_(KINDS), th.account_id.in_(_ids(owner, segment, phase)))
+    per: dict[str, dict[str, list]] = {k: defaultdict(list) for k in KINDS}
+    for kind, o, h in session.execute(q):
+        per[kind][_key(o)].append(h)
+    out = {}
+    for kind, per_owner in per.items():
+        every = [h for v in per_owner.values() for h in v]
+        out[kind] = (mx.median(every), len(every)), {
+            o: (mx.median(v), len(v)) for o, v in per_owner.items()}
+    return out
 
 
-def _medians(session: Session, kind: str, owner, segment, phase,
-             spellings: list[str] | None = None) -> tuple[tuple, dict]:
-    """A scope's medians on SQLite: its hours read once, pooled in memory."""
-    q = select(th.owner, th.hours).where(th.kind == kind)
-    if spellings is not None:   # one CSM: on the (kind, owner, hours) index
-        q = q.where(th.owner.in_(spellings))
-    else:                       # by the scope's account ids (key seeks)
-        q = q.where(th.account_id.in_(scoped(select(am.account_id), owner, segment, phase)))
-    per_owner: dict[str, list] = defaultdict(list)
-    for o, h in session.execute(q):
-        per_owner[_key(o)].append(h)
-    every = [h for v in per_owner.values() for h in v]
-    return (mx.median(every), len(every)), {
-        o: (mx.median(v), len(v)) for o, v in per_owner.items()}
+def _scope_medians(session: Session, hours: dict, owner, segment, phase,
+                   owners: list) -> dict:
+    """{kind: ((team median, n), {key(owner): (median, n)})} of the scope: every account
+    and one CSM (its spellings `owners`, the team pass's groups) read their middle values at
+    their offsets (server.rows.medians); a segment or phase scope in one grouped statement on
+    PostgreSQL, pooled on SQLite."""
+    if not (owner or segment or phase):
+        return offset_medians(session, _key, hours)
+    if not (segment or phase):
+        return offset_medians(session, _key, hours, team=th.owner.in_(owners))
+    if session.get_bind().dialect.name == "postgresql":
+        return grouped_medians(session, owner, segment, phase, None, _key)
+    return _pooled(session, owner, segment, phase)
 
 
 def team_totals(session: Session, start: date, end: date, owner: str | None,
@@ -83,7 +99,8 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     waiting = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.is_(None))
     has_onb, has_ces = am.onboarding_mean.isnot(None), am.ces_mean.isnot(None)
     band_names = list(mx.band_counts(()))
-    agg = session.execute(scoped(select(
+    source = period_source(session, start, end)
+    base = [  # the team sums; then the retention's columns of the period's source
         am.owner, func.count(), func.sum(cents(am.arr)), func.sum(am.touchpoints_90d),
         func.sum(am.advocacy_365d), func.sum(am.nps_promoters), func.sum(am.nps_passives),
         func.sum(am.nps_detractors),
@@ -94,27 +111,25 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
         func.sum(case((reached, am.time_to_first_value_days))),
         func.count(case((reached, 1))), func.count(case((waiting, 1))),
         *(func.count(case((am.band == b, 1))) for b in band_names),
-        func.sum(am.response_count), func.sum(am.resolution_count), func.sum(am.reply_count),
-    )).group_by(am.owner)).all()
+        func.sum(am.response_count), func.sum(am.resolution_count), func.sum(am.reply_count)]
+    width, nb = len(base), len(band_names)
+    agg = session.execute(scoped(select(*base, *row_columns(source))).group_by(am.owner)).all()
     groups = {_key(r[0]): list(r[1:15]) for r in agg}
-    bands = {_key(r[0]): dict(zip(band_names, r[15:-3], strict=True)) for r in agg}
-    hours = {(kind, r[0]): r[-3 + i] or 0 for r in agg for i, kind in enumerate(KINDS)}
+    bands = {_key(r[0]): dict(zip(band_names, r[15:15 + nb], strict=True)) for r in agg}
+    hours = {(kind, r[0]): r[15 + nb + i] or 0 for r in agg for i, kind in enumerate(KINDS)}
+    moves = retention_of_pass(session, source, start, end, owner, segment, phase, _key,
+                              {r[0]: list(r[width:]) for r in agg})
     warn: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     sev: dict[str, dict] = defaultdict(lambda: defaultdict(int))
-    for o, code, severity, n in session.execute(_scope(
-            select(sig.owner, sig.code, sig.severity, func.count())
-            .group_by(sig.owner, sig.code, sig.severity), owner, segment, phase, sig.account_id)):
+    signals = select(sig.owner, sig.code, sig.severity, func.count()) \
+        .group_by(sig.owner, sig.code, sig.severity)
+    if owner or segment or phase:   # the scope's ids, then their signals by key
+        signals = signals.where(sig.account_id.in_(_ids(owner, segment, phase)))
+    for o, code, severity, n in session.execute(signals):
         warn[_key(o)][code] += n
         sev[_key(o)][severity] += n
-    moves = retention_by_owner(session, start, end, owner, segment, phase, _key)
     exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
-    spell = owner_spellings(session, owner) if owner and not (segment or phase) else None
-    if not (owner or segment or phase):           # one statement, every kind
-        med = offset_medians(session, _key, hours)
-    elif session.get_bind().dialect.name == "postgresql":   # one statement, every kind
-        med = grouped_medians(session, owner, segment, phase, spell, _key)
-    else:
-        med = {k: _medians(session, k, owner, segment, phase, spell) for k in KINDS}
+    med = _scope_medians(session, hours, owner, segment, phase, [r[0] for r in agg])
     (resp_team, resp), (res_team, res), (rep_team, rep) = (med[k] for k in KINDS)
 
     def make(o: str | None, v: list, band: dict, w: dict, sv: dict, mv: list, ex: dict,
