@@ -79,8 +79,14 @@ def median(values: Iterable[Any]) -> Any:
     return (items[mid - 1] + items[mid]) / 2
 
 
+#: values to_json returns as they are (exact types: a subclass takes the general path)
+_AS_IS = frozenset({str, int, float, bool, type(None), Decimal})
+
+
 def to_json(value: Any) -> Any:
     """Convert an output value to JSON-ready data (Decimal money is kept as Decimal)."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Output):
         return value.to_dict()
     if isinstance(value, date):
@@ -94,13 +100,18 @@ def to_json(value: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 class Output:
     """Base of the result dataclasses: adds to_dict()."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: dates as ISO strings, Decimal money kept, ratios as float."""
-        return {f.name: to_json(getattr(self, f.name))
-                for f in fields(self)}  # type: ignore[arg-type]
+        names = _FIELDS.get(type(self))
+        if names is None:   # the dataclass fields of the class, looked up once
+            names = _FIELDS[type(self)] = tuple(f.name for f in fields(self))  # type: ignore
+        return {name: to_json(getattr(self, name)) for name in names}
 
 
 @dataclass(frozen=True)

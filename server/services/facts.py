@@ -40,6 +40,9 @@ MESSAGE_DAYS = 365
 #: response and resolution hours, CSAT, volume) is the 90 days up to as_of
 TICKET_DAYS = 90
 CLOSED = ("solved", "closed")   # exactly these spellings: any other status is read
+#: with `recent`, the touchpoints of this many days up to as_of are read (the relationship's
+#: window), and older ones only for an account without any in it: its latest day's
+TOUCH_DAYS = 90
 
 
 def _scope(column, ids: Sequence[str] | None) -> list[ColumnElement]:
@@ -264,6 +267,32 @@ def _tickets(scoped: bool, recent: bool):
         *_in(K.account_id, scoped), *keep).order_by(K.account_id, K.id)
 
 
+def _touches(scoped: bool, recent: bool):
+    """The touchpoints statement; `recent`: those of the window (`touch_lo` to as_of)."""
+    tp = m.Touchpoint
+    window = [tp.date >= bindparam("touch_lo", type_=Date), tp.date <= AS_OF] if recent else []
+    return select(tp.account_id, tp.kind, tp.date).where(*_in(tp.account_id, scoped), *window)
+
+
+def _latest_touches(conn, ids: list[str], lo: date) -> dict[str, list[t.Touchpoint]]:
+    """The touchpoints of the latest day before `lo` of each account of `ids`: what is left
+    of an account's touchpoints outside the window when it has none inside (the relationship
+    reads only a touch's day there, for the days since the last touchpoint)."""
+    tp = m.Touchpoint
+    stmt = _prebuilt("touchpoints_before", True, lambda sc: select(
+        tp.account_id, tp.kind, tp.date).where(
+        *_in(tp.account_id, sc), tp.date < bindparam("touch_lo", type_=Date)))
+    latest: dict[str, list[t.Touchpoint]] = {}
+    for acc, kind, day in conn.execute(stmt, {"ids": ids, "touch_lo": lo}).all():
+        mine = latest.setdefault(acc, [])
+        if mine and mine[0].date > day:
+            continue
+        if mine and mine[0].date < day:
+            mine.clear()
+        mine.append(t.Touchpoint(kind=kind, date=day))
+    return latest
+
+
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None, north_star: NorthStarConfig | None = None,
                message_days: int = MESSAGE_DAYS, activity: bool = True,
@@ -276,8 +305,9 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     is read: only sentiment, stakeholders and the relationship score use them (a health
     score whose sentiment and relationship weights are 0 does without). `batch`: statements
     of the caller's to run in the same round trip (run by the time this returns). With
-    `recent` only the records a figure as of `as_of` reads are loaded (`_tickets`): for the
-    figures of that one day (the rows), not for the 360's lists nor for earlier days."""
+    `recent` only the records a figure as of `as_of` reads are loaded (`_tickets`,
+    `_touches`, `_latest_touches`): for the figures of that one day (the rows), not for the
+    360's lists nor for earlier days."""
     accounts = {a.id: a for a in session.scalars(_prebuilt(
         "accounts", ids is not None, lambda sc: select(m.Account).options(
             defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
@@ -296,6 +326,8 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     params = _params(scope_ids, lo=lo, hi=hi)
     if recent:
         params["tickets_lo"] = end_of_day(as_of - timedelta(days=TICKET_DAYS))
+        params["touch_lo"] = as_of - timedelta(days=TOUCH_DAYS - 1)
+        params["as_of"] = as_of
 
     def rows(model, *cols):
         # plain column tuples: no ORM identity map, no JSON attributes to decode
@@ -307,7 +339,8 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                  D.stage)
     tickets = batch.add(_prebuilt("tickets_recent" if recent else "tickets", scoped,
                                   lambda sc: _tickets(sc, recent)), params)
-    touches = rows(m.Touchpoint, m.Touchpoint.kind, m.Touchpoint.date)
+    touches = batch.add(_prebuilt("touchpoints_recent" if recent else "touchpoints", scoped,
+                                  lambda sc: _touches(sc, recent)), params)
     nps = rows(N, N.score, N.date, N.contact_email, N.id)
     surveys = rows(S, S.kind, S.score, S.scale, S.date)
     advocacy = rows(m.Advocacy, m.Advocacy.kind, m.Advocacy.date)
@@ -330,6 +363,11 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
             first_response_at=first, solved_at=solved, subject=subject, satisfaction=csat))
     for acc, kind, day in touches.rows:
         bucket[acc]["touchpoints"].append(t.Touchpoint(kind=kind, date=day))
+    if recent:
+        untouched = [a for a in accounts if not bucket.get(a, {}).get("touchpoints")]
+        for acc, latest in (_latest_touches(conn, untouched, params["touch_lo"]).items()
+                            if untouched else ()):
+            bucket[acc]["touchpoints"] = latest
     for acc, score, day, email, nid in nps.rows:
         bucket[acc]["nps"].append(t.NpsResponse(score=score, date=day, contact_email=email,
                                                 id=nid))

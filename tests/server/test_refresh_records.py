@@ -39,34 +39,56 @@ def tickets() -> list[dict]:
     return out
 
 
+def touchpoints() -> list[dict]:
+    """acc0: touches inside the 90-day window (T - 89 to T), on its edges and after T;
+    acc1: only older ones, three of them (two kinds) on its latest day; acc2: none."""
+    days = {"acc0": (-3, 0, 1, 89, 90, 91, 300), "acc1": (95, 95, 95, 120, 400)}
+    kinds = ["qbr", "call", "email", "meeting"]
+    return [{"type": "touchpoint", "account_id": acc, "date": (T - timedelta(days=n)).isoformat(),
+             "kind": kinds[i % 4]} for acc, ns in days.items() for i, n in enumerate(ns)]
+
+
+WORKSPACE = [{"type": "account", "id": f"acc{i}", "name": f"Acme {i}", "seats": 5}
+             for i in range(3)]
+
+
 def test_recent_records_give_the_figures_of_every_record(app, load):
     from server import metrics as mx
     from server.services.facts import load_facts
 
-    load([{"type": "account", "id": "acc0", "name": "Acme", "seats": 5}] + tickets())
+    load(WORKSPACE + tickets() + touchpoints())
     st = app.extensions["account360"]
     cfg = st.settings.metrics
+    ids = ["acc0", "acc1", "acc2"]
     with st.store.sessions() as s:
-        _, every = load_facts(s, ["acc0"], T, cfg.first_value_event)
-        _, recent = load_facts(s, ["acc0"], T, cfg.first_value_event, recent=True)
+        _, every = load_facts(s, ids, T, cfg.first_value_event)
+        _, recent = load_facts(s, ids, T, cfg.first_value_event, recent=True)
     kept = {k.id for k in recent["acc0"].tickets}
     assert len(kept) < len(every["acc0"].tickets)      # the old closed tickets are left out
     assert [k for k in every["acc0"].tickets if k.id in kept] == \
         list(recent["acc0"].tickets)                   # the same order
+    assert len(recent["acc0"].touchpoints) == 3 < len(every["acc0"].touchpoints)
+    assert len(recent["acc1"].touchpoints) == 3 and not recent["acc2"].touchpoints
+    for acc in ids:
+        full = mx.account_metrics(every[acc], cfg, T).to_dict()
+        assert full == mx.account_metrics(recent[acc], cfg, T).to_dict()
     full = mx.account_metrics(every["acc0"], cfg, T).to_dict()
-    assert full == mx.account_metrics(recent["acc0"], cfg, T).to_dict()
     assert full["support"]["open_total"] > 0 and full["support"]["resolution_count"] > 0
-    for days in (1, 45, 89):      # an earlier day needs its own load: only its records
+    assert full["relationship"]["touchpoints_90d"] == 3
+    assert mx.account_metrics(every["acc1"], cfg, T).to_dict()[
+        "relationship"]["days_since_last_touchpoint"] == 95
+    for days in (1, 45, 89, 92):    # an earlier day needs its own load: only its records
         day = T - timedelta(days=days)
         with st.store.sessions() as s:
-            _, every = load_facts(s, ["acc0"], day, cfg.first_value_event)
-            _, recent = load_facts(s, ["acc0"], day, cfg.first_value_event, recent=True)
-        assert mx.account_metrics(every["acc0"], cfg, day).to_dict() == \
-            mx.account_metrics(recent["acc0"], cfg, day).to_dict()
+            _, every = load_facts(s, ids, day, cfg.first_value_event)
+            _, recent = load_facts(s, ids, day, cfg.first_value_event, recent=True)
+        for acc in ids:
+            assert mx.account_metrics(every[acc], cfg, day).to_dict() == \
+                mx.account_metrics(recent[acc], cfg, day).to_dict()
 
 
 def test_the_rows_of_recent_records_equal_a_fresh_computation(app, load, client, auth):
-    load([{"type": "account", "id": "acc0", "name": "Acme", "seats": 5}] + tickets())
+    load(WORKSPACE + tickets() + touchpoints())
     st = app.extensions["account360"]
     with st.store.sessions() as s:
         got, want = stored_rows(s), fresh_rows(s, st.settings, T)
@@ -74,6 +96,7 @@ def test_the_rows_of_recent_records_equal_a_fresh_computation(app, load, client,
     body = client.get("/api/v1/accounts/acc0/360", headers=auth).get_json()
     assert got["acc0"]["open_tickets"] == body["support"]["open_by_priority"]
     assert got["acc0"]["signals"] == body["signals"]
+    assert got["acc1"]["days_since_last_touchpoint"] == 95
 
 
 def test_gc_pause_is_shared_and_restored():
