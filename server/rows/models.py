@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -197,6 +198,14 @@ class ArrChangeRow(Base):
     after: Mapped[Decimal] = mapped_column(Money)
     expansion_type: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10))
+
+
+#: the increases of accounts that already had ARR: the quarterly expansion reads this index
+#: alone (server.rows.retention.expansion_by_owner)
+_increase = text("before > 0 AND after > before")
+Index("ix_arr_changes_increases", ArrChangeRow.date, ArrChangeRow.account_id,
+      ArrChangeRow.before, ArrChangeRow.after, ArrChangeRow.expansion_type,
+      sqlite_where=_increase, postgresql_where=_increase)
 
 
 class MetricsCounter(Base):

@@ -22,7 +22,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -40,7 +51,9 @@ SUMS = ("start_arr", "end_arr", "expansion", "contraction", "churn", "upsell", "
 _SUMMED = ("cohort_size", "start_arr", "end_arr", "expansion", "contraction", "churn",
            "churned_logos", "upsell", "cross_sell")
 WIDTH = len(_SUMMED) + 1     # and the split accounts' text
-NOMINAL = 2                  # count(E > 0), ΣE over E > 0
+#: an ARR increase of an account that already had ARR (the condition of the partial index
+#: `ix_arr_changes_increases`, written out so the planners match it: no bound parameter)
+INCREASE = and_(ch.before > literal_column("0"), ch.after > ch.before)
 
 
 class cents(FunctionElement):
@@ -95,21 +108,22 @@ def movement_columns(s, e, inc, cross) -> list:
     ]
 
 
-def nominal_columns(e) -> list:
-    """Each account counted as if nothing changed in the period (S = E): in the cohort when
-    E > 0, with S and E both E; no movement."""
-    return [func.count(case((e > 0, 1))), func.sum(case((e > 0, e), else_=0))]
-
-
-def row_columns(source: str) -> list:
-    """What the team pass over the current rows adds for the retention of a period whose
-    source (server.rows.periods) is ``stored`` or ``ending`` (none for ``timeline``)."""
+def period_pass(source: str, start: date, end: date, owner, segment, phase):
+    """What the team pass over the current rows (server.rows.team) reads for the retention
+    of the period: (its FROM: the rows, joined for an ``ending`` source to their changes
+    dated in the period, summed per account; its `movement_columns` for a ``stored`` or
+    ``ending`` source, none for ``timeline``)."""
     if source == "stored":
-        return movement_columns(cents(am.start_arr), cents(am.end_arr),
-                                cents(am.period_increase), cents(am.period_cross_increase))
-    if source == "ending":
-        return nominal_columns(cents(am.end_arr))
-    return []
+        return am.__table__, movement_columns(
+            cents(am.start_arr), cents(am.end_arr), cents(am.period_increase),
+            cents(am.period_cross_increase))
+    if source == "ending":    # S = E minus the period's changes (periods.changes_in)
+        per = periods.changes_in(start, end, owner, segment, phase, cents)
+        e = cents(am.end_arr)
+        return am.__table__.outerjoin(per, per.c.acc == am.account_id), movement_columns(
+            e - func.coalesce(per.c.delta, 0), e, func.coalesce(per.c.inc, 0),
+            func.coalesce(per.c.cross, 0))
+    return am.__table__, []
 
 
 def _timeline(start: date, end: date, owner, segment, phase):
@@ -138,16 +152,6 @@ def _timeline(start: date, end: date, owner, segment, phase):
     return scoped(stmt, owner, segment, phase).cte("cohort").prefix_with("MATERIALIZED")
 
 
-def _changed(start: date, end: date, owner, segment, phase):
-    """Owner, S, E and the increases (cents) of each account of the scope with changes dated
-    inside a period ending on the rows' day: S = E minus those changes (periods.changes_in)."""
-    per = periods.changes_in(start, end, owner, segment, phase, cents)
-    e = cents(am.end_arr)
-    stmt = (select(am.owner.label("owner"), (e - per.c.delta).label("s"), e.label("e"),
-                   per.c.inc, per.c.cross).select_from(per).join(am, am.account_id == per.c.acc))
-    return scoped(stmt, owner, segment, phase).cte("changed").prefix_with("MATERIALIZED")
-
-
 def _add(acc: dict, values) -> None:
     """Add one owner's `movement_columns` values (cents) to `acc`."""
     for name, v in zip(_SUMMED, values, strict=False):
@@ -172,33 +176,16 @@ def _group(acc: dict, start: date, end: date) -> dict:
 
 def retention_of_pass(session: Session, source: str, start: date, end: date, owner, segment,
                       phase, key, passed: dict) -> dict[str, dict]:
-    """{key(owner): the sums of the cohort's movements}, from the team pass's `row_columns`
-    values `passed` ({raw owner: values}) and, for ``ending``, the accounts with changes in
-    the period (their real movements replace their "nothing changed" sums); ``timeline``
-    reads the timeline (see `retention_by_owner`)."""
+    """{key(owner): the sums of the cohort's movements}, from the team pass's retention
+    columns `passed` ({raw owner: values}; see `period_pass`), or, for ``timeline``, from
+    one grouped pass over the scope's timeline."""
     totals: dict[str, dict] = {}
-    if source == "stored":
-        for o, values in passed.items():
-            _add(totals.setdefault(key(o), {}), values)
-    elif source == "ending":
-        for o, (n, e) in passed.items():
-            acc = totals.setdefault(key(o), {})
-            for name, v in (("cohort_size", n), ("start_arr", e), ("end_arr", e)):
-                acc[name] = acc.get(name, 0) + _int(v)
-        c = _changed(start, end, owner, segment, phase).c
-        stmt = select(c.owner, *movement_columns(c.s, c.e, c.inc, c.cross),
-                      *nominal_columns(c.e)).group_by(c.owner)
-        for o, *values in session.execute(stmt):
-            acc = totals.setdefault(key(o), {})
-            _add(acc, values)
-            n, e = values[WIDTH:]
-            for name, v in (("cohort_size", n), ("start_arr", e), ("end_arr", e)):
-                acc[name] -= _int(v)
-    else:
+    if source == "timeline":
         c = _timeline(start, end, owner, segment, phase).c
         stmt = select(c.owner, *movement_columns(c.s, c.e, c.inc, c.cross)).group_by(c.owner)
-        for o, *values in session.execute(stmt):
-            _add(totals.setdefault(key(o), {}), values)
+        passed = {o: values for o, *values in session.execute(stmt)}
+    for o, values in passed.items():
+        _add(totals.setdefault(key(o), {}), values)
     return {k: _group(acc, start, end) for k, acc in totals.items() if acc.get("cohort_size")}
 
 
@@ -211,9 +198,9 @@ def retention_by_owner(session: Session, start: date, end: date, owner, segment,
         source = periods.source(session, start, end)
     passed = {}
     if source != "timeline":
-        stmt = scoped(select(am.owner, *row_columns(source)).select_from(am),
-                      owner, segment, phase).group_by(am.owner)
-        passed = {o: values for o, *values in session.execute(stmt)}
+        frm, cols = period_pass(source, start, end, owner, segment, phase)
+        stmt = scoped(select(am.owner, *cols).select_from(frm), owner, segment, phase)
+        passed = {o: values for o, *values in session.execute(stmt.group_by(am.owner))}
     return retention_of_pass(session, source, start, end, owner, segment, phase, key, passed)
 
 
@@ -246,7 +233,7 @@ def expansion_by_owner(session: Session, start: date, end: date, owner, segment,
     is_cross = case((ch.expansion_type == "cross_sell", 1), else_=0)
     stmt = (select(am.owner, which, is_cross, func.sum(cents(ch.after) - cents(ch.before)))
             .select_from(ch).join(am, am.account_id == ch.account_id)
-            .where(ch.date >= start, ch.date <= end, ch.before > 0, ch.after > ch.before)
+            .where(ch.date >= start, ch.date <= end, INCREASE)
             .group_by(am.owner, which, is_cross))
     out: dict[str, dict] = {}
     for o, i, crossed, total in session.execute(scoped(stmt, owner, segment, phase)):

@@ -23,9 +23,9 @@ from server.rows.retention import (
     cents,
     expansion_by_owner,
     from_cents,
+    period_pass,
     retention_from,
     retention_of_pass,
-    row_columns,
 )
 
 am, th, sig = AccountMetrics, TicketHours, AccountSignal
@@ -92,9 +92,6 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     """(team Totals, {owner: Totals}) of the accounts in scope for the period [start, end]."""
     from server.services.totals import Totals
 
-    def scoped(stmt):
-        return _scope(stmt.select_from(am), owner, segment, phase, am.account_id)
-
     reached = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.isnot(None))
     waiting = and_(am.onboarding_start.isnot(None), am.time_to_first_value_days.is_(None))
     has_onb, has_ces = am.onboarding_mean.isnot(None), am.ces_mean.isnot(None)
@@ -112,13 +109,16 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
         func.count(case((reached, 1))), func.count(case((waiting, 1))),
         *(func.count(case((am.band == b, 1))) for b in band_names),
         func.sum(am.response_count), func.sum(am.resolution_count), func.sum(am.reply_count)]
+    frm, ret = period_pass(source, start, end, owner, segment, phase)
     width, nb = len(base), len(band_names)
-    agg = session.execute(scoped(select(*base, *row_columns(source))).group_by(am.owner)).all()
+    agg = session.execute(_scope(select(*base, *ret).select_from(frm), owner,
+                                 segment, phase, am.account_id).group_by(am.owner)).all()
     groups = {_key(r[0]): list(r[1:15]) for r in agg}
     bands = {_key(r[0]): dict(zip(band_names, r[15:15 + nb], strict=True)) for r in agg}
     hours = {(kind, r[0]): r[15 + nb + i] or 0 for r in agg for i, kind in enumerate(KINDS)}
     moves = retention_of_pass(session, source, start, end, owner, segment, phase, _key,
                               {r[0]: list(r[width:]) for r in agg})
+    exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
     warn: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     sev: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     signals = select(sig.owner, sig.code, sig.severity, func.count()) \
@@ -128,7 +128,6 @@ def team_totals(session: Session, start: date, end: date, owner: str | None,
     for o, code, severity, n in session.execute(signals):
         warn[_key(o)][code] += n
         sev[_key(o)][severity] += n
-    exp = expansion_by_owner(session, start, end, owner, segment, phase, _key)
     med = _scope_medians(session, hours, owner, segment, phase, [r[0] for r in agg])
     (resp_team, resp), (res_team, res), (rep_team, rep) = (med[k] for k in KINDS)
 

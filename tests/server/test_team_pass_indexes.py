@@ -1,12 +1,14 @@
-"""Migration 0034: the team pass's indexes (warnings by owner, code and severity; the lowered
-segment a segment scope matches) exist after the upgrade, go with a downgrade and come back,
-and a segment scope's query plan seeks the lowered segment. SQLite and PostgreSQL."""
+"""Migrations 0034 and 0035: the team pass's indexes (warnings by owner, code and severity;
+the lowered segment a segment scope matches; the ARR increases of accounts that had ARR)
+exist after the upgrade, go with a downgrade and come back, and the queries that need them
+plan on them. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from sqlalchemy import select, text
 
-INDEXES = {"ix_account_signals_owner_code_severity", "ix_account_metrics_segment_key"}
+INDEXES = {"ix_account_signals_owner_code_severity", "ix_account_metrics_segment_key",
+           "ix_arr_changes_increases"}
 
 
 def _indexes(store) -> set[str]:
@@ -35,11 +37,26 @@ def test_a_segment_scope_seeks_the_lowered_segment(store):
     from server.rows.models import AccountMetrics, scoped
 
     stmt = scoped(select(AccountMetrics.account_id), None, "Enterprise", None)
+    assert "ix_account_metrics_segment_key" in _plan(store, stmt)
+
+
+def _plan(store, stmt) -> str:
     with store.engine.connect() as conn:
         sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SET enable_seqscan = off"))  # an empty table: any index use
-            plan = " ".join(conn.scalars(text("EXPLAIN " + sql)))
-        else:
-            plan = " ".join(r[-1] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
-    assert "ix_account_metrics_segment_key" in plan
+            conn.execute(text("SET enable_seqscan = off"))  # empty tables: any index use
+            return " ".join(conn.scalars(text("EXPLAIN " + sql)))
+        return " ".join(r[-1] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
+
+
+def test_the_quarterly_expansion_reads_the_increases_index(store):
+    from datetime import date
+
+    from server.rows.models import AccountMetrics, ArrChangeRow
+    from server.rows.retention import INCREASE, cents
+
+    ch, am = ArrChangeRow, AccountMetrics
+    stmt = (select(am.owner, ch.expansion_type, cents(ch.after) - cents(ch.before))
+            .select_from(ch).join(am, am.account_id == ch.account_id)
+            .where(ch.date >= date(2026, 1, 1), ch.date <= date(2026, 12, 31), INCREASE))
+    assert "ix_arr_changes_increases" in _plan(store, stmt)
