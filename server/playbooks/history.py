@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server import models as m
+from server.db_batch import Batch
 from server.playbooks.models import PlaybookAction, PlaybookDigest, PlaybookFiring, PlaybookRun
 
 NUDGE_DAYS = 30
@@ -82,30 +84,53 @@ def ago(then: datetime, now: datetime) -> str:
 def nudges(session: Session, account_id: str, now: datetime) -> list[dict]:
     """The account's playbook firings of the last 30 days, newest first, each with one
     line of text for the widget and the workspace."""
+    batch = Batch(session)
+    shown = nudges_read(batch, account_id, now)
+    batch.run()
+    return shown()
+
+
+def _nudge_statements():
+    f, a = PlaybookFiring, PlaybookAction
+    recent = (f.account_id == bindparam("id")) & (f.created_at >= bindparam(
+        "since", type_=f.created_at.type))
+    shown = (select(f.id).where(recent).order_by(f.created_at.desc(), f.id.desc())
+             .limit(NUDGE_LIMIT))
+    return (select(f.id, f.playbook, f.episode_start, f.created_at).where(recent)
+            .order_by(f.created_at.desc(), f.id.desc()).limit(NUDGE_LIMIT),
+            select(a.firing_id, a.kind, a.status)
+            .where(a.firing_id.in_(shown.scalar_subquery())).order_by(a.action_index))
+
+
+NUDGE_LIMIT = 10
+_NUDGES = _nudge_statements()
+
+
+def nudges_read(batch: Batch, account_id: str, now: datetime) -> Callable[[], list[dict]]:
+    """`nudges` as two statements of `batch` (the firings, their actions); answers the
+    function that, once the batch has run, gives its answer."""
     from datetime import timedelta
 
-    f = PlaybookFiring
-    rows = list(session.scalars(select(f).where(
-        f.account_id == account_id, f.created_at >= now - timedelta(days=NUDGE_DAYS))
-        .order_by(f.created_at.desc(), f.id.desc()).limit(10)))
-    if not rows:
-        return []
-    acts: dict[int, list[PlaybookAction]] = {}
-    for a in session.scalars(select(PlaybookAction).where(
-            PlaybookAction.firing_id.in_([r.id for r in rows]))
-            .order_by(PlaybookAction.action_index)):
-        acts.setdefault(a.firing_id, []).append(a)
+    params = {"id": account_id, "since": now - timedelta(days=NUDGE_DAYS)}
+    fired, done_by = (batch.add(q, params) for q in _NUDGES)
+    return lambda: _nudges_of(fired.rows, done_by.rows, now)
+
+
+def _nudges_of(fired: list, actions: list, now: datetime) -> list[dict]:
+    acts: dict[int, list[tuple[str, str]]] = {}
+    for firing_id, kind, status in actions:
+        acts.setdefault(firing_id, []).append((kind, status))
     out = []
-    for r in rows:
-        done = acts.get(r.id, [])
+    for fid, playbook, episode_start, created_at in fired:
+        done = acts.get(fid, [])
         words = []
-        for a in done:
-            w = DONE[a.kind] if a.status == "sent" else (
-                f"{a.kind} failed" if a.status == "failed" else TRYING[a.kind])
+        for kind, status in done:
+            w = DONE[kind] if status == "sent" else (
+                f"{kind} failed" if status == "failed" else TRYING[kind])
             if w not in words:
                 words.append(w)
-        text = f"Playbook: {r.playbook}, {', '.join(words) or 'fired'} {ago(r.created_at, now)}"
-        out.append({"playbook": r.playbook, "episode_start": r.episode_start,
-                    "fired_at": r.created_at, "text": text,
-                    "actions": [{"kind": a.kind, "status": a.status} for a in done]})
+        text = f"Playbook: {playbook}, {', '.join(words) or 'fired'} {ago(created_at, now)}"
+        out.append({"playbook": playbook, "episode_start": episode_start,
+                    "fired_at": created_at, "text": text,
+                    "actions": [{"kind": k, "status": st} for k, st in done]})
     return out

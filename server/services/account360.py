@@ -6,63 +6,118 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from server import models as m
-from server import settings_history
+from server.db_batch import Batch
 from server.errors import ApiError
 from server.models import utcnow
-from server.playbooks.history import nudges
+from server.playbooks.history import nudges_read
 from server.rows.build import settings_version
 from server.rows.marks import mark
-from server.services.evaluate import evaluate_many, known_score_30d_ago, since_from_history
+from server.services.evaluate import evaluate, known_score_read, scores_30d_ago, since_read
+from server.services.facts import load_facts
+from server.settings_models import SettingsVersion
 
 
 def _task_json(t: m.Task) -> dict:
-    return {"id": t.id, "subject": t.subject, "status": t.status, "due_date": t.due_date,
-            "owner": t.owner, "note": t.note, "created_at": t.created_at,
-            "crm_sync": None if not (t.crm_system or t.crm_sync_status) else {
-                "system": t.crm_system, "id": t.crm_id, "status": t.crm_sync_status,
-                "error": t.crm_sync_error, "attempts": t.crm_sync_attempts}}
+    return _task_row_json((t.id, t.subject, t.status, t.due_date, t.owner, t.note,
+                           t.created_at, t.crm_system, t.crm_id, t.crm_sync_status,
+                           t.crm_sync_error, t.crm_sync_attempts))
+
+
+def _task_row_json(row) -> dict:
+    """A task of the 360 from the columns of READS["tasks"]."""
+    (tid, subject, status, due, owner, note, created, crm_system, crm_id, sync_status,
+     sync_error, attempts) = row
+    return {"id": tid, "subject": subject, "status": status, "due_date": due,
+            "owner": owner, "note": note, "created_at": created,
+            "crm_sync": None if not (crm_system or sync_status) else {
+                "system": crm_system, "id": crm_id, "status": sync_status,
+                "error": sync_error, "attempts": attempts}}
+
+
+def _note_json(row) -> dict:
+    nid, body, author, created = row
+    return {"id": nid, "body": body, "author": author, "created_at": created}
+
+
+T, N, L, V = m.Task, m.Note, m.CrmLink, SettingsVersion
+ONE = bindparam("id")
+#: the 360's reads besides the metrics inputs, built once (every value a bound parameter),
+#: so that they go in the round trip of the records (server.db_batch)
+READS = {
+    "tasks": select(T.id, T.subject, T.status, T.due_date, T.owner, T.note, T.created_at,
+                    T.crm_system, T.crm_id, T.crm_sync_status, T.crm_sync_error,
+                    T.crm_sync_attempts).where(T.account_id == ONE)
+    .order_by(case((T.status == "open", 0), else_=1),
+              T.due_date.is_(None), T.due_date, T.created_at.desc()),
+    "notes": select(N.id, N.body, N.author, N.created_at).where(N.account_id == ONE)
+    .order_by(N.created_at.desc(), N.id.desc()).limit(bindparam("limit")),
+    "links": select(L.system, L.record_id).where(L.account_id == ONE,
+                                                 L.object_type == "account"),
+    "freshness": select(m.SourceFreshness.source, m.SourceFreshness.synced_at),
+    "settings": select(V.id, V.applied_at, V.applied_by).where(V.id == select(
+        func.max(V.id)).where(V.digest == bindparam("digest")).scalar_subquery()),
+}
+
+
+def _read(session: Session, name: str, params: dict) -> list:
+    batch = Batch(session)
+    handle = batch.add(READS[name], params)
+    batch.run()
+    return handle.rows
 
 
 def tasks_of(session: Session, account_id: str) -> list[dict]:
     """The account's tasks, open first, then by due date."""
-    q = (select(m.Task).where(m.Task.account_id == account_id)
-         .order_by(case((m.Task.status == "open", 0), else_=1),
-                   m.Task.due_date.is_(None), m.Task.due_date, m.Task.created_at.desc()))
-    return [_task_json(t) for t in session.scalars(q)]
+    return [_task_row_json(r) for r in _read(session, "tasks", {"id": account_id})]
 
 
 def notes_of(session: Session, account_id: str, limit: int = 50) -> list[dict]:
-    q = (select(m.Note).where(m.Note.account_id == account_id)
-         .order_by(m.Note.created_at.desc(), m.Note.id.desc()).limit(limit))
-    return [{"id": n.id, "body": n.body, "author": n.author, "created_at": n.created_at}
-            for n in session.scalars(q)]
+    return [_note_json(r) for r in _read(session, "notes", {"id": account_id, "limit": limit})]
 
 
 def freshness(session: Session) -> dict[str, Any]:
     return {f.source: f.synced_at for f in session.scalars(select(m.SourceFreshness))}
 
 
-def account_json(acc: m.Account, session: Session) -> dict:
-    links = session.scalars(select(m.CrmLink).where(
-        m.CrmLink.account_id == acc.id, m.CrmLink.object_type == "account"))
+def account_json(acc: m.Account, links) -> dict:
+    """The account's part of the 360; `links`: its CRM (system, record id) pairs."""
     return {"id": acc.id, "name": acc.name, "domains": list(acc.domains or []),
             "owner": acc.owner, "segment": acc.segment, "seats": acc.seats,
-            "crm": [{"system": link.system, "id": link.record_id} for link in links]}
+            "crm": [{"system": system, "id": record_id} for system, record_id in links]}
+
+
+def _settings_json(digest: str | None, rows) -> dict:
+    """settings_history.describe from the statement READS["settings"]."""
+    number, applied_at, applied_by = rows[0] if digest and rows else (None, None, None)
+    return {"version": number, "digest": digest, "applied_at": applied_at,
+            "applied_by": applied_by}
 
 
 def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
-    """The full 360 JSON of one account as of a day."""
-    known = known_score_30d_ago(session, account_id, as_of, settings_version(settings))
-    accounts, evals = evaluate_many(session, [account_id], as_of, settings, known=known)
+    """The full 360 JSON of one account as of a day. Every read but the account row goes
+    in one batch with the metrics inputs: one round trip on PostgreSQL."""
+    cfg, version = settings.metrics, settings_version(settings)
+    batch = Batch(session)
+    one = {"id": account_id}
+    known = known_score_read(batch, account_id, as_of, version)
+    since = since_read(batch, account_id, as_of)
+    reads = {name: batch.add(READS[name], params) for name, params in (
+        ("links", one), ("tasks", one), ("notes", {**one, "limit": 50}), ("freshness", {}),
+        ("settings", {"digest": version or ""}))}
+    shown = nudges_read(batch, account_id, utcnow())
+    accounts, facts = load_facts(session, [account_id], as_of, cfg.first_value_event,
+                                 cfg.north_star, batch=batch)   # runs the batch
     if account_id not in accounts:
         raise ApiError(404, "not_found", f"No account with id {account_id}",
                        {"account_id": account_id})
-    acc, ev = accounts[account_id], evals[account_id]
-    history = since_from_history(session, account_id, as_of)
+    before = scores_30d_ago(session, [account_id], False, as_of, cfg, known())
+    acc, ev = accounts[account_id], evaluate(facts[account_id], as_of, cfg,
+                                             before.get(account_id))
+    history = since()
     signals = []
     for s in ev.signals:
         item = s.to_dict()
@@ -77,7 +132,7 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
     usage["north_star"] = ev.north_star.to_dict() if ev.north_star is not None else None
     return {
         "as_of": as_of,
-        "account": account_json(acc, session),
+        "account": account_json(acc, reads["links"].rows),
         "revenue": {
             "currency": settings.currency, "arr": rev.arr, "mrr": rev.mrr,
             "movements": rev.movements.to_dict(),
@@ -92,13 +147,13 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
         "relationship": ev.relationship.to_dict(),
         "health": {**ev.health.to_dict(), "change_30d": change,
                    "score_30d_ago": ev.health_30d_ago,
-                   "settings": settings_history.describe(session, settings_version(settings))},
+                   "settings": _settings_json(version, reads["settings"].rows)},
         "signals": signals,
         "phase": ev.phase,
-        "tasks": tasks_of(session, account_id),
-        "notes": notes_of(session, account_id),
-        "freshness": freshness(session),
-        "playbooks": nudges(session, account_id, utcnow()),
+        "tasks": [_task_row_json(r) for r in reads["tasks"].rows],
+        "notes": [_note_json(r) for r in reads["notes"].rows],
+        "freshness": {source: at for source, at in reads["freshness"].rows},
+        "playbooks": shown(),
     }
 
 

@@ -6,15 +6,17 @@ Used by the 360 (server.services.account360) and by the account-metrics rows
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
+from server.db_batch import Batch
 from server.rows.models import AccountDay, AccountMetrics, MetricsDirty
 from server.services.facts import load_facts
 
@@ -79,22 +81,42 @@ def known_score_30d_ago(session: Session, account_id: str, as_of: date,
     to the account refreshes its row or marks it dirty in the same transaction) with no
     snapshot of that day, and history rows are never deleted, so it equals a recomputation.
     None: neither is there (the caller recomputes)."""
+    batch = Batch(session)
+    known = known_score_read(batch, account_id, as_of, version)
+    batch.run()
+    return known()
+
+
+def _known_statement():
     ad, am = AccountDay, AccountMetrics
-    snap = (ad.account_id == account_id) & (ad.day == as_of - timedelta(days=30))
-    row = ((am.account_id == account_id) & (am.as_of == as_of)
-           & (am.settings_version == version))
-    has_snap, snap_score, has_row, row_score, dirty = session.execute(select(
+    one, day = bindparam("id"), bindparam("day", type_=Date)
+    snap = (ad.account_id == one) & (ad.day == day)
+    row = ((am.account_id == one) & (am.as_of == bindparam("as_of", type_=Date))
+           & (am.settings_version == bindparam("version")))
+    return select(
         select(ad.account_id).where(snap).exists(),
         select(ad.score).where(snap).scalar_subquery(),
         select(am.account_id).where(row).exists(),
         select(am.health_30d_ago).where(row).scalar_subquery(),
-        select(MetricsDirty.account_id).where(MetricsDirty.account_id == account_id).exists(),
-    )).one()
-    if has_snap:
-        return {account_id: snap_score}
-    if has_row and not dirty:
-        return {account_id: row_score}
-    return None
+        select(MetricsDirty.account_id).where(MetricsDirty.account_id == one).exists())
+
+
+def known_score_read(batch: Batch, account_id: str, as_of: date, version: str
+                     ) -> Callable[[], dict[str, float | None] | None]:
+    """`known_score_30d_ago` as a statement of `batch`; answers the function that, once
+    the batch has run, gives its answer."""
+    handle = batch.add(_STATEMENTS["known"], {"id": account_id, "as_of": as_of,
+                                             "day": as_of - timedelta(days=30),
+                                             "version": version})
+
+    def known() -> dict[str, float | None] | None:
+        has_snap, snap_score, has_row, row_score, dirty = handle.rows[0]
+        if has_snap:
+            return {account_id: snap_score}
+        if has_row and not dirty:
+            return {account_id: row_score}
+        return None
+    return known
 
 
 def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings,
@@ -112,11 +134,23 @@ def evaluate_many(session: Session, ids: list[str] | None, as_of: date, settings
 
 def since_from_history(session: Session, account_id: str, as_of: date) -> dict[str, date]:
     """For each signal code, the first day of its unbroken run of daily rows before as_of."""
-    rows = session.execute(
-        select(AccountDay.day, AccountDay.signals)
-        .where(AccountDay.account_id == account_id, AccountDay.day < as_of,
-               AccountDay.day >= as_of - timedelta(days=HISTORY_DAYS))
-        .order_by(AccountDay.day.desc())).all()
+    return since_of_rows(session.execute(_STATEMENTS["since"],
+                                         _since_params(account_id, as_of)).all(), as_of)
+
+
+def since_read(batch: Batch, account_id: str, as_of: date) -> Callable[[], dict[str, date]]:
+    """`since_from_history` as a statement of `batch`; answers the function that, once the
+    batch has run, gives its answer."""
+    handle = batch.add(_STATEMENTS["since"], _since_params(account_id, as_of))
+    return lambda: since_of_rows(handle.rows, as_of)
+
+
+def _since_params(account_id: str, as_of: date) -> dict:
+    return {"id": account_id, "as_of": as_of, "lo": as_of - timedelta(days=HISTORY_DAYS)}
+
+
+def since_of_rows(rows, as_of: date) -> dict[str, date]:
+    """The runs of `since_from_history` from the account's (day, signals) rows, newest first."""
     since: dict[str, date] = {}
     open_codes: set[str] | None = None
     expected = as_of - timedelta(days=1)
@@ -131,3 +165,14 @@ def since_from_history(session: Session, account_id: str, as_of: date) -> dict[s
             since[code] = day
         expected = day - timedelta(days=1)
     return since
+
+
+#: statements built once (every value a bound parameter): a batch keeps each one's text
+_STATEMENTS = {
+    "known": _known_statement(),
+    "since": select(AccountDay.day, AccountDay.signals)
+    .where(AccountDay.account_id == bindparam("id"),
+           AccountDay.day < bindparam("as_of", type_=Date),
+           AccountDay.day >= bindparam("lo", type_=Date))
+    .order_by(AccountDay.day.desc()),
+}

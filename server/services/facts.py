@@ -220,14 +220,27 @@ def contact_activity(session: Session | Connection, ids: Sequence[str] | None, a
                      ) -> dict[str, dict[str, t.UserActivity]]:
     """Product activity of the users who are contacts (matched on the contact's user_id,
     else its email), per account and user id."""
-    q = _prebuilt("activity", ids is not None, USAGE["activity"])
-    out: dict[str, dict[str, t.UserActivity]] = defaultdict(dict)
-    for acc, user, last, days in session.execute(
-            q, _params(ids, as_of=as_of, lo30=as_of - timedelta(days=29))).all():
-        if last is not None:   # a contact without product activity
-            out[acc][user] = t.UserActivity(last_active_day=last,
-                                            active_days_30d=int(days or 0))
-    return out
+    batch = Batch(session)
+    activity = activity_batch(batch, ids, as_of)
+    batch.run()
+    return activity()
+
+
+def activity_batch(batch: Batch, ids: Sequence[str] | None, as_of: date
+                   ) -> Callable[[], dict[str, dict[str, t.UserActivity]]]:
+    """Adds the contact activity statement to `batch`; answers the function that, once the
+    batch has run, gives `contact_activity`."""
+    handle = batch.add(_prebuilt("activity", ids is not None, USAGE["activity"]),
+                       _params(ids, as_of=as_of, lo30=as_of - timedelta(days=29)))
+
+    def activity() -> dict[str, dict[str, t.UserActivity]]:
+        out: dict[str, dict[str, t.UserActivity]] = defaultdict(dict)
+        for acc, user, last, days in handle.rows:
+            if last is not None:   # a contact without product activity
+                out[acc][user] = t.UserActivity(last_active_day=last,
+                                                active_days_30d=int(days or 0))
+        return out
+    return activity
 
 
 def north_star_counts(session: Session | Connection, ids: Sequence[str] | None, as_of: date,
@@ -353,6 +366,7 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                M.at < bindparam("hi", type_=M.at.type), *_in(M.account_id, sc))
         .order_by(M.account_id, M.at, M.id)), params) if messages else None
     usage_of = usage_batch(batch, scope_ids, as_of, first_value_event)
+    activity_of = activity_batch(batch, scope_ids, as_of) if activity else None
     batch.run()
     bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for acc, *v in deals.rows:
@@ -382,7 +396,7 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     for acc, *v in said.rows if said is not None else ():
         bucket[acc]["messages"].append(t.Message(*v))
     usage = usage_of()
-    product = contact_activity(conn, scope_ids, as_of) if activity else {}
+    product = activity_of() if activity_of is not None else {}
     stars = north_star_counts(conn, scope_ids, as_of, north_star)
     facts = {}
     for acc_id, acc in accounts.items():

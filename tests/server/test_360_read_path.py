@@ -38,12 +38,12 @@ def _recomputed(app, account_id):
     """The 360 with the health 30 days back recomputed from the records."""
     st = app.extensions["account360"]
     with app.app_context(), st.store.sessions() as s:
-        real = account360.known_score_30d_ago
+        real = account360.known_score_read
         try:
-            account360.known_score_30d_ago = lambda *a: None
+            account360.known_score_read = lambda *a: (lambda: None)
             return account360.build_360(s, account_id, T, st.settings)
         finally:
-            account360.known_score_30d_ago = real
+            account360.known_score_read = real
 
 
 def _served(app, account_id):
