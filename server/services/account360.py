@@ -83,8 +83,9 @@ def freshness(session: Session) -> dict[str, Any]:
     return {f.source: f.synced_at for f in session.scalars(select(m.SourceFreshness))}
 
 
-def account_json(acc: m.Account, links) -> dict:
-    """The account's part of the 360; `links`: its CRM (system, record id) pairs."""
+def account_json(acc, links) -> dict:
+    """The account's part of the 360 (`acc`: its Account or facts.AccountRow); `links`: its
+    CRM (system, record id) pairs."""
     return {"id": acc.id, "name": acc.name, "domains": list(acc.domains or []),
             "owner": acc.owner, "segment": acc.segment, "seats": acc.seats,
             "crm": [{"system": system, "id": record_id} for system, record_id in links]}
@@ -110,7 +111,7 @@ def build_360(session: Session, account_id: str, as_of: date, settings) -> dict:
         ("settings", {"digest": version or ""}))}
     shown = nudges_read(batch, account_id, utcnow())
     accounts, facts = load_facts(session, [account_id], as_of, cfg.first_value_event,
-                                 cfg.north_star, batch=batch)   # runs the batch
+                                 cfg.north_star, batch=batch, plain=True)   # runs the batch
     if account_id not in accounts:
         raise ApiError(404, "not_found", f"No account with id {account_id}",
                        {"account_id": account_id})

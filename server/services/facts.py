@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -306,11 +306,30 @@ def _latest_touches(conn, ids: list[str], lo: date) -> dict[str, list[t.Touchpoi
     return latest
 
 
+class AccountRow(NamedTuple):
+    """The account columns the metrics and the 360 read (load_facts(plain=True))."""
+
+    id: str
+    name: str
+    domains: list[str] | None
+    owner: str | None
+    segment: str | None
+    seats: int | None
+    renewal_date: date | None
+    onboarding_start: date | None
+
+
+def _account_rows(_scoped: bool):
+    a = m.Account
+    return select(a.id, a.name, a.domains, a.owner, a.segment, a.seats, a.renewal_date,
+                  a.onboarding_start).where(a.id.in_(bindparam("ids", expanding=True)))
+
+
 def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
                first_value_event: str | None, north_star: NorthStarConfig | None = None,
                message_days: int = MESSAGE_DAYS, activity: bool = True,
-               messages: bool = True, batch: Batch | None = None, recent: bool = False
-               ) -> tuple[dict[str, m.Account], dict[str, t.AccountFacts]]:
+               messages: bool = True, batch: Batch | None = None, recent: bool = False,
+               plain: bool = False) -> tuple[dict[str, Any], dict[str, t.AccountFacts]]:
     """Account rows and metric inputs for the given accounts (None = all); messages of the
     `message_days` days up to as_of (the bulk evaluation of many days reads more). Without
     `activity` the stakeholders carry no product activity (it is shown in the 360, no
@@ -320,19 +339,27 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     of the caller's to run in the same round trip (run by the time this returns). With
     `recent` only the records a figure as of `as_of` reads are loaded (`_tickets`,
     `_touches`, `_latest_touches`): for the figures of that one day (the rows), not for the
-    360's lists nor for earlier days."""
-    accounts = {a.id: a for a in session.scalars(_prebuilt(
-        "accounts", ids is not None, lambda sc: select(m.Account).options(
-            defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
-    if not accounts:
-        if batch is not None:
-            batch.run()
-        return {}, {}
+    360's lists nor for earlier days. `plain` (with `ids`): the accounts as `AccountRow`s
+    read in that round trip, not ORM objects read before it."""
+    plain = plain and ids is not None
+    if plain:   # the accounts' columns in the batch's round trip
+        session.flush()
+        batch = batch if batch is not None else Batch(session)
+        head = batch.add(_prebuilt("account_rows", True, _account_rows), _params(ids))
+        scope_ids = list(ids)
+    else:
+        accounts = {a.id: a for a in session.scalars(_prebuilt(
+            "accounts", ids is not None, lambda sc: select(m.Account).options(
+                defer(m.Account.attributes)).where(*_in(m.Account.id, sc))), _params(ids))}
+        if not accounts:
+            if batch is not None:
+                batch.run()
+            return {}, {}
+        scope_ids = None if ids is None else list(accounts)
     # the account query above flushed the session; the record rows are read as plain tuples
     # on its connection (Core: no ORM result processing per row), all in one batch (one
     # round trip on PostgreSQL) with the statements the caller added to `batch`
     conn = session.connection()
-    scope_ids = None if ids is None else list(accounts)
     scoped = scope_ids is not None
     batch = batch if batch is not None else Batch(conn)
     lo, hi = end_of_day(as_of - timedelta(days=message_days)), end_of_day(as_of)
@@ -368,6 +395,8 @@ def load_facts(session: Session, ids: Sequence[str] | None, as_of: date,
     usage_of = usage_batch(batch, scope_ids, as_of, first_value_event)
     activity_of = activity_batch(batch, scope_ids, as_of) if activity else None
     batch.run()
+    if plain:
+        accounts = {row[0]: AccountRow(*row) for row in head.rows}
     bucket: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for acc, *v in deals.rows:
         bucket[acc]["deals"].append(t.Deal(*v))
