@@ -171,8 +171,9 @@ def require_token(view=None, *, scope=_BY_METHOD, session: bool = False,
     """Reject requests without a valid `Authorization: Bearer <token>` header, or whose token
     lacks `scope` (default: `read` for GET and HEAD, `write` otherwise; None: any token).
 
-    `session=True`: the token is checked in a session the view receives as `db` (not
-    committed: a read), so a view's reads share the token check's connection.
+    `session=True`: the token is checked in a session the view receives as `db` (a view
+    that only reads: `Store.read_sessions`, autocommit on PostgreSQL), so a view's reads
+    share the token check's connection.
     `first_read(**view_kwargs)`: a scalar subquery read in the token check's own statement
     (one round trip for both); its value reaches the view as `first` (needs `session`)."""
 
@@ -188,7 +189,7 @@ def require_token(view=None, *, scope=_BY_METHOD, session: bool = False,
             if not session:
                 _authorize(verify(store, token.strip()), scope)
                 return fn(*args, **kwargs)
-            with store.sessions() as db:
+            with store.read_sessions() as db:
                 if first_read is None:
                     _authorize(verify(store, token.strip(), db), scope)
                     return fn(*args, db=db, **kwargs)

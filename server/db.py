@@ -82,6 +82,14 @@ class Store:
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"store": self})
+        #: sessions of a request that only reads (the 360, the lookup): on PostgreSQL in
+        #: autocommit, so no BEGIN and no ROLLBACK round trip around its statements. The same
+        #: data is seen: at PostgreSQL's read committed isolation each statement of a
+        #: transaction reads its own snapshot too. Elsewhere the usual sessions.
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql" else self.engine,
+            expire_on_commit=False, info={"store": self})
         self._settings = None
 
     @property
