@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from time import monotonic
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -32,7 +34,38 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    _ping_when_idle(engine)
+    return engine
+
+
+#: a pooled connection unused for longer than this is pinged when checked out (a dead one is
+#: replaced and the checkout tried again); one used within it is not
+PING_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, with the ping skipped for a connection
+    returned to the pool less than PING_IDLE_SECONDS ago. `pool_pre_ping` pings at every
+    checkout: a round trip per request, on a busy machine a wait for the server process to be
+    scheduled (the trivial route's one statement became two). A server restart or an idle
+    timeout leaves connections unused for longer than that, so they are still pinged; a
+    connection lost within the second fails its request, and the pool then drops every
+    connection older than the failure (SQLAlchemy's disconnect handling)."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record) -> None:  # noqa: ANN001
+        record.info["idle_since"] = monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
+        since = record.info.pop("idle_since", None)
+        if since is None or monotonic() - since < PING_IDLE_SECONDS:
+            return   # connected just now, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection is gone") from exc
 
 
 def alembic_config(url: str) -> AlembicConfig:
