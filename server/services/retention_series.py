@@ -13,7 +13,8 @@ count:
 - an account deleted, the row count not the one expected, more than REREAD_LIMIT accounts
   changed, another day, or the kept state older than MAX_AGE seconds (a bound for a write
   that bypasses the rows' writer, such as a database restored under a running server):
-  everything is read again.
+  everything is read again, by a whole-team read; a scope's read (a CSM's book, a segment)
+  then folds only its own accounts' timelines and leaves the build to the next team read.
 
 So each answer equals `trends.retention_by_month` over the committed timeline.
 """
@@ -102,8 +103,9 @@ def _advance(session: Session, kept: Kept, version: int) -> Kept | None:
                 points, counts, tuple(map(tuple, totals)), kept.built)
 
 
-def kept_points(session: Session, as_of: date) -> Kept:
-    """The per-account points and sums of the committed timeline (see the module doc)."""
+def kept_points(session: Session, as_of: date, build: bool = True) -> Kept | None:
+    """The per-account points and sums of the committed timeline (see the module doc); with
+    `build` false, None where they would have to be built from the whole timeline."""
     bind = session.get_bind()
     version, deleted, rows = _counters(session)
     with _LOCK:
@@ -114,6 +116,8 @@ def kept_points(session: Session, as_of: date) -> Kept:
         return kept
     new = _advance(session, kept, version) if fresh else None
     if new is None or new.rows != rows:
+        if not build:
+            return None
         new = _build(session, as_of, version, deleted)
     with _LOCK:
         _KEPT[bind] = new
@@ -123,10 +127,15 @@ def kept_points(session: Session, as_of: date) -> Kept:
 def retention_by_month(session: Session, as_of: date, owner: str | None = None,
                        segment: str | None = None, phase: str | None = None) -> list[dict]:
     """trends.retention_by_month from the kept points: the kept sums for the whole team, the
-    points of the scope's accounts (owner, segment, phase of the current rows) otherwise."""
-    kept = kept_points(session, as_of)
+    points of the scope's accounts (owner, segment, phase of the current rows) otherwise. A
+    scope does not build the kept points (a CSM's first view of a process): while there are
+    none, it folds its own accounts' timelines."""
     if not (owner or segment or phase):
+        kept = kept_points(session, as_of)
         return trends.series_of([list(row) for row in kept.totals], as_of)
+    kept = kept_points(session, as_of, build=False)
+    if kept is None:
+        return trends.retention_by_month(session, as_of, owner, segment, phase)
     points = kept.points
     mine = [p for acc in session.scalars(trends.in_scope(owner, segment, phase))
             if (p := points.get(acc)) is not None]

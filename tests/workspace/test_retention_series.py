@@ -131,6 +131,23 @@ def test_a_deal_rereads_only_its_account(workspace, load, monkeypatch):
     assert seen == [["A"], ["B"], ["C", "D"]]
 
 
+def test_a_csm_first_view_folds_its_book_without_building_the_team(workspace, load,
+                                                                     monkeypatch):
+    """A scope's read with nothing kept folds its own accounts and keeps nothing; the next
+    whole-team read builds the kept points, and the scope then sums them (same series)."""
+    seen = reads(monkeypatch)
+    with workspace.sessions() as s:
+        assert kept_series(s, "csm@example.com") == from_records(s, "csm@example.com")
+        assert retention_series.kept_points(s, TODAY, build=False) is None
+    assert seen == []
+    check(workspace)     # the team's read first: builds once
+    load([deal("a3", "A", "expansion", "won", 70.05, 10)])
+    retention_series.forget()
+    with workspace.sessions() as s:
+        assert kept_series(s, "other@example.com") == from_records(s, "other@example.com")
+    assert seen == [None]
+
+
 def test_a_removed_deal_a_new_owner_and_a_deleted_account(workspace, load):
     check(workspace)
     with workspace.session() as s:
