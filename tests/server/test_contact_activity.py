@@ -10,7 +10,7 @@ import pytest
 
 from server.ingest import load_records
 from server.metrics.types import UserActivity
-from server.services.facts import contact_activity
+from server.services.usage_facts import contact_activity
 
 pytestmark = pytest.mark.store
 AS_OF = date(2025, 7, 10)
