@@ -178,6 +178,8 @@ def main() -> None:
                     help="what the --north-star counts (active_users, seats: any event)")
     ap.add_argument("--who", choices=("lead", "csm"), default=None,
                     help="time only the lead's (whole team) or only the CSM's pages")
+    ap.add_argument("--only", metavar="PREFIX", default=None,
+                    help="time only the pages whose path starts with PREFIX (e.g. /app/accounts)")
     args = ap.parse_args()
     settings = args.settings
     if args.north_star:
@@ -243,7 +245,8 @@ def main() -> None:
             kind, _, path = page.rpartition(" ")
             path = f"/app/accounts/{account}" if path == "ACCOUNT" else path
             if who == "csm" and "segment=" in path or \
-                    args.dashboards_only and not path.startswith("/app/?") and path != "/app/":
+                    args.dashboards_only and not path.startswith("/app/?") and path != "/app/" \
+                    or args.only and not path.startswith(args.only):
                 continue
             s, views = timed(client.get, path, args.samples, before.get(kind),
                              parts if path.startswith("/app/?") or path == "/app/" else None)

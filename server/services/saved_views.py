@@ -1,5 +1,5 @@
 """Saved views of the accounts table, per user: a name and the table's query (search,
-filters, ranges, sort) as the URL carries it. Saving a name again replaces that view."""
+filters, ranges, sort, shown columns) as the URL carries it. Saving a name again replaces that view."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ KEYS = ("q", "owner", "segment", "band", "phase", "sort", "arr_min", "arr_max", 
         "health_max", "renewal_from", "renewal_to", "days_min", "days_max", "signals_min",
         "signals_max", "relationship_min", "relationship_max", "sentiment_min", "sentiment_max",
         "sentiment_change_min", "sentiment_change_max", "reply_hours_min", "reply_hours_max",
-        "north_star_min", "north_star_max")
+        "north_star_min", "north_star_max", "cols")
 MAX_VIEWS = 50
 
 

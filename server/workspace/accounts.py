@@ -1,5 +1,6 @@
-"""The accounts table (/app/accounts): search, filters and sorting in the URL, paging, and a
-CSV export of exactly the rows the table shows. Both read the API's account list service."""
+"""The accounts table (/app/accounts): search, filters, sorting and the shown columns in the
+URL, paging, and a CSV export of exactly the columns and rows the table shows. Both read the
+API's account list service; the column chooser is server/workspace/columns.py."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from flask import (
 from server.admin.web import login_required
 from server.errors import ApiError
 from server.models import utcnow
-from server.services import saved_views
+from server.services import preferences, saved_views
 from server.services import workspace as ws
 from server.services.search import BANDS, PHASES, list_accounts, parse_ranges
+from server.workspace import columns as cols
 from server.workspace.blueprint import bp
 from server.workspace.figures import money
 
@@ -78,6 +80,8 @@ def range_inputs() -> tuple:
 
 
 def _query(args) -> dict:
+    """The table's state from the URL; `cols` resolved (the URL's, else the user's, else the
+    default), so every link and form carries it. An unknown column is a 400."""
     out = {"q": (args.get("q") or "").strip() or None,
            "owner": ws.scoped_owner(g.user.role, g.user.email, args),
            "segment": args.get("segment") or None, "band": args.get("band") or None,
@@ -85,6 +89,34 @@ def _query(args) -> dict:
            "cursor": args.get("cursor") or None}
     for name, _, _ in RANGE_INPUTS + NORTH_STAR_INPUTS:
         out[name] = (args.get(name) or "").strip() or None
+    out["cols"] = ",".join(_chosen(args.get("cols")))
+    return out
+
+
+def _chosen(text: str | None) -> list[str]:
+    every = columns()
+    try:
+        chosen = cols.parse(text, every)
+    except ApiError as exc:
+        abort(400, description=exc.message)
+    if chosen is None:
+        with current_app.extensions["account360"].store.sessions() as s:
+            chosen = cols.remembered(preferences.get(s, g.user.id, cols.PREFERENCE), every)
+    return chosen or cols.default(every)
+
+
+def _chips(query: dict, every: tuple, shown: tuple) -> list[tuple[str, str, str]]:
+    """(label, value, link without it) of every active filter, and of the sort when its column
+    is hidden: each stays visible whatever the columns."""
+    labels = {"q": "Search", "segment": "Segment", "band": "Band", "phase": "Phase",
+              **{n: label for n, label, _ in RANGE_INPUTS + NORTH_STAR_INPUTS}}
+    out = [(label, query[n].replace("_", " ") if n in ("band", "phase") else query[n],
+            _link(query, **{n: None}, cursor=None)) for n, label in labels.items() if query.get(n)]
+    field = query["sort"].lstrip("-")
+    if field not in {f for _, _, f in shown}:
+        heading = next((h for _, h, f in every if f == field), field)
+        out.append(("Sorted by", heading + (" ▼" if query["sort"].startswith("-") else " ▲"),
+                    _link(query, sort=None, cursor=None)))
     return out
 
 
@@ -138,7 +170,11 @@ def accounts():
     csv_args = {k: v for k, v in query.items() if v is not None}
     csv_args.setdefault("owner", "")
     inputs = range_inputs()
-    return render_template("workspace/accounts.html", query=query, columns=columns(),
+    every = columns()
+    shown = cols.shown(every, query["cols"].split(","))
+    return render_template("workspace/accounts.html", query=query, columns=shown,
+                           all_columns=every, chips=_chips(query, every, shown),
+                           default_cols=cols.default(every),
                            cell=cell, link=_link, bands=BANDS, phases=PHASES, numeric=NUMERIC,
                            range_inputs=inputs, view_link=_view_link,
                            ranges_open=any(query[n] for n, _, _ in inputs),
@@ -158,11 +194,35 @@ def save_view():
     st = current_app.extensions["account360"]
     try:
         parse_ranges(query)  # a view of a bad query is refused, as the table refuses it
+        cols.parse(query.get("cols"), columns())
         with st.store.session() as s:
             view = saved_views.save_view(s, g.user.id, request.form.get("name", ""), query)
     except ApiError as exc:
         abort(400, description=exc.message)
     return redirect(_view_link(view))
+
+
+@bp.post("/accounts/columns")
+@login_required
+def choose_columns():
+    """The column chooser's form: remember the checked columns (or, with `reset`, forget the
+    choice) and show the table with them, its other state kept."""
+    every = columns()
+    try:
+        chosen = cols.parse(",".join(request.form.getlist("col")) or "name", every)
+    except ApiError as exc:
+        abort(400, description=exc.message)
+    if request.form.get("reset"):
+        chosen = None
+    st = current_app.extensions["account360"]
+    with st.store.session() as s:
+        preferences.put(s, g.user.id, cols.PREFERENCE, chosen)
+    state = {k: request.form[k] for k in saved_views.KEYS
+             if k != "cols" and request.form.get(k) not in (None, "")}
+    if "owner" in request.form and "owner" not in state:
+        state["owner"] = ""  # the whole team, as the table showed it
+    return redirect(url_for("app.accounts", **state,
+                            cols=",".join(chosen or cols.default(every))))
 
 
 @bp.post("/accounts/views/<int:view_id>/delete")
@@ -187,7 +247,7 @@ def accounts_csv():
     items = _page(query)["page"]["items"]
     out = io.StringIO()
     writer = csv.writer(out)
-    shown = columns()
+    shown = cols.shown(columns(), query["cols"].split(","))
     writer.writerow([_safe(heading) for _, heading, _ in shown])
     for item in items:
         # figures are written as shown (a sentiment of -12 is a number, not a formula)

@@ -37,6 +37,9 @@ def paths() -> dict:
                        "relationship, reply_hours, sentiment, sentiment_change or north_star; "
                        "a leading - reverses"),
             _q("cursor", "Next page"),
+            _q("cols", "Shown columns, comma-separated sort fields (name always shown); "
+                       "default: the user's remembered choice, else name, owner, band, health, "
+                       "phase, arr, renewal, days, signals; an unknown column is a 400"),
             *[_q(n, d) for n, d in (
                 ("arr_min", "ARR at least"), ("arr_max", "ARR at most"),
                 ("health_min", "Health at least"), ("health_max", "Health at most"),
@@ -58,6 +61,10 @@ def paths() -> dict:
         "/app/accounts/views": {"post": _html(
             "Save the table's query as a named view of the signed-in user (same name: replaced)",
             [], form=True)},
+        "/app/accounts/columns": {"post": _html(
+            "The column chooser: remember the checked columns (col, repeated) of the signed-in "
+            "user, or forget them (reset); redirects to the table with them and its other "
+            "state (the table's query fields)", [], form=True)},
         "/app/accounts/views/{view_id}/delete": {"post": _html(
             "Delete one of my saved views", [_path("view_id", "Saved view id")], form=True)},
         "/app/accounts.csv": {"get": _html("The accounts table's rows as CSV (same parameters)",

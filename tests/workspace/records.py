@@ -16,3 +16,10 @@ def deal(i, acc, kind, status, amount, days_ago):
     """A deal record of the import format, closed `days_ago` days ago."""
     return {"type": "deal", "id": i, "account_id": acc, "kind": kind, "status": status,
             "amount": amount, "close_date": ago(days_ago)}
+
+
+#: The accounts table's `cols` showing every column (the default set is narrower).
+EVERY = ("cols=name,owner,segment,band,health,phase,arr,renewal,days,signals,relationship,"
+         "reply_hours,sentiment,sentiment_change")
+#: ... and the North Star's, when the settings name one.
+EVERY_NS = EVERY + ",north_star"

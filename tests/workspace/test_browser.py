@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from tests.workspace.browsing import CSM, LEAD, api, chart_points, portfolio, shown, sign_in
+from tests.workspace.records import EVERY
 
 pytestmark = pytest.mark.browser
 
@@ -135,13 +136,13 @@ def test_accounts_table_filters_sorts_and_exports_what_it_shows(served, chromium
 
     url, _ = served
     page = sign_in(chromium, url, CSM)
-    page.get_by_role("link", name="Accounts", exact=True).click()
+    page.goto(f"{url}/app/accounts?{EVERY}")  # every column (the default set is narrower)
     rows = page.locator("table.accounts tbody tr[data-account]")
     expect(rows.first).to_be_visible()
     assert all(rows.nth(i).locator('td[data-col="owner"]').inner_text() == CSM
                for i in range(rows.count()))  # a CSM's own book by default
-    page.get_by_label("Owner").select_option("")
-    page.get_by_label("Segment").select_option("enterprise")
+    page.locator("form.filters").get_by_label("Owner").select_option("")
+    page.locator("form.filters").get_by_label("Segment").select_option("enterprise")
     page.get_by_role("button", name="Apply").click()
     page.get_by_role("link", name="ARR").click()
     page.get_by_role("link", name="ARR ▲").click()  # again: largest first

@@ -65,7 +65,7 @@ def test_saved_view_with_a_range_and_its_csv(served, chromium, artifact_dir):
     url, token = served
     page = sign_in(chromium, url, CSM)
     page.get_by_role("link", name="Accounts", exact=True).click()
-    page.get_by_label("Owner").select_option("")
+    page.locator("form.filters").get_by_label("Owner").select_option("")
     page.locator("details.ranges summary").click()
     page.get_by_label("ARR at least").fill("100000")
     page.get_by_label("Health at most").fill("69.9")

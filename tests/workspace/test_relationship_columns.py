@@ -14,6 +14,7 @@ import pytest
 
 from server.importer import import_lines
 from tests.server.test_relationship_rows import RECORDS, SETTINGS
+from tests.workspace.records import EVERY_NS
 
 pytestmark = pytest.mark.store
 NEW = ("relationship_score", "email_reply_hours_median", "sentiment", "sentiment_change_90d",
@@ -56,7 +57,7 @@ def cells(html: str, col: str) -> dict[str, str]:
 
 def test_columns_show_the_api_figures(ws):
     b, api = ws
-    html = b.get("/app/accounts?owner=").get_data(as_text=True)
+    html = b.get(f"/app/accounts?owner=&{EVERY_NS}").get_data(as_text=True)
     headings, _ = table(html)
     assert headings[-5:] == ["Relationship", "Reply hours", "Sentiment", "Sentiment 90d change",
                              "Reports created"]  # the North Star's column carries its name
@@ -78,7 +79,7 @@ def test_columns_show_the_api_figures(ws):
                                   "sentiment_change", "-reply_hours", "north_star"])
 def test_sorts_are_the_api_order_with_aria_sort(ws, sort):
     b, api = ws
-    html = b.get(f"/app/accounts?owner=&sort={sort}").get_data(as_text=True)
+    html = b.get(f"/app/accounts?owner=&sort={sort}&{EVERY_NS}").get_data(as_text=True)
     assert re.findall(r'<tr data-account="([^"]+)"', html) == [
         a["id"] for a in api(f"sort={sort}").get_json()["items"]]
     head = html[html.index("<thead>"):html.index("</thead>")]
@@ -112,7 +113,7 @@ def test_sentiment_filter_saved_view_and_csv_as_shown(ws):
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
     r = b.post("/app/accounts/views", data={
         "csrf_token": csrf, "name": "Unhappy", "owner": "", "sort": "sentiment",
-        "sentiment_max": "0"})
+        "sentiment_max": "0", "cols": EVERY_NS.split("=")[1]})
     assert r.status_code == 302
     view = b.get(r.headers["Location"]).get_data(as_text=True)
     assert re.findall(r'<tr data-account="([^"]+)"', view) == ["acc1"]

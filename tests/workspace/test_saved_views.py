@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from server.services.search import list_accounts, parse_ranges
+from tests.workspace.records import EVERY
 from tests.workspace.test_accounts import RECORDS
 
 TODAY = date.today()
@@ -59,7 +60,7 @@ def test_health_ranges_leave_out_unknown_scores(lead, client, auth):
 
 
 def test_csv_keeps_the_ranged_rows(lead):
-    html = lead.get("/app/accounts?owner=&sort=-arr&arr_min=100").get_data(as_text=True)
+    html = lead.get(f"/app/accounts?owner=&sort=-arr&arr_min=100&{EVERY}").get_data(as_text=True)
     link = re.search(r'href="([^"]+accounts\.csv[^"]*)"', html)[1].replace("&amp;", "&")
     rows = list(csv.reader(io.StringIO(lead.get(link).get_data(as_text=True))))[1:]
     assert [r[6] for r in rows] == ["300", "200", "100"]
