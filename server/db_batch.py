@@ -92,11 +92,19 @@ class Batch:
             cur.close()
 
 
+_PROCS: dict[int, tuple[Any, list]] = {}
+
+
 def _converted(dialect, stmt, cur) -> list[tuple]:
-    """The cursor's rows with each column's SQLAlchemy result processing applied."""
+    """The cursor's rows with each column's SQLAlchemy result processing applied (the
+    processors looked up once per statement: its columns' types do not change)."""
     rows = cur.fetchall()
-    procs = [col.type.dialect_impl(dialect).result_processor(dialect, d.type_code)
-             for col, d in zip(stmt.selected_columns, cur.description)]
+    known = _PROCS.get(id(stmt))
+    if known is None or known[0] is not stmt:
+        known = _PROCS[id(stmt)] = (stmt, [
+            col.type.dialect_impl(dialect).result_processor(dialect, d.type_code)
+            for col, d in zip(stmt.selected_columns, cur.description)])
+    procs = known[1]
     if not any(procs):
         return rows
     return [tuple(v if p is None else p(v) for p, v in zip(procs, row)) for row in rows]
