@@ -7,18 +7,22 @@ equal to what `server.services.facts.usage_stats` computes one day at a time.
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_left
+import operator
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterator
 from datetime import date, timedelta
+from decimal import Decimal
+from itertools import accumulate
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import models as m
 from server.metrics import types as t
-from server.metrics.common import end_of_day
+from server.metrics.common import ZERO, end_of_day
 from server.metrics.north_star import PERIOD_DAYS
+from server.metrics.revenue import arr_changes
 from server.services.facts import MESSAGE_DAYS
 
 
@@ -97,10 +101,13 @@ class UsageSeries:
             out[d] = (len(cur_w), len(prior_w))
         return out
 
-    def stats(self, acc: str, wanted: Container[date] | None = None
+    def stats(self, acc: str, wanted: Container[date] | None = None,
+              daily: Container[date] | None = None
               ) -> Iterator[tuple[date, t.UsageStats | None]]:
         """(day, UsageStats or None) for every day of [first, last] (or only the `wanted`
-        ones: the windows still slide over every day), in order."""
+        ones: the windows still slide over every day), in order. `daily`: the days whose
+        stats carry the 30 days of daily active users (default every day); only the usage
+        block of a 360 shows them, no figure of a row reads them."""
         users, names, sess = self.users.get(acc, {}), self.names.get(acc, {}), \
             self.sessions.get(acc, {})
         first = self.first
@@ -147,7 +154,23 @@ class UsageSeries:
                 session_seconds_30d=secs, last_event_day=last_day,
                 first_value_day=fv if fv is not None and fv <= d else None,
                 daily_active=tuple((x, len(users.get(x, ())))
-                                   for x in _days(d - timedelta(days=29), d)))
+                                   for x in _days(d - timedelta(days=29), d))
+                if daily is None or d in daily else ())
+
+
+class ArrDays:
+    """An account's ARR of each day from its whole ARR timeline, computed once: the changes
+    on or before a day are a prefix of it (arr_changes orders by close date first), so the
+    day's ARR and whether it had ARR equal those of `revenue()` of that day."""
+
+    def __init__(self, deals) -> None:
+        self.changes = arr_changes(deals)
+        self.dates = [c.date for c in self.changes]
+        self.had = list(accumulate((c.after > 0 for c in self.changes), operator.or_))
+
+    def on(self, day: date) -> tuple[Decimal, bool]:
+        k = bisect_right(self.dates, day)
+        return (self.changes[k - 1].after, self.had[k - 1]) if k else (ZERO, False)
 
 
 def _drop(counter: Counter, items) -> None:

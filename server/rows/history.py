@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from server import metrics as mx
 from server import models as m
+from server.metrics.account import health_only, history_metrics
 from server.rows import build
-from server.rows.bulk import DayFacts, UsageSeries
+from server.rows.bulk import ArrDays, DayFacts, UsageSeries
 from server.rows.models import AccountDay, MetricsJob, MetricsStale
 from server.rows.refresh import _upsert, refresh, today
 from server.rows.write import write_current
@@ -44,7 +45,7 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
     With stored=False nothing stored is read: the health of the 30 lead-in days is computed
     with these settings and signal runs start inside the range (a proposed settings file).
     """
-    from server.services.evaluate import evaluate, since_from_history
+    from server.services.evaluate import Evaluation, evaluate, since_from_history
     from server.services.facts import MESSAGE_DAYS, load_facts
 
     cfg = settings.metrics
@@ -68,28 +69,41 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
             .where(AccountDay.account_id.in_(ids), AccountDay.day == first - timedelta(days=1)))}
     now = datetime.now(timezone.utc)
     days_out, current, timeline = [], [], []
+    full = {last} if with_current else ()
     for acc_id in ids:
         base = facts[acc_id]
         per_day = DayFacts(base, series.star_counts(acc_id))
+        arr_days = ArrDays(base.deals)
         scores: dict[date, float | None] = {}
         codes, runs = prev.get(acc_id, (None, None))
-        for day, stats in series.stats(acc_id):
-            f = per_day.on(day, stats)
+        for day, stats in series.stats(acc_id, daily=full):
             if day < first:
                 if day > last - timedelta(days=30):
                     continue          # no day of the range looks back at it
                 key = (acc_id, day)
-                scores[day] = kept[key] if key in kept else \
-                    mx.account_metrics(f, cfg, day).health.score
+                if key in kept:
+                    scores[day] = kept[key]
+                    continue
+                f = per_day.on(day, stats)
+                arr, _ = arr_days.on(day)
+                scores[day] = health_only(f, cfg, day, arr, mx.renewal(f, day, arr)).score
                 continue
-            ev = evaluate(f, day, cfg, scores.get(day - timedelta(days=30)))
+            f = per_day.on(day, stats)
+            before = scores.get(day - timedelta(days=30))
+            if day in full:
+                ev = evaluate(f, day, cfg, before)
+            else:
+                arr, had = arr_days.on(day)
+                fig = history_metrics(f, cfg, day, before, arr, had, mx.renewal(f, day, arr))
+                ev = Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship,
+                                fig.health, before, list(fig.signals), fig.phase, fig.north_star)
             scores[day] = ev.health.score
             fired = [s.code for s in ev.signals]
             runs = build.signal_runs(fired, codes, runs, day, walk=(
                 lambda a=acc_id, d=day: since_from_history(session, a, d)) if stored else None)
             codes = set(fired)
             days_out.append(build.day_row(acc_id, ev, day, version, runs))
-            if with_current and day == last:
+            if day in full:
                 current.append(build.current_row(accounts[acc_id], f, ev, day, version, runs, now))
                 timeline += build.timeline_rows(acc_id, mx.arr_changes(base.deals))
             runs = {c: d.isoformat() for c, d in runs.items()}
