@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from .common import Output, in_window, window
 from .config import MetricsConfig
@@ -133,9 +134,22 @@ def survey_score(surveys: Iterable[Survey], kind: str, as_of: date) -> SurveySco
     return SurveyScore(mean=float(total / len(rows)), scale=float(scale), responses=len(rows))
 
 
+def computed(_name: str, compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
 def relationship(facts: AccountFacts, arr: Decimal, config: MetricsConfig,
                  as_of: date) -> Relationship:
     """Touchpoints (90d), days since last touch, NPS, CES, onboarding rating, advocacy and QBRs."""
+    return relationship_parts(facts, arr, config, as_of, computed)
+
+
+def relationship_parts(facts: AccountFacts, arr: Decimal, config: MetricsConfig, as_of: date,
+                       part: Callable[[str, Callable[[], Any]], Any]) -> Relationship:
+    """relationship(), its parts computed through `part(name, compute)`: "people",
+    "score", "nps", "ces", "onboarding", "sentiment", "replies". The bulk evaluation of many
+    days of an account answers a part with the one of an earlier day when that part's
+    inputs are the same (server.rows.bulk.Parts)."""
     touches = [t for t in facts.touchpoints if t.date <= as_of]
     last90 = window(as_of, TOUCHPOINT_DAYS)
     by_kind = {k: 0 for k in TOUCHPOINT_KINDS}
@@ -153,22 +167,24 @@ def relationship(facts: AccountFacts, arr: Decimal, config: MetricsConfig,
     held = by_kind["qbr"]
     expected = 1 if arr > config.qbr_min_arr else 0
     rc = config.relationship
-    people = stakeholders(facts.contacts, facts.messages, facts.user_activity, rc, as_of)
-    rs = relationship_score(people, facts.messages, rc, as_of)
+    people = part("people", lambda: stakeholders(facts.contacts, facts.messages,
+                                                 facts.user_activity, rc, as_of))
+    rs = part("score", lambda: relationship_score(people, facts.messages, rc, as_of))
     return Relationship(
         touchpoints_90d=sum(by_kind.values()),
         touchpoints_by_kind=by_kind,
         last_touchpoint_date=last_touch,
         days_since_last_touchpoint=(as_of - last_touch).days if last_touch else None,
-        nps=nps(facts.nps, as_of),
-        ces=survey_score(facts.surveys, "ces", as_of),
-        onboarding_rating=survey_score(facts.surveys, "onboarding", as_of),
+        nps=part("nps", lambda: nps(facts.nps, as_of)),
+        ces=part("ces", lambda: survey_score(facts.surveys, "ces", as_of)),
+        onboarding_rating=part("onboarding",
+                               lambda: survey_score(facts.surveys, "onboarding", as_of)),
         advocacy=AdvocacySummary(count_365d=sum(adv_kinds.values()), by_kind=adv_kinds),
         qbrs=Qbrs(held_90d=held, expected=expected,
                   on_schedule=held >= expected if expected else None),
-        sentiment=sentiment(facts.messages, config.sentiment, as_of),
+        sentiment=part("sentiment", lambda: sentiment(facts.messages, config.sentiment, as_of)),
         score=rs.score, score_components=rs.components, engaged_contacts=rs.engaged_contacts,
         last_two_way_at=rs.last_two_way_at, days_since_two_way=rs.days_since_two_way,
         stakeholders=tuple(people[:rc.stakeholders_max]),
-        response_time=response_time(facts.messages, as_of),
+        response_time=part("replies", lambda: response_time(facts.messages, as_of)),
     )

@@ -22,6 +22,7 @@ from server import models as m
 from server.metrics import types as t
 from server.metrics.common import ZERO, end_of_day
 from server.metrics.north_star import PERIOD_DAYS
+from server.metrics.relationship import NPS_DAYS, SURVEY_DAYS
 from server.metrics.revenue import arr_changes
 from server.services.facts import MESSAGE_DAYS
 
@@ -189,13 +190,63 @@ class DayFacts:
     def __init__(self, base: t.AccountFacts, stars: dict[date, tuple[int, int]]) -> None:
         self.base, self.stars = base, stars
         self.times = [msg.at for msg in base.messages]
+        self.span = (0, 0)    # the messages of the last day asked: base.messages[lo:hi]
 
     def on(self, day: date, stats: t.UsageStats | None) -> t.AccountFacts:
         msgs = self.base.messages
         if msgs:
             lo = bisect_left(self.times, end_of_day(day - timedelta(days=MESSAGE_DAYS)))
             hi = bisect_left(self.times, end_of_day(day))
-            msgs = msgs[lo:hi]
+            msgs, self.span = msgs[lo:hi], (lo, hi)
         return dataclasses.replace(self.base, usage=stats, messages=msgs,
                                    north_star_counts=self.stars.get(day,
                                                                     self.base.north_star_counts))
+
+
+class Parts:
+    """The relationship's parts of one account's days, in day order
+    (server.metrics.relationship.relationship_parts): a part is computed again only when
+    its inputs changed since the day it was last computed. Its inputs are records in
+    windows ending on the day, which only move forward, so the same index bounds in the
+    records sorted by time mean the same records:
+
+    - the stakeholders: the day's messages (DayFacts.span) and those of the stakeholder
+      window; the contacts and the product activity are the account's for every day;
+    - NPS and the surveys: the responses of the 365 days up to the day;
+    - the relationship score, sentiment and reply times: only on a day without any message
+      (then none of them depends on the day).
+    """
+
+    def __init__(self, base: t.AccountFacts, config, days: DayFacts) -> None:
+        self.days, self.window = days, config.relationship.window_days
+        self.nps = sorted(r.date for r in base.nps)
+        self.surveys = sorted(s.date for s in base.surveys)
+        self.keys: dict[str, tuple | None] = {}
+        self.known: dict[str, tuple] = {}
+
+    def on(self, day: date) -> Parts:
+        """Ready for `day` (after DayFacts.on of that day)."""
+        lo, hi = self.days.span
+        times = self.days.times
+        start = bisect_left(times, end_of_day(day - timedelta(days=self.window)), lo, hi) \
+            if hi > lo else lo
+        people = (lo, hi, start)
+        quiet = people if hi == lo else None
+        nps = (bisect_left(self.nps, day - timedelta(days=NPS_DAYS - 1)),
+               bisect_right(self.nps, day))
+        surveys = (bisect_left(self.surveys, day - timedelta(days=SURVEY_DAYS - 1)),
+                   bisect_right(self.surveys, day))
+        self.keys = {"people": people, "score": quiet, "nps": nps, "ces": surveys,
+                     "onboarding": surveys, "sentiment": quiet, "replies": quiet}
+        return self
+
+    def __call__(self, name: str, compute):
+        key = self.keys.get(name)
+        if key is None:
+            return compute()
+        known = self.known.get(name)
+        if known is not None and known[0] == key:
+            return known[1]
+        value = compute()
+        self.known[name] = (key, value)
+        return value

@@ -13,9 +13,9 @@ from server import metrics as mx
 from server import models as m
 from server.metrics.account import health_only, history_metrics
 from server.rows import build
-from server.rows.bulk import ArrDays, DayFacts, UsageSeries
+from server.rows.bulk import ArrDays, DayFacts, Parts, UsageSeries
 from server.rows.models import AccountDay, MetricsJob, MetricsStale
-from server.rows.refresh import _upsert, refresh, today
+from server.rows.refresh import _upsert, gc_paused, refresh, today
 from server.rows.write import write_current
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,12 @@ def evaluate_days(session: Session, settings, ids: list[str], first: date, last:
     30 days before comes from this run, or from the stored row of that day. With
     with_current (last = today) the current rows are written from the same evaluation.
     """
-    days_out, current, timeline, accounts = evaluate_rows(session, settings, ids, first, last,
-                                                          with_current)
-    _upsert(session, AccountDay, days_out, ["account_id", "day"])
-    if current:
-        write_current(session, sorted(accounts), current, timeline, accounts)
+    with gc_paused():     # the refresh's reason: short-lived objects by the hundred thousand
+        days_out, current, timeline, accounts = evaluate_rows(session, settings, ids, first,
+                                                              last, with_current)
+        _upsert(session, AccountDay, days_out, ["account_id", "day"])
+        if current:
+            write_current(session, sorted(accounts), current, timeline, accounts)
     return len(days_out)
 
 
@@ -73,7 +74,7 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
     for acc_id in ids:
         base = facts[acc_id]
         per_day = DayFacts(base, series.star_counts(acc_id))
-        arr_days = ArrDays(base.deals)
+        arr_days, parts = ArrDays(base.deals), Parts(base, cfg, per_day)
         scores: dict[date, float | None] = {}
         codes, runs = prev.get(acc_id, (None, None))
         for day, stats in series.stats(acc_id, daily=full):
@@ -86,7 +87,8 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
                     continue
                 f = per_day.on(day, stats)
                 arr, _ = arr_days.on(day)
-                scores[day] = health_only(f, cfg, day, arr, mx.renewal(f, day, arr)).score
+                scores[day] = health_only(f, cfg, day, arr, mx.renewal(f, day, arr),
+                                          parts.on(day)).score
                 continue
             f = per_day.on(day, stats)
             before = scores.get(day - timedelta(days=30))
@@ -94,7 +96,8 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
                 ev = evaluate(f, day, cfg, before)
             else:
                 arr, had = arr_days.on(day)
-                fig = history_metrics(f, cfg, day, before, arr, had, mx.renewal(f, day, arr))
+                fig = history_metrics(f, cfg, day, before, arr, had, mx.renewal(f, day, arr),
+                                      parts.on(day))
                 ev = Evaluation(fig.revenue, fig.usage, fig.support, fig.relationship,
                                 fig.health, before, list(fig.signals), fig.phase, fig.north_star)
             scores[day] = ev.health.score
