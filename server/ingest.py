@@ -57,6 +57,7 @@ class Loader(EventRecords):
         self.pending = 0
         self.loaded: dict[str, int] = defaultdict(int)
         self.touched_accounts: set[str] = set()
+        self.usage_accounts: set[str] = set()  # whose North Star usage stamp moved
 
     @property
     def new_events(self) -> int:
@@ -319,6 +320,7 @@ class Loader(EventRecords):
             self._flush_tasks(list(rows["task"].values()))
         used = self._events.flush()  # the accounts that received new events
         self._touched |= used
+        self.usage_accounts |= used
         self._touched |= set(earliest)  # also the account a record moved away from
         if self._touched:
             self.touched_accounts |= self._touched
@@ -349,8 +351,12 @@ class Loader(EventRecords):
                 crm_system=t["crm_system"], crm_id=t["crm_id"], crm_sync_status="synced"))
 
     def finish(self) -> None:
-        """Flush what is left and record the source's freshness."""
+        """Flush what is left and record the source's freshness; with new usage for many
+        accounts, queue the rebuild of their North Star rollups (before any read needs it)."""
         self.flush()
+        from server.services import north_star  # the service layer, above the record path
+
+        north_star.queue_rollups(self.session, len(self.usage_accounts))
         total = sum(v for k, v in self.loaded.items() if not k.endswith("_deleted"))
         now = datetime.now(timezone.utc)
         row = self.session.get(m.SourceFreshness, self.source)

@@ -89,6 +89,14 @@ def _partly_rolled(session: Session, cfg: NorthStarConfig, start: date, end: dat
     return out
 
 
+def queue_rollups(session: Session, moved: int) -> None:
+    """A write that moved the usage stamps of `moved` accounts: above INLINE_REBUILD, queue
+    the `north_star.rollups` job in its transaction (a read would, later)."""
+    store = session.info.get("store")
+    if moved > INLINE_REBUILD and store is not None:
+        defer(session, "north_star.rollups", store=store)
+
+
 def _rebuild(session: Session, ids: Sequence[str]) -> None:
     for i in range(0, len(ids), usage_months.CHUNK):
         usage_months.rebuild(session, ids[i:i + usage_months.CHUNK])

@@ -215,6 +215,9 @@ def test_usage_on_many_accounts_is_rebuilt_by_a_job_and_the_read_stays_exact(
     load(st, events(5, 200, ("n0", "n1", "n2"), date(2026, 6, 3), date(2026, 10, 20)))
     after = stamps(st)
     assert {a for a in SEATS if after[a] != before[a]} == {"n0", "n1", "n2"}
+    with st.sessions() as s:   # the import queued the job itself, before any read
+        assert [j.status for j in s.scalars(select(Job).where(
+            Job.task == "north_star.rollups"))] == ["todo"]
     rebuilt = []
     real = usage_months.rebuild
     monkeypatch.setattr(usage_months, "rebuild",
