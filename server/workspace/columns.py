@@ -40,9 +40,7 @@ def remembered(value, columns: Sequence[tuple]) -> list[str] | None:
     """A stored choice, without the columns that are gone (e.g. a North Star no longer named)."""
     if not isinstance(value, list):
         return None
-    known = keys(columns)
-    kept = [k for k in known if k in value or k == "name"]
-    return kept if len(kept) > 1 else None
+    return [k for k in keys(columns) if k in value or k == "name"]
 
 
 def default(columns: Sequence[tuple]) -> list[str]:

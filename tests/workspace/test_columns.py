@@ -97,6 +97,8 @@ def test_the_choice_is_remembered_per_user_and_reset(lead, make_user, browser):
         "name,owner,band,health,phase,arr,renewal,days,signals"]
     assert headings(lead.get("/app/accounts").get_data(as_text=True)) == DEFAULT
     assert lead.post("/app/accounts/columns", {"col": ["nope"]}).status_code == 400
+    lead.post("/app/accounts/columns", {})   # nothing checked: the name alone, remembered
+    assert headings(lead.get("/app/accounts").get_data(as_text=True)) == ["Account"]
 
 
 def test_a_saved_view_keeps_its_columns(lead):
