@@ -21,5 +21,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("usage_changed_at")
+    # a plain ALTER TABLE on both databases (SQLite >= 3.35): a batch copy of `accounts` on
+    # SQLite would drop the table, and with foreign keys on, cascade-delete every row that
+    # references an account (event digests, usage days, deals ...)
+    op.execute("ALTER TABLE accounts DROP COLUMN usage_changed_at")
