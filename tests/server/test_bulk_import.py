@@ -69,7 +69,8 @@ def test_a_bad_line_in_a_batch_of_new_account_days_loses_nothing_good(store):
 def _settings(conn) -> tuple:
     if conn.dialect.name == "postgresql":
         return (conn.exec_driver_sql("SHOW synchronous_commit").scalar(),)
-    return (conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar(),)
+    return (conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar(),
+            conn.exec_driver_sql("PRAGMA cache_size").scalar())
 
 
 def test_the_import_connection_has_bulk_settings_and_gets_its_own_back(store):
@@ -81,7 +82,8 @@ def test_the_import_connection_has_bulk_settings_and_gets_its_own_back(store):
     if store.engine.dialect.name == "postgresql":
         assert during == usual   # the server's own commit durability, nothing turned off
     else:
-        assert during == (_SQLITE_BULK["wal_autocheckpoint"],) != usual
+        assert during == (_SQLITE_BULK["wal_autocheckpoint"], _SQLITE_BULK["cache_size"])
+        assert during[0] != usual[0] and during[1] != usual[1]
     import_lines(store, _lines(FIRST))
     with store.engine.connect() as conn:   # the pooled connection the import used
         assert _settings(conn) == usual
