@@ -218,6 +218,9 @@ def main() -> None:
     ap.add_argument("--backfill-accounts", type=int, default=0,
                     help="backfill only the first N accounts (the backfill's chunks and "
                     "transactions, without its job state), to keep a run short")
+    ap.add_argument("--single-accounts", type=int, default=40,
+                    help="accounts of the single-day evaluations the backfill is compared "
+                    "with (6 days each; more make the ratio steadier on a busy machine)")
     ap.add_argument("--only-backfill", action="store_true",
                     help="measure the backfill and the single-day cost, nothing else")
     ap.add_argument("--only-reads", action="store_true",
@@ -253,7 +256,7 @@ def main() -> None:
         secs = time.perf_counter() - t0
         cpu = time.process_time() - c0
         per, per_cpu = secs * 1000 / state["rows"], cpu * 1000 / state["rows"]
-        single, single_cpu = single_day_cost(store, settings, 40)
+        single, single_cpu = single_day_cost(store, settings, args.single_accounts)
         print(f"backfill {args.backfill_days} days x {n_acc} accounts: {secs:.1f}s (cpu "
               f"{cpu:.1f}s), {state['rows']} rows, {per:.3f} ms per account-day (cpu "
               f"{per_cpu:.3f}); single-day evaluation {single:.2f} ms per account-day (cpu "
