@@ -211,3 +211,25 @@ def test_medians_and_the_migrated_counts(app, ws, load):
     command.upgrade(cfg, "head")
     with ws.store.sessions() as s:
         assert sorted(s.execute(select(*cols)).all()) == written
+
+
+def test_one_csm_medians_at_their_offsets(app, ws, load):
+    """One CSM's medians (offset reads on the owner's index, even and odd counts; one account
+    imported with the address in capitals) equal the records'."""
+    from server.metrics import trailing_year
+    from server.services.portfolio import portfolio
+
+    load([{"type": "account", "id": "I", "name": "I", "owner": X.upper(), "segment": "smb"},
+          deal("i1", "I", "new", "won", 90, 300), *TICKETS,
+          *({**t, "id": f"i{n}", "account_id": "I"} for n, t in enumerate(TICKETS[:4]))])
+    start, end = trailing_year(T)
+    with ws.store.sessions() as s:
+        fast = portfolio(s, ws.settings, start, end, T, X, rows=True)
+        slow = portfolio(s, ws.settings, start, end, T, X, rows=False)
+    assert json.loads(app.json.dumps(fast)) == json.loads(app.json.dumps(slow))
+    assert fast["team"]["first_response_hours_median"]["inputs"]["tickets"] == 3 + 4
+    assert fast["team"]["first_response_hours_median"]["value"] == 3
+    with ws.store.sessions() as s:
+        one = portfolio(s, ws.settings, start, end, T, X, "enterprise", rows=True)
+        assert json.loads(app.json.dumps(one)) == json.loads(app.json.dumps(
+            portfolio(s, ws.settings, start, end, T, X, "enterprise", rows=False)))
