@@ -13,6 +13,7 @@ So the fast path changes speed only: the same lines load, with the same values.
 from __future__ import annotations
 
 import hashlib
+import sys
 from datetime import datetime
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from server.records import RecordError
 _fromiso = datetime.fromisoformat
 _blake2b = hashlib.blake2b
 _from_bytes = int.from_bytes
+_intern = sys.intern
 
 _Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
@@ -74,7 +76,9 @@ class EventRecords:
             session_id = None
         # EventWriter.add, inlined: the identity digest of server.usage_ingest.event_digest
         epoch_us = int(when.timestamp() * 1_000_000)
-        account_id, user_id, name = ev.account_id, ev.user_id, ev.name
+        # the buffered tuple keeps one string per user and per event name (a batch holds
+        # 100,000 events of a few names and users: ~10 MB of the import's peak RSS)
+        account_id, user_id, name = ev.account_id, _intern(ev.user_id), _intern(ev.name)
         digest = _from_bytes(_blake2b(f"{account_id}\x1f{user_id}\x1f{name}\x1f{epoch_us}"
                                       .encode(), digest_size=8).digest(), "big", signed=True)
         ts = epoch_us // 1_000_000

@@ -8,10 +8,13 @@ only the lines the database refuses are left out.
 
 from __future__ import annotations
 
+import heapq
 import logging
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from time import perf_counter, process_time
 
 import orjson
@@ -145,18 +148,43 @@ def _write_error(exc: Exception) -> str:
     return f"could not be stored: {first[:200]}"
 
 
+class _Lines:
+    """A batch's lines, kept to write them again on failure: the fast path's event lines
+    (bytes) in one buffer with their ends and line numbers (about their length in memory,
+    instead of a bytes object and a tuple per line: ~100 bytes more each, 10-12 MB of the
+    peak RSS per batch of 100,000), every other line as (line number, record or text)."""
+
+    __slots__ = ("buf", "ends", "numbers", "other")
+
+    def __init__(self) -> None:
+        self.buf, self.ends, self.numbers = bytearray(), array("q"), array("q")
+        self.other: list[tuple[int, object]] = []
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.other)
+
+    def __iter__(self) -> Iterator[tuple[int, object]]:
+        """(line number, the line's bytes or its record), in line order."""
+        def raw() -> Iterator[tuple[int, object]]:
+            start, buf = 0, self.buf
+            for line_no, end in zip(self.numbers, self.ends):
+                yield line_no, bytes(buf[start:end])
+                start = end
+        return heapq.merge(raw(), self.other, key=itemgetter(0))
+
+
 class _Batch:
     """The lines buffered since the last commit, kept to write them again on failure."""
 
     def __init__(self, session: Session, loader: Loader, report: ImportReport) -> None:
         self.session, self.loader, self.report = session, loader, report
-        self.lines: list[tuple[int, object]] = []
+        self.lines = _Lines()
         self.point = loader.checkpoint()
 
     def add(self, line_no: int, rec: object) -> None:
         reason = _add(self.loader, rec)
         if reason is None:
-            self.lines.append((line_no, rec))
+            self.lines.other.append((line_no, rec))
         else:
             self.report.reject(line_no, reason)
 
@@ -172,10 +200,10 @@ class _Batch:
             self.loader.rollback_to(self.point)
             log.warning("a batch of %d lines failed to be written (%s); writing it in parts",
                         len(self.lines), _write_error(exc))
-            self._replay(self.lines)
+            self._replay(list(self.lines))
             self.session.commit()
             self.report.spent("write", start)
-        self.lines = []
+        self.lines = _Lines()
         self.point = self.loader.checkpoint()
 
     def _replay(self, lines: list[tuple[int, object]]) -> None:
@@ -220,7 +248,9 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
     with bulk_session(store) as session:
         loader = Loader(session, source=source, batch_size=10**12)
         batch = _Batch(session, loader, report)
-        kept, add_event = batch.lines, loader.add_event_line
+        add_event = loader.add_event_line
+        kept = batch.lines
+        buf, ends, numbers = kept.buf, kept.ends, kept.numbers
         for line_no, raw in enumerate(lines, start=1):
             if progress is not None:
                 progress(len(raw))
@@ -229,7 +259,12 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
                 continue
             ev = decode_event(raw)   # the common case: a valid event, typed in one pass
             if ev is not None and add_event(ev):
-                kept.append((line_no, raw))
+                if type(raw) is bytes:
+                    buf += raw
+                    ends.append(len(buf))
+                    numbers.append(line_no)
+                else:
+                    kept.other.append((line_no, raw))
             elif not raw or raw.isspace():
                 continue
             else:
@@ -241,6 +276,7 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
             if loader.pending >= batch_size:
                 batch.commit()
                 kept = batch.lines
+                buf, ends, numbers = kept.buf, kept.ends, kept.numbers
                 if committed is not None:
                     committed(line_no, report, dict(loader.loaded))
         batch.commit()
