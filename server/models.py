@@ -110,6 +110,9 @@ class Account(Base):
     #: North Star month rollups (server/services/usage_months.py), so a write of anything
     #: else (a CRM sync re-delivering the account, a task) leaves them valid
     usage_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: the earliest usage day a write added since the rollups were built (None: none since;
+    #: the minimum is kept, the rebuild clears it): months before it stay valid
+    usage_changed_from: Mapped[date | None] = mapped_column(Date)
 
 
 class AccountDomain(Base):

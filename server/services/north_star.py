@@ -14,7 +14,7 @@ import calendar
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.exc import DBAPIError
@@ -75,17 +75,34 @@ def _rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
 def _partly_rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
                    ids: Sequence[str] | None,
                    stale: list[str]) -> dict[tuple[int, int], int] | None:
-    """The current accounts' rollups plus the stale accounts' user-days (each account's
-    months are its own: the sum is the scope's figure)."""
+    """The current accounts' rollups plus the stale accounts': those whose earliest new usage
+    day is known (and seats unchanged) from their stored months entirely before the earliest
+    such day and from their user-days after it (usually the current month only), the others
+    from all their user-days (each account's months are its own: the sum is the scope's
+    figure)."""
     if len(stale) > PARTIAL_MAX:
         return None
-    out = usage_months.by_month(session, cfg.kind, months(start, end), ids, exclude=stale)
-    if out is None:
+    dated = usage_months.dated(session, stale)
+    unknown = [i for i in stale if i not in dated]
+    spans = months(start, end)
+    cut = min(dated.values()) if dated else end + timedelta(days=1)
+    before = [(lo, hi) for lo, hi in spans if lo.replace(day=calendar.monthrange(
+        lo.year, lo.month)[1]) < cut]
+    after = spans[len(before):]
+    old = usage_months.by_month(session, cfg.kind, before, ids, exclude=unknown)
+    new = usage_months.by_month(session, cfg.kind, after, ids, exclude=stale)
+    if old is None or new is None:
         return None
-    out = defaultdict(int, out)
-    for i in range(0, len(stale), usage_months.CHUNK):
-        for key, n in _by_month(session, cfg, start, end, stale[i:i + usage_months.CHUNK]).items():
-            out[key] += n
+    out = defaultdict(int, {**old, **new})
+    counted = [(i, start) for i in unknown]
+    if after:
+        counted += [(i, after[0][0]) for i in dated]
+    for since in sorted({d for _, d in counted}):
+        group = [i for i, d in counted if d == since]
+        for i in range(0, len(group), usage_months.CHUNK):
+            for key, n in _by_month(session, cfg, since, end,
+                                    group[i:i + usage_months.CHUNK]).items():
+                out[key] += n
     return out
 
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    true,
     union_all,
     update,
 )
@@ -60,6 +61,16 @@ def stale(session: Session, ids: Sequence[str] | None) -> list[str]:
     return sorted(session.scalars(_scoped(q, a.id, ids, session)))
 
 
+def dated(session: Session, ids: Sequence[str]) -> dict[str, date]:
+    """Of these (stale) accounts, those whose rollup is built with their seats and whose
+    earliest usage day added since is known: {account: that day}; their stored months
+    before that day's month are current."""
+    a = m.Account
+    q = (select(a.id, a.usage_changed_from).join(US, US.account_id == a.id)
+         .where(a.usage_changed_from.is_not(None), US.seats.is_not_distinct_from(a.seats)))
+    return {i: _day(d) for i, d in session.execute(_scoped(q, a.id, ids, session))}
+
+
 def _month(session: Session, day):
     """The first day of a day's calendar month, in SQL (dates are ISO text on SQLite)."""
     if session.get_bind().dialect.name == "sqlite":
@@ -72,27 +83,56 @@ def rebuild(session: Session, ids: Sequence[str]) -> int:
     months rebuilt. User-days are only ever added, so a month whose count of user-days is
     the one it was built from has the same users: each changed account is rebuilt from its
     first changed month on (an import of yesterday's events rebuilds this month only), and
-    only the stamp and the seats used are renewed for the others."""
+    only the stamp and the seats used are renewed for the others. An account whose
+    `usage_changed_from` is known (and has a built rollup) is compared from that day's
+    month on only: the months before it cannot have changed."""
     ids = list(ids)
-    ud, a = m.UsageUserDay, m.Account
+    a = m.Account
+    known = dict(session.execute(select(a.id, a.usage_changed_from)
+                                 .join(US, US.account_id == a.id)
+                                 .where(a.id.in_(ids), a.usage_changed_from.is_not(None))).all())
     session.execute(delete(US).where(US.account_id.in_(ids)))
     session.execute(insert(US).from_select(  # stamped before the user-days are read
         ["account_id", "updated_at", "seats"],
         select(a.id, a.usage_changed_at, a.seats).where(a.id.in_(ids))))
+    session.execute(update(a).where(a.id.in_(ids), a.usage_changed_from.is_not(None))
+                    .values(usage_changed_from=None).execution_options(synchronize_session=False))
+    dated = [i for i in ids if i in known]
+    floor = min(known.values()).replace(day=1) if known else None
+    done = _rebuild_months(session, [i for i in ids if i not in known], None)
+    done += _rebuild_months(session, dated, floor) if dated else 0
+    # the seats may have changed: only the months whose capped value moves are rewritten (on
+    # PostgreSQL every rewritten row is a dead tuple in the covering month index)
+    seats = select(US.seats).where(US.account_id == UM.account_id).scalar_subquery()
+    session.execute(update(UM).where(UM.account_id.in_(ids),
+                                     UM.seats_used != _capped(UM.users, seats))
+                    .values(seats_used=_capped(UM.users, seats))
+                    .execution_options(synchronize_session=False))  # no RETURNING of them
+    return done
+
+
+def _rebuild_months(session: Session, ids: list[str], floor: date | None) -> int:
+    """The months (from floor on; None: all) whose count of user-days changed, rebuilt."""
+    if not ids:
+        return 0
+    ud = m.UsageUserDay
+    day_ok = ud.day >= floor if floor else true()
+    month_ok = UM.month >= floor if floor else true()
     # an account's total of user-days first (a key-order count): equal, nothing was added
     total = dict(session.execute(select(ud.account_id, func.count())
-                                 .where(ud.account_id.in_(ids)).group_by(ud.account_id)).all())
+                                 .where(ud.account_id.in_(ids), day_ok)
+                                 .group_by(ud.account_id)).all())
     counted = dict(session.execute(select(UM.account_id, func.sum(UM.user_days))
-                                   .where(UM.account_id.in_(ids))
+                                   .where(UM.account_id.in_(ids), month_ok)
                                    .group_by(UM.account_id)).all())
     grown = [i for i in ids if total.get(i, 0) != (counted.get(i) or 0)]
     mo = _month(session, ud.day)
     now = {(acc, _day(d)): k for acc, d, k in session.execute(
-        select(ud.account_id, mo, func.count()).where(ud.account_id.in_(grown))
+        select(ud.account_id, mo, func.count()).where(ud.account_id.in_(grown), day_ok)
         .group_by(ud.account_id, mo))} if grown else {}
     built = {(acc, d): k for acc, d, k in session.execute(
-        select(UM.account_id, UM.month, UM.user_days).where(UM.account_id.in_(grown)))} \
-        if grown else {}
+        select(UM.account_id, UM.month, UM.user_days)
+        .where(UM.account_id.in_(grown), month_ok))} if grown else {}
     changed = {key for key in now.keys() | built.keys() if now.get(key) != built.get(key)}
     todo = sorted({acc for acc, _ in changed})
     if todo:
@@ -121,13 +161,6 @@ def rebuild(session: Session, ids: Sequence[str]) -> int:
                  "user_days": now.get((acc, _day(d)), 0)} for acc, d, n in users]
         for i in range(0, len(rows), 5000):
             session.execute(insert(UM.__table__), rows[i:i + 5000])
-    # the seats may have changed: only the months whose capped value moves are rewritten (on
-    # PostgreSQL every rewritten row is a dead tuple in the covering month index)
-    seats = select(US.seats).where(US.account_id == UM.account_id).scalar_subquery()
-    session.execute(update(UM).where(UM.account_id.in_(ids),
-                                     UM.seats_used != _capped(UM.users, seats))
-                    .values(seats_used=_capped(UM.users, seats))
-                    .execution_options(synchronize_session=False))  # no RETURNING of them
     return len(todo)
 
 
