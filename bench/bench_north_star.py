@@ -14,7 +14,11 @@ unchanged records does (the usage stamp stays: the rollups answer); `every usage
 moves every rollup's stamp only (the rollups stay built), as an import that added usage to
 every account: the read queues the job and counts the stale accounts' user-days; `the job`
 is that job's run after it (each account's user-days counted again, no month rebuilt; the
-read after it is `rollups`). On PostgreSQL the rollup tables are
+read after it is `rollups`); `usage today on every account` moves every account's usage stamp
+and records today as the earliest usage day added (`usage_changed_from`, since 0037), as the
+daily usage sync does: the read queues the job and, since 0037, uses the stored months before
+this month (before it: counts every user-day of the stale accounts). `--kinds` and
+`--periods` restrict the lines. On PostgreSQL the rollup tables are
 VACUUM ANALYZEd after those two lines, as autovacuum would (the shared server runs with it
 off: the dead rows of the builds made the team's reads 100-140 ms). It writes the rollups:
 run it on a copy.
@@ -59,6 +63,8 @@ def main() -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--event", default="report_shared", help="the events kind's event")
+    ap.add_argument("--kinds", default="events,active_users,seats")
+    ap.add_argument("--periods", default="12m,quarter,month")
     args = ap.parse_args()
     from sqlalchemy import delete, func, insert, select, text, update
 
@@ -107,6 +113,14 @@ def main() -> None:
         with store.session() as s:
             s.execute(update(m.Account).values(updated_at=datetime.now(timezone.utc)))
 
+    def today():  # what the daily usage sync does to every account's usage stamps
+        now = datetime.now(timezone.utc)
+        stamps = {"usage_changed_at": now}
+        if hasattr(m.Account, "usage_changed_from"):  # since 0037
+            stamps["usage_changed_from"] = as_of
+        with store.session() as s:
+            s.execute(update(m.Account).values(**stamps))
+
     def unstamp():
         with store.session() as s:
             s.execute(update(UsageMonthStamp).values(updated_at=None))
@@ -125,7 +139,8 @@ def main() -> None:
 
     periods = {"12m": (add_years(as_of, -1) + timedelta(days=1), as_of),
                "quarter": bounds("quarter", as_of), "month": bounds("month", as_of)}
-    for kind in ("events", "active_users", "seats"):
+    periods = {k: v for k, v in periods.items() if k in args.periods.split(",")}
+    for kind in args.kinds.split(","):
         cfg = NorthStarConfig(name="N", kind=kind, events=(args.event,))
         for label, (start, end) in periods.items():
             for who, ids in (("team", None), (f"one CSM ({len(book)})", book)):
@@ -153,7 +168,9 @@ def main() -> None:
                     cold = [("first build (the job)", built, 1, empty),
                             ("CRM re-sync (no usage)", rolled, 1, resync),
                             ("every usage stamp moved (job queued)", rolled, 1, unstamp),
-                            ("the job, then the read", job, 1, None)] \
+                            ("the job, then the read", job, 1, None),
+                            ("usage today on every account (job queued)", rolled, 1, today),
+                            ("the job, then the read (today's usage)", job, 1, None)] \
                         if label == "12m" else []
                     runs = [*cold, *runs, ("rollups", rolled, args.samples, None),
                             ("after a write", rolled, args.samples, bump)]
