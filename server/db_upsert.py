@@ -22,6 +22,14 @@ def dialect_insert(bind_or_name):
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
+def copy_rows(cur, table: str, cols: str, rows) -> None:
+    """COPY rows (sequences in the order of `cols`, a comma-separated column list) into a
+    PostgreSQL table through a psycopg cursor: the bulk path of the record and rows writers."""
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def upsert(session: Session, model: Any, rows: list[dict], keys: list[str],
            update_cols: list[str] | None = None, increment: tuple[str, ...] = ()) -> None:
     """INSERT ... ON CONFLICT DO UPDATE (or DO NOTHING) on SQLite and PostgreSQL."""

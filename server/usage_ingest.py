@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import models as m
+from server.db_upsert import copy_rows
 
 SESSION_GAP = 30 * 60
 DIGEST_CHUNK = 500
@@ -55,7 +56,7 @@ def upsert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) ->
         return
     tmp = f"a360_load_{table}"
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table}) ON COMMIT DELETE ROWS")
-    _copy(cur, tmp, cols, rows)
+    copy_rows(cur, tmp, cols, rows)
     cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
     cur.execute(f"TRUNCATE {tmp}")
 
@@ -68,7 +69,7 @@ def insert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) ->
         return
     table, cols, _ = spec
     if pg:
-        _copy(cur, table, cols, rows)
+        copy_rows(cur, table, cols, rows)
     else:
         _insert_many(cur, table, cols, rows, "")
 
@@ -76,12 +77,6 @@ def insert_rows(cur, spec: tuple[str, str, str], rows: list[tuple], pg: bool) ->
 def _insert_many(cur, table: str, cols: str, rows: list[tuple], conflict: str) -> None:
     marks = ", ".join("?" * (cols.count(",") + 1))
     cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", rows)
-
-
-def _copy(cur, table: str, cols: str, rows: list[tuple]) -> None:
-    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 _DROP_SESSION = ("DELETE FROM usage_sessions "

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from server.db_batch import Batch
-from server.db_upsert import dialect_insert
+from server.db_upsert import copy_rows, dialect_insert
 from server.rows import build, stamps
 from server.rows.models import (
     AccountDay,
@@ -89,13 +89,14 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
     procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
     done = [(i, p) for i, p in enumerate(procs) if p is not None]
     names = ", ".join(dialect.identifier_preparer.quote(c) for c in cols)
-    cur = conn.connection.driver_connection.cursor()
-    with cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            values = [row[c] for c in cols]
-            for i, p in done:
-                values[i] = p(values[i])
-            copy.write_row(values)
+
+    def bound(row: dict) -> list:
+        values = [row[c] for c in cols]
+        for i, p in done:
+            values[i] = p(values[i])
+        return values
+    copy_rows(conn.connection.driver_connection.cursor(), table.name, names,
+              map(bound, rows))
 
 
 def _grouped(rows, cols) -> dict[str, list]:
