@@ -1,15 +1,25 @@
-"""Record builders the workspace tests share: days counted back from today, and deals."""
+"""Record builders the workspace tests share: days counted back from today, and deals.
+
+A suite run may cross midnight UTC: records whose figures the server counts from its own
+today (days left, overdue, the default period) are built when a test loads them, not when
+its module is imported (`today()`, and record lists as functions)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+#: The collection day: only for tests that pass it to both sides of a comparison as `as_of`.
 TODAY = date.today()
 
 
+def today() -> date:
+    """The current day (the server's, at the moment of the call)."""
+    return date.today()
+
+
 def ago(n: int) -> str:
-    """The ISO date n days before today."""
-    return (TODAY - timedelta(days=n)).isoformat()
+    """The ISO date n days before today (at the moment of the call)."""
+    return (today() - timedelta(days=n)).isoformat()
 
 
 def deal(i, acc, kind, status, amount, days_ago):

@@ -21,15 +21,17 @@ def acc(i, name, owner, segment, amount):
              "amount": amount, "close_date": date.today().isoformat()}]
 
 
-RECORDS = [*acc("A", "Alpha", "csm@example.com", "smb", 100),
-           *acc("B", "Beta", "csm@example.com", "enterprise", 300),
-           *acc("C", XSS, "other@example.com", "smb", 200),
-           *acc("D", "=HYPERLINK(\"x\")", "other@example.com", "smb", 50)]
+def records() -> list[dict]:
+    """The four accounts, each with a deal won today (dated when loaded)."""
+    return [*acc("A", "Alpha", "csm@example.com", "smb", 100),
+               *acc("B", "Beta", "csm@example.com", "enterprise", 300),
+               *acc("C", XSS, "other@example.com", "smb", 200),
+               *acc("D", "=HYPERLINK(\"x\")", "other@example.com", "smb", 50)]
 
 
 @pytest.fixture
 def lead(app, load, make_user, browser):
-    load(RECORDS)
+    load(records())
     make_user("lead@example.com", "lead")
     b = browser()
     b.login("lead@example.com")
@@ -67,7 +69,7 @@ def test_csv_holds_exactly_the_rows_shown(lead):
 
 
 def test_csm_sees_their_book_by_default(app, load, make_user, browser):
-    load(RECORDS)
+    load(records())
     make_user("csm@example.com", "csm")
     b = browser()
     b.login("csm@example.com")

@@ -12,7 +12,7 @@ import pytest
 
 from server.rows.models import AccountDay
 from server.services import trends
-from tests.workspace.test_dashboard import RECORDS, XSS
+from tests.workspace.test_dashboard import XSS, records
 
 AS_OF = date(2026, 6, 15)
 
@@ -100,8 +100,8 @@ def charts_of(html: str) -> dict:
 
 @pytest.fixture
 def lead(app, load, make_user, browser):
-    load(RECORDS + [{"type": "account", "id": "X", "name": XSS, "owner": "x@example.com",
-                            "segment": XSS}])
+    load(records() + [{"type": "account", "id": "X", "name": XSS, "owner": "x@example.com",
+                              "segment": XSS}])
     make_user("lead@example.com", "lead")
     b = browser()
     b.login("lead@example.com")

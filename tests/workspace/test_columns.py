@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.workspace.test_accounts import RECORDS, XSS, shown
+from tests.workspace.test_accounts import XSS, records, shown
 
 DEFAULT = ["Account", "Owner", "Band", "Health", "Phase", "ARR", "Renewal", "Days to renewal",
            "Signals"]
@@ -21,7 +21,7 @@ DEFAULT = ["Account", "Owner", "Band", "Health", "Phase", "ARR", "Renewal", "Day
 
 @pytest.fixture
 def lead(app, load, make_user, browser):
-    load(RECORDS)  # A 100, B 300, C 200 (a markup name), D 50 (a formula name)
+    load(records())  # A 100, B 300, C 200 (a markup name), D 50 (a formula name)
     make_user("lead@example.com", "lead")
     b = browser()
     b.login("lead@example.com")

@@ -10,24 +10,26 @@ from datetime import timedelta
 import pytest
 
 from server.metrics import add_years
-from tests.workspace.records import TODAY, deal
+from tests.workspace.records import deal, today
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
-RECORDS = [
-    {"type": "account", "id": "A", "name": "Alpha", "owner": "csm@example.com",
-     "segment": "smb"},
-    {"type": "account", "id": "B", "name": "Beta", "owner": "csm@example.com",
-     "segment": "enterprise"},
-    {"type": "account", "id": "C", "name": XSS, "owner": "other@example.com",
-     "segment": "smb"},
-    deal("a1", "A", "new", "won", 100, 400),
-    deal("a2", "A", "expansion", "won", 50, 100),
-    deal("b1", "B", "new", "won", 200, 500),
-    deal("c1", "C", "new", "won", 300, 600),
-    deal("c2", "C", "renewal", "lost", 300, 200),
-]
+def records() -> list[dict]:
+    """The dashboard's accounts and deals, dated from the day they are loaded."""
+    return [
+        {"type": "account", "id": "A", "name": "Alpha", "owner": "csm@example.com",
+         "segment": "smb"},
+        {"type": "account", "id": "B", "name": "Beta", "owner": "csm@example.com",
+         "segment": "enterprise"},
+        {"type": "account", "id": "C", "name": XSS, "owner": "other@example.com",
+         "segment": "smb"},
+        deal("a1", "A", "new", "won", 100, 400),
+        deal("a2", "A", "expansion", "won", 50, 100),
+        deal("b1", "B", "new", "won", 200, 500),
+        deal("c1", "C", "new", "won", 300, 600),
+        deal("c2", "C", "renewal", "lost", 300, 200),
+    ]
 
 
 def cells(html: str, figure: str) -> dict[str, object]:
@@ -40,7 +42,7 @@ def cells(html: str, figure: str) -> dict[str, object]:
 
 @pytest.fixture
 def signed_in(app, load, make_user, browser):
-    load(RECORDS)
+    load(records())
 
     def sign_in(email, role):
         make_user(email, role)
@@ -62,7 +64,7 @@ def test_csm_lands_on_their_book_and_figures_equal_the_api(signed_in, client, au
     assert r.headers["Location"].endswith("/app/")
     html = b.get("/app/").get_data(as_text=True)
     want = api(client, auth, owner="csm@example.com")
-    start = (add_years(TODAY, -1) + timedelta(days=1)).isoformat()
+    start = (add_years(today(), -1) + timedelta(days=1)).isoformat()
     assert f'data-start="{start}"' in html
     for key in ("loaded_arr", "nrr", "grr", "logo_churn_rate", "expansion_by_quarter",
                 "accounts_by_band", "open_warnings"):
@@ -82,9 +84,10 @@ def test_whole_team_filters_and_presets_change_the_figures(signed_in, client, au
     assert cells(smb, "nrr")["Team"] == api(client, auth, segment="smb")["team"]["nrr"]["value"]
     assert cells(smb, "nrr")["Team"] != cells(team, "nrr")["Team"]
     month = b.get("/app/?period=month").get_data(as_text=True)
-    start = TODAY.replace(day=1).isoformat()
+    now = today()
+    start = now.replace(day=1).isoformat()
     assert cells(month, "nrr")["Team"] == api(
-        client, auth, start=start, end=TODAY.isoformat())["team"]["nrr"]["value"]
+        client, auth, start=start, end=now.isoformat())["team"]["nrr"]["value"]
     assert f'data-start="{start}"' in month
     assert '<option value="smb" selected>' in smb
 

@@ -8,7 +8,7 @@ import json
 import re
 
 from server.workspace import memo
-from tests.workspace.test_dashboard import RECORDS, api, cells, deal, signed_in  # noqa: F401
+from tests.workspace.test_dashboard import api, cells, deal, records, signed_in  # noqa: F401
 
 
 def series(html: str) -> dict:
@@ -41,7 +41,7 @@ def test_a_new_owner_moves_the_account_between_books(signed_in, load, client, au
     b, _ = signed_in("lead@example.com", "lead")
     mine = b.get("/app/?owner=csm@example.com").get_data(as_text=True)
     assert cells(mine, "loaded_arr")["Team"] == 350
-    load([{**RECORDS[1], "owner": "other@example.com"}])  # B (200) to the other CSM
+    load([{**records()[1], "owner": "other@example.com"}])  # B (200) to the other CSM
     now = b.get("/app/?owner=csm@example.com").get_data(as_text=True)
     want = api(client, auth, owner="csm@example.com")
     assert cells(now, "loaded_arr")["Team"] == want["team"]["loaded_arr"]["value"] == 150

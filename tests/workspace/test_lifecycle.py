@@ -26,29 +26,32 @@ def deal(i, a, kind, amount, days_ago, status="won"):
             "amount": amount, "close_date": ago(days_ago)}
 
 
-RECORDS = [
-    acc("R", 30), deal("r1", "R", "new", 1000, 300), deal("r2", "R", "renewal", 1100, -30, "open"),
-    acc("R2", 60, owner="other@example.com"), deal("r21", "R2", "new", 500, 400),
-    acc("V", 200), deal("v1", "V", "new", 2000, 400), deal("v2", "V", "expansion", 300, 100),
-    {"type": "nps", "account_id": "V", "score": 10, "date": ago(20)},
-    acc("C"), deal("c1", "C", "new", 700, 400), deal("c2", "C", "churn", 700, 100),
-    acc("D", 300), deal("d1", "D", "new", 900, 400),
-    {"type": "nps", "account_id": "D", "score": 9, "date": ago(10)},
-    {"type": "advocacy", "account_id": "D", "kind": "referral", "date": ago(20)},
-    acc("O", 335, onboarding_start=ago(30)), deal("o1", "O", "new", 400, 30),
-    {"type": "survey", "account_id": "O", "kind": "onboarding", "score": 4, "scale": 5,
-     "date": ago(5)},
-    acc("P", 245, onboarding_start=ago(120)), deal("p1", "P", "new", 600, 120),
-    {"type": "event", "account_id": "P", "user_id": "u1", "name": "login",
-     "time": ago(3) + "T10:00:00Z"},
-    {"type": "event", "account_id": "P", "user_id": "u2", "name": "login",
-     "time": ago(4) + "T10:00:00Z"},
-]
+def records() -> list[dict]:
+    """One account per phase, dated from the day they are loaded."""
+    return [
+        acc("R", 30), deal("r1", "R", "new", 1000, 300),
+        deal("r2", "R", "renewal", 1100, -30, "open"),
+        acc("R2", 60, owner="other@example.com"), deal("r21", "R2", "new", 500, 400),
+        acc("V", 200), deal("v1", "V", "new", 2000, 400), deal("v2", "V", "expansion", 300, 100),
+        {"type": "nps", "account_id": "V", "score": 10, "date": ago(20)},
+        acc("C"), deal("c1", "C", "new", 700, 400), deal("c2", "C", "churn", 700, 100),
+        acc("D", 300), deal("d1", "D", "new", 900, 400),
+        {"type": "nps", "account_id": "D", "score": 9, "date": ago(10)},
+        {"type": "advocacy", "account_id": "D", "kind": "referral", "date": ago(20)},
+        acc("O", 335, onboarding_start=ago(30)), deal("o1", "O", "new", 400, 30),
+        {"type": "survey", "account_id": "O", "kind": "onboarding", "score": 4, "scale": 5,
+         "date": ago(5)},
+        acc("P", 245, onboarding_start=ago(120)), deal("p1", "P", "new", 600, 120),
+        {"type": "event", "account_id": "P", "user_id": "u1", "name": "login",
+         "time": ago(3) + "T10:00:00Z"},
+        {"type": "event", "account_id": "P", "user_id": "u2", "name": "login",
+         "time": ago(4) + "T10:00:00Z"},
+    ]
 
 
 @pytest.fixture
 def loaded(app, load):
-    load(RECORDS)
+    load(records())
     return app.extensions["account360"].store
 
 

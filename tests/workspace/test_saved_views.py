@@ -13,16 +13,26 @@ import pytest
 
 from server.services.search import list_accounts, parse_ranges
 from tests.workspace.records import EVERY
-from tests.workspace.test_accounts import RECORDS
+from tests.workspace.test_accounts import records
 
-TODAY = date.today()
-RENEWAL = TODAY.replace(year=TODAY.year + 1) if not (TODAY.month == 2 and TODAY.day == 29) \
-    else date(TODAY.year + 1, 3, 1)
+
+def renewal(today: date) -> date:
+    """The renewal of a deal won on `today` (a year on; 29 February renews on 1 March)."""
+    return today.replace(year=today.year + 1) if not (today.month == 2 and today.day == 29) \
+        else date(today.year + 1, 3, 1)
+
+
+def dated(query: str) -> str:
+    """`query` with {renewal}, {after} and {days} from the day the records are loaded."""
+    today = date.today()
+    end = renewal(today)
+    return query.format(renewal=end.isoformat(), after=(end + timedelta(days=1)).isoformat(),
+                        days=(end - today).days, fewer=(end - today).days - 1)
 
 
 @pytest.fixture
 def lead(app, load, make_user, browser):
-    load(RECORDS)  # A 100, B 300, C 200, D 50; every deal closed today
+    load(records())  # A 100, B 300, C 200, D 50; every deal closed today
     make_user("lead@example.com", "lead")
     b = browser()
     b.login("lead@example.com")
@@ -37,14 +47,14 @@ def shown(html: str) -> list[str]:
     ("arr_min=100&arr_max=250", ["A", "C"]),
     ("arr_min=100", ["A", "C", "B"]),
     ("arr_max=99.99", ["D"]),
-    (f"renewal_from={RENEWAL.isoformat()}&renewal_to={RENEWAL.isoformat()}",
-     ["D", "A", "C", "B"]),
-    (f"renewal_from={(RENEWAL + timedelta(days=1)).isoformat()}", []),
-    (f"days_min={(RENEWAL - TODAY).days}", ["D", "A", "C", "B"]),
-    (f"days_max={(RENEWAL - TODAY).days - 1}", []),
+    ("renewal_from={renewal}&renewal_to={renewal}", ["D", "A", "C", "B"]),
+    ("renewal_from={after}", []),
+    ("days_min={days}", ["D", "A", "C", "B"]),
+    ("days_max={fewer}", []),
     ("signals_min=0&signals_max=0", None),  # compared with the signal counts below
 ])
 def test_ranges_narrow_the_table(lead, client, auth, query, ids):
+    query = dated(query)
     html = lead.get(f"/app/accounts?owner=&sort=arr&{query}").get_data(as_text=True)
     if ids is None:
         every = client.get("/api/v1/accounts?limit=50&sort=arr", headers=auth).get_json()
@@ -74,13 +84,14 @@ def test_bad_ranges_are_a_400(lead, query):
 
 
 def test_records_path_applies_the_same_ranges(app, load):
-    load(RECORDS)
+    load(records())
     st = app.extensions["account360"]
     ranges = parse_ranges({"arr_min": "100", "arr_max": "250"})
+    today = date.today()
     with st.store.sessions() as s:
-        rows = list_accounts(st, s, None, None, None, None, "arr", 50, None, TODAY, None, ranges)
+        rows = list_accounts(st, s, None, None, None, None, "arr", 50, None, today, None, ranges)
         past = list_accounts(st, s, None, None, None, None, "arr", 50, None,
-                             TODAY + timedelta(days=1), None, ranges)  # not the rows' day
+                             today + timedelta(days=1), None, ranges)  # not the rows' day
     assert [a["id"] for a in rows["items"]] == [a["id"] for a in past["items"]] == ["A", "C"]
 
 

@@ -12,7 +12,7 @@ import pytest
 from server.rows.read import BAND_ORDER, PHASE_ORDER
 from server.services.search import SORTS
 from tests.workspace.records import EVERY
-from tests.workspace.test_accounts import RECORDS
+from tests.workspace.test_accounts import records
 
 pytestmark = pytest.mark.store
 
@@ -27,7 +27,7 @@ EXTRA = [{"type": "account", "id": "E", "name": "echo"},
 
 @pytest.fixture
 def lead(app, load, make_user, browser):
-    load(RECORDS + EXTRA)
+    load(records() + EXTRA)
     make_user("lead@example.com", "lead")
     b = browser()
     b.login("lead@example.com")

@@ -8,11 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-TODAY = date.today()
-
 
 def due(n: int) -> str:
-    return (TODAY + timedelta(days=n)).isoformat()
+    return (date.today() + timedelta(days=n)).isoformat()
 
 
 def task(i, acc, owner, days=None, status="open"):
@@ -24,12 +22,16 @@ def task(i, acc, owner, days=None, status="open"):
 
 
 CSM, OTHER = "csm@example.com", "other@example.com"
-RECORDS = [
-    {"type": "account", "id": "A", "name": "Alpha", "owner": CSM},
-    {"type": "account", "id": "B", "name": "Beta", "owner": OTHER},
-    task("t1", "A", CSM, -5), task("t2", "A", OTHER, 3), task("t3", "A", CSM),
-    task("t4", "A", CSM, -9, "done"), task("t5", "B", CSM, -1), task("t6", "B", OTHER, -10),
-]
+
+
+def records() -> list[dict]:
+    """Two accounts and their tasks, due relative to the day they are loaded."""
+    return [
+        {"type": "account", "id": "A", "name": "Alpha", "owner": CSM},
+        {"type": "account", "id": "B", "name": "Beta", "owner": OTHER},
+        task("t1", "A", CSM, -5), task("t2", "A", OTHER, 3), task("t3", "A", CSM),
+        task("t4", "A", CSM, -9, "done"), task("t5", "B", CSM, -1), task("t6", "B", OTHER, -10),
+    ]
 
 
 def rows(html: str) -> list[tuple[str, bool]]:
@@ -39,7 +41,7 @@ def rows(html: str) -> list[tuple[str, bool]]:
 
 @pytest.fixture
 def signed_in(app, load, make_user, browser):
-    load(RECORDS)
+    load(records())
 
     def sign_in(email, role):
         make_user(email, role)
@@ -81,7 +83,7 @@ def test_tick_done_returns_to_the_list(signed_in, client, auth):
 
 def test_many_tasks_page_by_100_with_the_whole_counts(app, load, make_user, browser):
     many = [task(f"p{i:03d}", "A", CSM, i - 130) for i in range(250)]  # 130 overdue
-    load(RECORDS[:2] + many + [{"type": "account", "id": "S 1", "name": "Slash & Co",
+    load(records()[:2] + many + [{"type": "account", "id": "S 1", "name": "Slash & Co",
                                 "owner": CSM}, task("slash", "S 1", CSM, -500)])
     make_user(CSM, "csm")
     b = browser()
