@@ -102,15 +102,19 @@ def _defer_procrastinate(session: t.Any, sp: t.Any, kwargs: dict,
 
 
 def waiting(session: t.Any, store: t.Any, queueing_lock: str) -> int | None:
-    """The id of the job waiting under `queueing_lock`, if any."""
+    """The id of the job queued under `queueing_lock`: the one waiting, else the latest one
+    running (a defer that found a job waiting may look a moment after a worker took it; that
+    job started after the defer and does its work); None when there is neither."""
     from sqlalchemy import text
 
     if kind(store) == "procrastinate":
         return session.scalar(text(
-            "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo' "
-            "LIMIT 1"), {"q": queueing_lock})
-    return session.scalar(select(Job.id).where(Job.queueing_lock == queueing_lock,
-                                               Job.status == "todo").limit(1))
+            "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q "
+            "AND status IN ('todo', 'doing') ORDER BY status = 'todo' DESC, id DESC LIMIT 1"),
+            {"q": queueing_lock})
+    return session.scalar(select(Job.id).where(
+        Job.queueing_lock == queueing_lock, Job.status.in_(("todo", "doing")))
+        .order_by((Job.status == "todo").desc(), Job.id.desc()).limit(1))
 
 
 def state(session: t.Any, store: t.Any, job_id: int) -> str | None:

@@ -85,6 +85,26 @@ def test_refresh_is_a_job_run_by_a_worker_202_while_none_runs(connected, workers
     assert [j[1] for j in refresh_jobs(store)] == ["succeeded", "succeeded"]
 
 
+def test_waiting_finds_the_job_a_worker_took_after_a_defer_found_it_waiting(pg_store):
+    """On procrastinate too: the job a defer met waiting is found once a worker took it."""
+    from server.jobs.queue import defer, waiting
+
+    store = pg_store
+    with store.session() as s:
+        first = defer(s, "account.refresh", store=store, account_id="acme")
+    with store.session() as s:
+        assert defer(s, "account.refresh", store=store, account_id="acme") is None
+        s.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = :i"),
+                  {"i": first})
+    with store.sessions() as s:
+        assert waiting(s, store, "refresh:acme") == first
+    with store.session() as s:
+        again = defer(s, "account.refresh", store=store, account_id="acme")
+    with store.sessions() as s:
+        assert again not in (None, first) and waiting(s, store, "refresh:acme") == again
+        assert waiting(s, store, "refresh:globex") is None
+
+
 def test_a_stalled_refresh_superseded_by_a_waiting_one_is_closed(pg_store, workers):
     """Its worker died while a new open queued the account's next refresh: putting the
     stalled job back would break the queueing lock, so it is closed and the waiting job does

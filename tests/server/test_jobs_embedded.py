@@ -14,7 +14,7 @@ from server.admin.models import SyncRequest
 from server.admin.runner import enqueue
 from server.jobs.embedded import EmbeddedWorker, latest_tick
 from server.jobs.models import Job
-from server.jobs.queue import defer
+from server.jobs.queue import defer, waiting
 from server.jobs.specs import backoff_seconds
 from server.models import utcnow
 from server.rows.models import AccountDay
@@ -158,6 +158,30 @@ def test_one_job_waits_per_queueing_lock_and_a_stalled_one_it_supersedes_is_clos
     assert (dead.status, dead.error) == ("failed", "its worker stopped; a waiting job does "
                                                    "its work")
     assert [j.id for j in jobs(store, status="todo")] == [other, again]
+
+
+def test_waiting_finds_the_job_a_worker_took_after_a_defer_found_it_waiting(app):
+    """A refresh request whose defer met a waiting job looks for that job a moment later: a
+    worker may have taken it meanwhile, and the request must wait for it, not answer 202."""
+    store = app.extensions["account360"].store
+    worker = admin_state(app).runner
+    with store.session() as s:
+        first = defer(s, "account.refresh", store=store, account_id="acme")
+    with store.session() as s:
+        assert defer(s, "account.refresh", store=store, account_id="acme") is None
+    assert [j.id for j in worker.claim(1)] == [first]          # taken before the look
+    with store.sessions() as s:
+        assert waiting(s, store, "refresh:acme") == first
+    with store.session() as s:                                   # a later open queues the next
+        again = defer(s, "account.refresh", store=store, account_id="acme")
+    with store.sessions() as s:
+        assert waiting(s, store, "refresh:acme") == again        # the waiting one first
+        assert waiting(s, store, "refresh:globex") is None
+    with store.session() as s:
+        for j in s.scalars(select(Job)):
+            j.status = "succeeded"
+    with store.sessions() as s:
+        assert waiting(s, store, "refresh:acme") is None
 
 
 def test_latest_tick_with_seconds():
