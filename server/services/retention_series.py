@@ -3,7 +3,7 @@
 The series reads only the stored ARR timeline (and, for a scope, which accounts the current
 rows put in it), so a task, a note or a usage import does not move it. Per database and day
 the process keeps every account's points (its ARR in cents at the start and end of each
-trailing window, services.trends) and their sums, tagged with the `arr_timeline` counter
+trailing window, one column per day: services.retention_points) and their sums, tagged with the `arr_timeline` counter
 (server.rows.stamps). On a read, one statement gives the counters and the timeline's row
 count:
 
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from server.rows import stamps
 from server.rows.models import ArrChangeRow, MetricsCounter, TimelineVersion
-from server.services import trends
+from server.services import retention_points, trends
 
 REREAD_LIMIT = 2000
 MAX_AGE = 3600.0
@@ -46,8 +46,7 @@ class Kept:
     rows: int
     kind: type
     keys: trends.Keys
-    points: dict  # account -> its ARR in cents on each of keys.days
-    counts: dict  # account -> its number of timeline rows
+    points: retention_points.Points  # every account's ARR in cents on each of keys.days
     totals: tuple  # per window (ΣS, ΣE, Σmin(S, E), cohort) over every account
     built: float
 
@@ -68,12 +67,10 @@ def _counters(session: Session) -> tuple[int, int, int]:
 
 
 def _build(session: Session, as_of: date, version: int, deleted: int) -> Kept:
-    lines, kind = trends.timelines(session)
-    keys = trends.bounds_keys(as_of, kind)
-    points = {acc: trends.account_points(days, arrs, keys) for acc, (days, arrs) in lines.items()}
-    counts = {acc: len(days) for acc, (days, _) in lines.items()}
-    totals = trends.sum_points(list(points.values()), keys)
-    return Kept(as_of, version, deleted, sum(counts.values()), kind, keys, points, counts,
+    points, keys = retention_points.build(session, lambda kind: trends.bounds_keys(as_of, kind))
+    kind = type(keys.days[0])
+    totals = retention_points.sums(points, keys)
+    return Kept(as_of, version, deleted, sum(points.counts), kind, keys, points,
                 tuple(map(tuple, totals)), time.monotonic())
 
 
@@ -87,20 +84,15 @@ def _advance(session: Session, kept: Kept, version: int) -> Kept | None:
     if lines and kind is not kept.kind:
         return None
     keys = kept.keys
-    points, counts = dict(kept.points), dict(kept.counts)
+    points, moves = retention_points.updated(kept.points, lines, changed, keys)
     totals = [list(row) for row in kept.totals]
-    for acc in changed:
-        old = points.pop(acc, None)
-        counts.pop(acc, None)
+    for old, new in moves:
         if old is not None:
             trends.add_points(totals, old, keys, -1)
-        if acc in lines:
-            days, arrs = lines[acc]
-            points[acc] = p = trends.account_points(days, arrs, keys)
-            counts[acc] = len(days)
-            trends.add_points(totals, p, keys)
-    return Kept(kept.as_of, version, kept.deleted, sum(counts.values()), kept.kind, keys,
-                points, counts, tuple(map(tuple, totals)), kept.built)
+        if new is not None:
+            trends.add_points(totals, new, keys)
+    return Kept(kept.as_of, version, kept.deleted, sum(points.counts), kept.kind, keys,
+                points, tuple(map(tuple, totals)), kept.built)
 
 
 def kept_points(session: Session, as_of: date, build: bool = True) -> Kept | None:
@@ -136,10 +128,10 @@ def retention_by_month(session: Session, as_of: date, owner: str | None = None,
     kept = kept_points(session, as_of, build=False)
     if kept is None:
         return trends.retention_by_month(session, as_of, owner, segment, phase)
-    points = kept.points
-    mine = [p for acc in session.scalars(trends.in_scope(owner, segment, phase))
-            if (p := points.get(acc)) is not None]
-    return trends.series_of(trends.sum_points(mine, kept.keys), as_of)
+    index = kept.points.index
+    mine = [i for acc in session.scalars(trends.in_scope(owner, segment, phase))
+            if (i := index.get(acc)) is not None]
+    return trends.series_of(retention_points.sums(kept.points, kept.keys, mine), as_of)
 
 
 def forget() -> None:

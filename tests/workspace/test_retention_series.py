@@ -18,7 +18,7 @@ from server import metrics as mx
 from server import models as m
 from server.ingest import Loader
 from server.rows import stamps
-from server.services import retention_series, trends
+from server.services import retention_points, retention_series, trends
 from server.services.facts import load_facts
 from tests.workspace.records import TODAY, deal
 
@@ -85,13 +85,18 @@ def check(store) -> None:
 def reads(monkeypatch) -> list:
     """The `ids` of every timeline read of the kept series (None: the whole timeline)."""
     seen = []
-    real = trends.timelines
+    real, real_build = trends.timelines, retention_points.build
 
     def spy(session, *scope, ids=None):
         if sys._getframe(1).f_globals["__name__"] == retention_series.__name__:
             seen.append(None if ids is None else sorted(ids))
         return real(session, *scope, ids=ids)
+
+    def spy_build(session, keys_of):  # the kept points' own read of the whole timeline
+        seen.append(None)
+        return real_build(session, keys_of)
     monkeypatch.setattr(trends, "timelines", spy)
+    monkeypatch.setattr(retention_points, "build", spy_build)
     return seen
 
 
