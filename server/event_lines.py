@@ -42,14 +42,16 @@ class EventLine(msgspec.Struct, tag_field="type", tag="event", gc=False):
     properties: dict[str, msgspec.Raw] | None = None
 
 
-_decode = msgspec.json.Decoder(EventLine).decode
+#: the line as a typed event; raises one of DECODE_ERRORS when the general path must read it
+decode = msgspec.json.Decoder(EventLine).decode
+DECODE_ERRORS = (msgspec.DecodeError, RecursionError, ValueError)
 
 
 def decode_event(raw: bytes | str) -> EventLine | None:
     """The line as a typed event, or None when the general path must read it."""
     try:
-        return _decode(raw)
-    except (msgspec.DecodeError, RecursionError, ValueError):
+        return decode(raw)
+    except DECODE_ERRORS:
         return None
 
 
@@ -59,8 +61,8 @@ class EventRecords:
     def add_event_line(self, ev: EventLine) -> bool:
         """Buffer an event from `decode_event`; False when it needs the full checks instead
         (then nothing was buffered)."""
-        known = self._known if self._known is not None else self.known_accounts()
-        if ev.account_id not in known:
+        account_id = ev.account_id
+        if account_id not in (self._known if self._known is not None else self.known_accounts()):
             return False
         raw_time = ev.time
         try:
@@ -78,14 +80,15 @@ class EventRecords:
         epoch_us = int(when.timestamp() * 1_000_000)
         # the buffered tuple keeps one string per user and per event name (a batch holds
         # 100,000 events of a few names and users: ~10 MB of the import's peak RSS)
-        account_id, user_id, name = ev.account_id, _intern(ev.user_id), _intern(ev.name)
+        user_id, name = _intern(ev.user_id), _intern(ev.name)
         digest = _from_bytes(_blake2b(f"{account_id}\x1f{user_id}\x1f{name}\x1f{epoch_us}"
                                       .encode(), digest_size=8).digest(), "big", signed=True)
         ts = epoch_us // 1_000_000
+        key = (account_id, ts // 86400)
         groups = self._events.groups
-        group = groups.get((account_id, ts // 86400))
+        group = groups.get(key)
         if group is None:
-            group = groups[account_id, ts // 86400] = {}
+            group = groups[key] = {}
         group[digest] = (user_id, name, ts, session_id)
         self.loaded["event"] += 1
         self.pending += 1

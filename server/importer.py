@@ -8,6 +8,7 @@ only the lines the database refuses are left out.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import logging
 from array import array
@@ -22,10 +23,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server.db import Store
-from server.event_lines import decode_event
+from server.event_lines import DECODE_ERRORS, decode
 from server.ingest import Loader
 from server.records import RecordError
-from server.rows.refresh import refresh_dirty
+from server.rows.refresh import gc_paused, refresh_dirty
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,9 @@ class _Batch:
             self.report.spent("write", start)
         self.lines = _Lines()
         self.point = self.loader.checkpoint()
+        # the cyclic collector is paused while the import runs (import_lines): the cycles a
+        # batch left are collected here, among the objects made since the last batch only
+        gc.collect(1)
 
     def _replay(self, lines: list[tuple[int, object]]) -> None:
         point = self.loader.checkpoint()
@@ -245,7 +249,12 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
     `committed(lines_read, report, loaded_by_type)` is called after each batch commit."""
     report = ImportReport()
     began = clock()
-    with bulk_session(store) as session:
+    # Without the cyclic garbage collector while the lines load: a batch buffers 100,000
+    # events (a tuple and a dict entry each) that survive until its write, and the
+    # collections their allocations triggered traversed them again and again (a 1M-event
+    # SQLite import: read 4.3 -> 3.2 s, write 5.7 -> 3.7 s of CPU). Each batch's commit
+    # collects what it left (_Batch.commit).
+    with gc_paused(), bulk_session(store) as session:
         loader = Loader(session, source=source, batch_size=10**12)
         batch = _Batch(session, loader, report)
         add_event = loader.add_event_line
@@ -257,7 +266,10 @@ def import_lines(store: Store, lines: Iterable[bytes | str], source: str = "impo
             if len(raw) > MAX_LINE_BYTES:
                 report.reject(line_no, f"line longer than {MAX_LINE_BYTES} bytes")
                 continue
-            ev = decode_event(raw)   # the common case: a valid event, typed in one pass
+            try:   # the common case: a valid event, typed in one pass (decode_event inlined)
+                ev = decode(raw)
+            except DECODE_ERRORS:
+                ev = None
             if ev is not None and add_event(ev):
                 if type(raw) is bytes:
                     buf += raw

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from server import models as m
 from server import records as r
+from server.account_stamps import stamp_accounts
 from server.db_upsert import upsert, upsert_contacts
 from server.event_lines import EventRecords
 from server.message_ingest import at_noon, comment_message, message_row, policy_of
@@ -327,14 +328,8 @@ class Loader(EventRecords):
             first_days = self._events.first_days
             mark(s, self._touched, merge(merge(earliest, first_days), self._gone))
             self._events.first_days, self._gone = {}, {}
-            now = datetime.now(timezone.utc)
-            stamps = {"updated_at": now}
-            if used:  # the North Star rollups' stamp moves with new usage only
-                stamps["usage_changed_at"] = case((m.Account.id.in_(list(used)), now),
-                                                  else_=m.Account.usage_changed_at)
-                stamps["usage_changed_from"] = usage_from(used, first_days)
-            s.execute(update(m.Account).where(m.Account.id.in_(list(self._touched)))
-                      .values(**stamps).execution_options(synchronize_session=False))
+            # the North Star rollups' stamps move with new usage only
+            stamp_accounts(s, self._touched, used, first_days, datetime.now(timezone.utc))
         self._rows = defaultdict(dict)
         self._touched = set()
         self.pending = 0
@@ -381,14 +376,3 @@ def load_records(session: Session, recs: Iterable[dict], source: str = "import")
 def day_of(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
-
-def usage_from(used: set[str], first_days: dict[str, date]):
-    """accounts.usage_changed_from after new usage: the minimum of the stored day and the
-    earliest new day, per group of accounts with the same earliest day (a sync adds a few
-    days: a few groups); None stored means nothing changed since the rollups' build."""
-    col = m.Account.usage_changed_from
-    groups: dict[date, list[str]] = defaultdict(list)
-    for acc in used:
-        groups[first_days.get(acc, date.min)].append(acc)
-    return case(*((m.Account.id.in_(ids), case((col.is_(None) | (col > d), d), else_=col))
-                  for d, ids in sorted(groups.items())), else_=col)

@@ -55,9 +55,11 @@ def _mark_stale(session: Session, days: dict[str, date], now: datetime) -> None:
     t = MetricsStale.__table__
     stmt = dialect_insert(session)(t)
     least = func.least if pg else func.min
+    # a stored mark from the same day or an earlier one is left as it is (no new row
+    # version: a large import marks every account again in each of its batches)
     stmt = stmt.on_conflict_do_update(index_elements=["account_id"], set_={
         "from_day": least(t.c.from_day, stmt.excluded.from_day),
-        "marked_at": stmt.excluded.marked_at})
+        "marked_at": stmt.excluded.marked_at}, where=t.c.from_day > stmt.excluded.from_day)
     for i in range(0, len(rows), 1000):
         session.execute(stmt, rows[i:i + 1000])
 
@@ -83,7 +85,7 @@ def _before_commit(session: Session) -> None:
         refresh(session, sorted(existing), settings, day)
         return
     _upsert(session, MetricsDirty, [{"account_id": a, "marked_at": now} for a in sorted(existing)],
-            ["account_id"])
+            ["account_id"], update_cols=[])   # an account already marked stays as it is
 
 
 @event.listens_for(Session, "after_rollback")
