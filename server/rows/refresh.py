@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from server import metrics as mx
 from server import models as m
 from server.db_batch import Batch
-from server.db_upsert import dialect_insert, upsert
+from server.db_upsert import upsert
 from server.rows import build
+from server.rows.mark_rows import write_marks
 from server.rows.marks import DIRTY_KEY
-from server.rows.models import AccountDay, AccountMetrics, MetricsDirty, MetricsStale
+from server.rows.models import AccountDay, AccountMetrics, MetricsDirty
 from server.rows.write import day_upsert, stored_children, write_current
 
 log = logging.getLogger(__name__)
@@ -45,25 +46,6 @@ def _upsert(session: Session, model, rows: list[dict], keys: list[str], **kw) ->
         upsert(session, model, rows[i:i + 1000], keys, **kw)
 
 
-def _mark_stale(session: Session, days: dict[str, date], now: datetime) -> None:
-    # in key order, as every writer of the marks: two transactions marking overlapping
-    # accounts then wait for each other instead of deadlocking
-    rows = [{"account_id": a, "from_day": d, "marked_at": now} for a, d in sorted(days.items())]
-    if not rows:
-        return
-    pg = session.get_bind().dialect.name == "postgresql"
-    t = MetricsStale.__table__
-    stmt = dialect_insert(session)(t)
-    least = func.least if pg else func.min
-    # a stored mark from the same day or an earlier one is left as it is (no new row
-    # version: a large import marks every account again in each of its batches)
-    stmt = stmt.on_conflict_do_update(index_elements=["account_id"], set_={
-        "from_day": least(t.c.from_day, stmt.excluded.from_day),
-        "marked_at": stmt.excluded.marked_at}, where=t.c.from_day > stmt.excluded.from_day)
-    for i in range(0, len(rows), 1000):
-        session.execute(stmt, rows[i:i + 1000])
-
-
 def settings_of(session: Session):
     """The workspace settings of the session's store (None when the session has no store)."""
     store = session.info.get("store")
@@ -79,13 +61,12 @@ def _before_commit(session: Session) -> None:
     now = datetime.now(timezone.utc)
     day = today()
     existing = set(session.scalars(select(m.Account.id).where(m.Account.id.in_(list(dirty)))))
-    _mark_stale(session, {a: max(d, date(1970, 1, 1)) for a, d in dirty.items()
-                          if d is not None and d < day and a in existing}, now)
-    if settings is not None and len(existing) <= INLINE_LIMIT:
+    stale = {a: max(d, date(1970, 1, 1)) for a, d in dirty.items()
+             if d is not None and d < day and a in existing}
+    inline = settings is not None and len(existing) <= INLINE_LIMIT
+    write_marks(session, [] if inline else list(existing), stale, now)   # one statement each
+    if inline:
         refresh(session, sorted(existing), settings, day)
-        return
-    _upsert(session, MetricsDirty, [{"account_id": a, "marked_at": now} for a in sorted(existing)],
-            ["account_id"], update_cols=[])   # an account already marked stays as it is
 
 
 @event.listens_for(Session, "after_rollback")
