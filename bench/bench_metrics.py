@@ -189,17 +189,17 @@ def imports(store, workdir: Path, n_accounts: int) -> None:
           f"{c_both / c_alone:.2f}x")
 
 
-def single_day_cost(store, settings, n: int) -> tuple[float, float]:
+def single_day_cost(store, settings, n: int, among: list[str]) -> tuple[float, float]:
     """ms per account-day of single-day evaluations (the 360's path, one account, one day):
-    wall and process CPU time."""
-    from sqlalchemy import select
-
-    from server import models as m
+    wall and process CPU time, on n accounts drawn (seeded) from `among`, the accounts the
+    backfill evaluated (their per-day cost varies with their records: the first ids alone
+    are not the backfill's sample), after one untimed evaluation (statements compiled)."""
     from server.services.evaluate import evaluate_many
 
+    ids = sorted(random.Random(7).sample(among, min(n, len(among))))
+    today = datetime.now(timezone.utc).date()
     with store.sessions() as s:
-        ids = sorted(s.scalars(select(m.Account.id)))[:n]
-        today = datetime.now(timezone.utc).date()
+        evaluate_many(s, [ids[0]], today, settings)
         t0, c0 = time.perf_counter(), time.process_time()
         for acc in ids:
             for k in range(0, 90, 15):
@@ -218,9 +218,10 @@ def main() -> None:
     ap.add_argument("--backfill-accounts", type=int, default=0,
                     help="backfill only the first N accounts (the backfill's chunks and "
                     "transactions, without its job state), to keep a run short")
-    ap.add_argument("--single-accounts", type=int, default=40,
+    ap.add_argument("--single-accounts", type=int, default=200,
                     help="accounts of the single-day evaluations the backfill is compared "
-                    "with (6 days each; more make the ratio steadier on a busy machine)")
+                    "with, drawn from the backfilled ones (6 days each; more make the ratio "
+                    "steadier on a busy machine)")
     ap.add_argument("--only-backfill", action="store_true",
                     help="measure the backfill and the single-day cost, nothing else")
     ap.add_argument("--only-reads", action="store_true",
@@ -247,16 +248,19 @@ def main() -> None:
         n_days = s.scalar(select(func.count()).select_from(m.UsageUserDay))
     print(f"{args.db}: {n_acc} accounts, {n_days} user-days; {os.cpu_count()} cores")
     if not (args.skip_backfill or args.only_reads):
+        with store.sessions() as s:
+            done = list(s.scalars(select(m.Account.id).order_by(m.Account.id)))
         t0, c0 = time.perf_counter(), time.process_time()
         if args.backfill_accounts:
             n_acc = min(n_acc, args.backfill_accounts)
+            done = done[:n_acc]
             state = backfill_some(store, settings, args.backfill_days, n_acc)
         else:
             state = backfill(store, settings, args.backfill_days, restart=True)
         secs = time.perf_counter() - t0
         cpu = time.process_time() - c0
         per, per_cpu = secs * 1000 / state["rows"], cpu * 1000 / state["rows"]
-        single, single_cpu = single_day_cost(store, settings, args.single_accounts)
+        single, single_cpu = single_day_cost(store, settings, args.single_accounts, done)
         print(f"backfill {args.backfill_days} days x {n_acc} accounts: {secs:.1f}s (cpu "
               f"{cpu:.1f}s), {state['rows']} rows, {per:.3f} ms per account-day (cpu "
               f"{per_cpu:.3f}); single-day evaluation {single:.2f} ms per account-day (cpu "

@@ -6,7 +6,6 @@ equal to what `server.services.facts.usage_stats` computes one day at a time.
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -24,6 +23,7 @@ from server.metrics.common import ZERO, end_of_day
 from server.metrics.north_star import PERIOD_DAYS
 from server.metrics.relationship import NPS_DAYS, SURVEY_DAYS
 from server.metrics.revenue import arr_changes
+from server.rows.day_records import DayRecords
 from server.services.facts import MESSAGE_DAYS
 
 
@@ -185,22 +185,39 @@ def _drop(counter: Counter, items) -> None:
 
 class DayFacts:
     """One account's facts as of each day of a bulk run: its usage of the day, the messages
-    the single-day load reads (MESSAGE_DAYS up to the day) and the day's North Star counts."""
+    the single-day load reads (MESSAGE_DAYS up to the day) and the day's North Star counts.
+
+    With `trim`, also only the tickets and touchpoints a figure of the day reads
+    (`DayRecords`): the figures are the same, the engine reads fewer records."""
 
     def __init__(self, base: t.AccountFacts, stars: dict[date, tuple[int, int]]) -> None:
         self.base, self.stars = base, stars
         self.times = [msg.at for msg in base.messages]
         self.span = (0, 0)    # the messages of the last day asked: base.messages[lo:hi]
+        self.records: DayRecords | None = None
 
-    def on(self, day: date, stats: t.UsageStats | None) -> t.AccountFacts:
+    def on(self, day: date, stats: t.UsageStats | None, trim: bool = False) -> t.AccountFacts:
         msgs = self.base.messages
         if msgs:
             lo = bisect_left(self.times, end_of_day(day - timedelta(days=MESSAGE_DAYS)))
             hi = bisect_left(self.times, end_of_day(day))
             msgs, self.span = msgs[lo:hi], (lo, hi)
-        return dataclasses.replace(self.base, usage=stats, messages=msgs,
-                                   north_star_counts=self.stars.get(day,
-                                                                    self.base.north_star_counts))
+        changed = {"usage": stats, "messages": msgs,
+                   "north_star_counts": self.stars.get(day, self.base.north_star_counts)}
+        if trim:
+            if self.records is None:
+                self.records = DayRecords(self.base)
+            changed["tickets"], changed["touchpoints"] = self.records.on(day)
+        return _replaced(self.base, changed)
+
+
+def _replaced(facts: t.AccountFacts, changed: dict) -> t.AccountFacts:
+    """dataclasses.replace for AccountFacts (a frozen dataclass without a __post_init__ or
+    slots): its fields copied, then `changed`, without running __init__ again."""
+    out = object.__new__(t.AccountFacts)
+    out.__dict__.update(facts.__dict__)
+    out.__dict__.update(changed)
+    return out
 
 
 class Parts:

@@ -88,12 +88,12 @@ def evaluate_rows(session: Session, settings, ids: list[str], first: date, last:
                 if key in kept:
                     scores[day] = kept[key]
                     continue
-                f = per_day.on(day, stats)
+                f = per_day.on(day, stats, trim=True)
                 arr, _ = arr_days.on(day)
                 scores[day] = health_only(f, cfg, day, arr, mx.renewal(f, day, arr),
                                           parts.on(day)).score
                 continue
-            f = per_day.on(day, stats)
+            f = per_day.on(day, stats, trim=day not in full)
             before = scores.get(day - timedelta(days=30))
             if day in full:
                 ev = evaluate(f, day, cfg, before)
