@@ -67,11 +67,15 @@ def reads(db: str, samples: int) -> None:
     from server import create_app
     from server.auth import create_token
 
+    # no job runner in the measuring process: the jobs a copied workspace left waiting (the
+    # demo import's north_star.rollups over 10k accounts) ran in its threads during the
+    # first measures, and its passes every 2 s are not the request's; they run first instead
     app = create_app({"DATABASE_URL": db, "CACHE_TTL": 0, "CACHE_SIZE": 1,
-                      "SECRET_KEY": "bench"})
+                      "SECRET_KEY": "bench", "SCHEDULER": "off"})
     st = app.extensions["account360"]
     h = {"Authorization": f"Bearer {create_token(st.store, 'bench')}"}
     client = app.test_client()
+    run_waiting_jobs(app)
 
     def get(url):
         def call():
@@ -91,7 +95,9 @@ def reads(db: str, samples: int) -> None:
             ("portfolio, one CSM", f"/api/v1/portfolio?owner={owner}"),
             ("portfolio, last quarter", f"/api/v1/portfolio?start={today - timedelta(91)}"),
             ("portfolio, segment", "/api/v1/portfolio?segment=enterprise")):
-        show(label, timed(get(url), max(20, samples // 5)), base, "<= 200 ms")
+        first = timed(get(url), 1)          # the first call in the process, apart
+        show(label, timed(get(url), max(20, samples // 5)), base,
+             f"<= 200 ms; first call {first['p50']:.0f} ms")
     for q in ("sort=name", "sort=-name", "sort=arr", "sort=-arr", "sort=health",
               "sort=-health", "sort=renewal", "sort=-renewal", "band=at_risk",
               "band=watch&sort=-arr", "phase=renewal&sort=renewal", f"owner={owner}&sort=-arr",
@@ -103,6 +109,22 @@ def reads(db: str, samples: int) -> None:
         "/api/v1/accounts/acc-0042/history?metrics=health,arr,active_users_30d"), samples),
         base)
     st.store.dispose()
+
+
+def run_waiting_jobs(app) -> None:
+    """Run the jobs waiting in the workspace (and those a stopped process left running, once
+    stalled) to the end, before anything is measured."""
+    from server.jobs.embedded import EmbeddedWorker
+
+    runner: EmbeddedWorker = app.extensions["account360_admin"].runner
+    t0, names = time.perf_counter(), []
+    while started := runner.tick():
+        for th in started:
+            names.append(th.name)
+            th.join()
+    if names:
+        print(f"ran the waiting jobs first ({', '.join(names)}): "
+              f"{time.perf_counter() - t0:.1f}s")
 
 
 def touched_refresh(store, settings, samples: int) -> None:

@@ -28,8 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: defaults < ACCOUNT360_* env < test_config."""
     from flask_cors import CORS
 
-    from server import api, errors, preview
-    from server import settings_history
+    from server import api, errors, preview, settings_history
     from server.config import job_queue, load_config, secret_key
     from server.db import Store
     from server.services.cache import SharedCache
@@ -70,4 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server import admin
 
     admin.init_app(app)
+    from server import gc_freeze
+
+    gc_freeze.init_app(app)
     return app
