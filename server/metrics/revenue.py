@@ -248,7 +248,7 @@ def revenue(facts: AccountFacts, as_of: date) -> Revenue:
     return Revenue(
         as_of=as_of, arr=arr, mrr=arr / 12,
         had_arr_before=any(c.after > 0 for c in changes),
-        movements=movements(facts.deals, t0, t1),
+        movements=movement_of(changes, t0, t1),   # = movements(facts.deals, t0, t1)
         renewal=renewal(facts, as_of, arr),
         changes=tuple(changes),
     )

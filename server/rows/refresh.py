@@ -25,7 +25,7 @@ from server import metrics as mx
 from server import models as m
 from server.db_batch import Batch
 from server.db_upsert import upsert
-from server.rows import build
+from server.rows import build, current
 from server.rows.mark_rows import write_marks
 from server.rows.marks import DIRTY_KEY
 from server.rows.models import AccountDay, AccountMetrics, MetricsDirty
@@ -163,6 +163,7 @@ def _refresh(session: Session, ids: list[str] | None, settings, as_of: date | No
         batch = Batch(session)    # the reads of the refresh: one round trip on PostgreSQL
         history = _history(batch, None if scope is None else chunk, as_of)
         stored = stored_children(batch, chunk)
+        stored_days = batch.add(current.days_read(), {"ids": chunk, "day": as_of})
         accounts, facts = load_facts(session, scope, as_of, cfg.first_value_event,
                                      cfg.north_star, activity=False, batch=batch,
                                      recent=True)
@@ -178,10 +179,17 @@ def _refresh(session: Session, ids: list[str] | None, settings, as_of: date | No
                 walk=lambda a=acc_id: since_from_history(session, a, as_of))
             rows.append(build.current_row(accounts[acc_id], f, ev, as_of, version, runs, now))
             days.append(build.day_row(acc_id, ev, as_of, version, runs))
-            timeline += build.timeline_rows(acc_id, mx.arr_changes(f.deals))
+            # the stored timeline has every deal's effect, later ones too: the revenue's
+            # (those up to as_of) when there is none after it
+            later = any(d.close_date > as_of for d in f.deals)
+            timeline += build.timeline_rows(
+                acc_id, mx.arr_changes(f.deals) if later else ev.revenue.changes)
         write_current(session, chunk, rows, timeline, accounts, stored)
-        for i in range(0, len(days), 1000):
-            session.execute(day_upsert(session.get_bind().dialect.name), days[i:i + 1000])
+        dialect = session.get_bind().dialect
+        fresh, changed, _ = current.DAYS.changes(dialect, days, stored_days.rows)
+        days = fresh + [r for diff, group in changed.items() if diff for r in group]
+        for i in range(0, len(days), 1000):   # only the day rows that changed
+            session.execute(day_upsert(dialect.name), days[i:i + 1000])
         done += len(rows)
     return done
 
