@@ -209,6 +209,11 @@ def imports(store, workdir: Path, n_accounts: int) -> None:
           f"with refresh {both * 1000:.0f} ms, ratio {both / alone:.2f}x (target <= 2x); "
           f"cpu alone {c_alone * 1000:.0f} ms, with refresh {c_both * 1000:.0f} ms, ratio "
           f"{c_both / c_alone:.2f}x")
+    each = ", ".join(f"{label} {w * 1000:.0f}/{c * 1000:.0f}" for label in results
+                     for w, c in zip(results[label], cpus[label]))
+    print(f"    the refresh adds {(both - alone) * 1000:.0f} ms wall, "
+          f"{(c_both - c_alone) * 1000:.0f} ms cpu (of the fastest runs; each run wall/cpu "
+          f"ms: {each})")
 
 
 def single_day_cost(store, settings, n: int, among: list[str]) -> tuple[float, float]:
