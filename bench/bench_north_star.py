@@ -17,8 +17,10 @@ is that job's run after it (each account's user-days counted again, no month reb
 read after it is `rollups`); `usage today on every account` moves every account's usage stamp
 and records today as the earliest usage day added (`usage_changed_from`, since 0037), as the
 daily usage sync does: the read queues the job and, since 0037, uses the stored months before
-this month (before it: counts every user-day of the stale accounts). `--kinds` and
-`--periods` restrict the lines. On PostgreSQL the rollup tables are
+this month (before it: counts every user-day of the stale accounts); `usage from 4 days
+back` the same with the day 4 days before today (a sync catching up; often in the previous
+month, which is then read from its rollup before that day plus the users new since).
+`--kinds` and `--periods` restrict the lines. On PostgreSQL the rollup tables are
 VACUUM ANALYZEd after those two lines, as autovacuum would (the shared server runs with it
 off: the dead rows of the builds made the team's reads 100-140 ms). It writes the rollups:
 run it on a copy.
@@ -121,6 +123,11 @@ def main() -> None:
         with store.session() as s:
             s.execute(update(m.Account).values(**stamps))
 
+    def days_back():  # a sync that caught up on the last days' usage of every account
+        with store.session() as s:
+            s.execute(update(m.Account).values(usage_changed_at=datetime.now(timezone.utc),
+                                               usage_changed_from=as_of - timedelta(days=4)))
+
     def unstamp():
         with store.session() as s:
             s.execute(update(UsageMonthStamp).values(updated_at=None))
@@ -170,7 +177,10 @@ def main() -> None:
                             ("every usage stamp moved (job queued)", rolled, 1, unstamp),
                             ("the job, then the read", job, 1, None),
                             ("usage today on every account (job queued)", rolled, 1, today),
-                            ("the job, then the read (today's usage)", job, 1, None)] \
+                            ("the job, then the read (today's usage)", job, 1, None),
+                            ("usage from 4 days back on every account (job queued)",
+                             rolled, 1, days_back),
+                            ("the job, then the read (4 days' usage)", job, 1, None)] \
                         if label == "12m" else []
                     runs = [*cold, *runs, ("rollups", rolled, args.samples, None),
                             ("after a write", rolled, args.samples, bump)]

@@ -14,9 +14,9 @@ import calendar
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import distinct, extract, func, select
+from sqlalchemy import distinct, extract, func, literal, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from server import models as m
 from server.jobs.queue import defer
 from server.metrics.config import NorthStarConfig
 from server.metrics.north_star import seats_used
-from server.services import usage_months
+from server.services import usage_months, usage_pending
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,12 @@ def _rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
         return None
     try:
         with store.session() as w:
-            todo = usage_months.stale(w, ids)
+            todo = usage_pending.pending(w, ids, cfg.kind)
             if len(todo) > INLINE_REBUILD:
                 defer(w, "north_star.rollups", store=store)   # e.g. after the upgrade
                 w.commit()
                 return _partly_rolled(w, cfg, start, end, ids, todo)
-            _rebuild(w, todo)
+            _rebuild(w, sorted(todo))
             return usage_months.by_month(w, cfg.kind, months(start, end), ids)
     except DBAPIError as exc:  # e.g. another process rebuilt the same account first
         log.info("North Star month rollups unavailable (%s): counting the user-days", exc)
@@ -74,36 +74,51 @@ def _rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
 
 def _partly_rolled(session: Session, cfg: NorthStarConfig, start: date, end: date,
                    ids: Sequence[str] | None,
-                   stale: list[str]) -> dict[tuple[int, int], int] | None:
-    """The current accounts' rollups plus the stale accounts': those whose earliest new usage
-    day is known (and seats unchanged) from their stored months entirely before the earliest
-    such day and from their user-days after it (usually the current month only), the others
-    from all their user-days (each account's months are its own: the sum is the scope's
-    figure)."""
+                   stale: dict[str, date | None]) -> dict[tuple[int, int], int] | None:
+    """The rollups' months where they are current, the user-days where not (stale: {account:
+    the day from which its months may differ, None if unknown}, usage_pending.pending): the
+    months entirely before the earliest such day (the cut) from the rollups of every account
+    but the unknown; from the cut's month on, the current accounts' rollups plus the stale
+    accounts' months from their rollup before the cut and their users new from it
+    (usage_pending.later_months), or, when most of the scope is stale, every account's that
+    way (a current account's user-days are its rollup's: one read instead of thousands of
+    excluded ids); the unknown accounts from all their user-days. Each account's months are
+    its own: the sum is the scope's figure."""
     if len(stale) > PARTIAL_MAX:
         return None
-    dated = usage_months.dated(session, stale)
-    unknown = [i for i in stale if i not in dated]
+    unknown = sorted(i for i, d in stale.items() if d is None)
+    dated = sorted(i for i, d in stale.items() if d is not None and d <= end)
     spans = months(start, end)
-    cut = min(dated.values()) if dated else end + timedelta(days=1)
-    before = [(lo, hi) for lo, hi in spans if lo.replace(day=calendar.monthrange(
-        lo.year, lo.month)[1]) < cut]
-    after = spans[len(before):]
+    cut = min(stale[i] for i in dated) if dated else date.max
+    before = [(lo, hi) for lo, hi in spans if usage_pending.month_end(lo) < cut]
+    after = spans[len(before):]   # not empty only with a dated account
     old = usage_months.by_month(session, cfg.kind, before, ids, exclude=unknown)
-    new = usage_months.by_month(session, cfg.kind, after, ids, exclude=stale)
-    if old is None or new is None:
+    if old is None:
         return None
-    out = defaultdict(int, {**old, **new})
-    counted = [(i, start) for i in unknown]
-    if after:
-        counted += [(i, after[0][0]) for i in dated]
-    for since in sorted({d for _, d in counted}):
-        group = [i for i, d in counted if d == since]
-        for i in range(0, len(group), usage_months.CHUNK):
-            for key, n in _by_month(session, cfg, since, end,
-                                    group[i:i + usage_months.CHUNK]).items():
-                out[key] += n
+    out = defaultdict(int, old)
+    if after and 2 * len(dated) > _scope_size(session, ids) - len(unknown):
+        later = usage_pending.later_months(session, cfg.kind, after, cut, ids, unknown)
+    elif after:
+        later = usage_months.by_month(session, cfg.kind, after, ids, exclude=unknown + dated)
+        if later is None:
+            return None
+        for key, n in usage_pending.later_months(session, cfg.kind, after, cut,
+                                                 dated).items():
+            later[key] = later.get(key, 0) + n
+    else:
+        later = {}
+    for key, n in later.items():
+        out[key] += n
+    if unknown:
+        for key, n in _by_month(session, cfg, start, end, unknown).items():
+            out[key] += n
     return out
+
+
+def _scope_size(session: Session, ids: Sequence[str] | None) -> int:
+    if ids is not None:
+        return len(set(ids))
+    return int(session.scalar(select(func.count()).select_from(m.Account)) or 0)
 
 
 def queue_rollups(session: Session, moved: int) -> None:
@@ -140,20 +155,25 @@ def _by_month(session: Session, cfg: NorthStarConfig, start: date, end: date,
              .where(ed.name.in_(list(cfg.events)), ed.day.between(start, end))
              .group_by(ed.day))
         if ids is not None:
-            q = q.where(ed.account_id.in_(list(ids)))
+            q = q.where(usage_months.among(session, ed.account_id, ids))
         out: dict[tuple[int, int], int] = defaultdict(int)
         for day, n in session.execute(q):
             out[(day.year, day.month)] += int(n or 0)
         return out
     ud, a = m.UsageUserDay, m.Account
     year, month = extract("year", ud.day), extract("month", ud.day)
-    q = (select(year, month, a.seats, func.count(distinct(ud.user_id)))
-         .join(a, a.id == ud.account_id).where(ud.day.between(start, end))
-         .group_by(ud.account_id, year, month, a.seats))
+    per = (select(ud.account_id, year.label("y"), month.label("m"),
+                  func.count(distinct(ud.user_id)).label("n"))
+           .where(ud.day.between(start, end)).group_by(ud.account_id, year, month))
     if ids is not None:
-        q = q.where(ud.account_id.in_(list(ids)))
+        per = per.where(usage_months.among(session, ud.account_id, ids))
+    per = per.subquery()
+    if cfg.kind == "seats":   # each account's months, then its seats (not per user-day)
+        q = select(per.c.y, per.c.m, per.c.n, a.seats).join(a, a.id == per.c.account_id)
+    else:
+        q = select(per.c.y, per.c.m, per.c.n, literal(None))
     out = defaultdict(int)
-    for y, mo, seats, n in session.execute(q):
+    for y, mo, n, seats in session.execute(q):
         out[(int(y), int(mo))] += seats_used(n, seats) if cfg.kind == "seats" else n
     return out
 

@@ -21,6 +21,7 @@ end of it is counted from the user-days.
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -28,7 +29,6 @@ from sqlalchemy import (
     ARRAY,
     Date,
     String,
-    all_,
     any_,
     bindparam,
     case,
@@ -37,6 +37,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     true,
     union_all,
@@ -186,13 +187,31 @@ def _scoped(q, col, ids, session: Session):
 
 
 def _without(q, col, exclude: Sequence[str], session: Session):
-    """q without the accounts of exclude (on PostgreSQL one array parameter)."""
+    """q without the accounts of exclude (one bound parameter, a hashed NOT IN: `!= ALL` of
+    an array compared every row with each of thousands of stale accounts)."""
     if not exclude:
         return q
+    return q.where(col.not_in(id_set(session, exclude)))
+
+
+def id_set(session: Session, ids: Sequence[str]):
+    """The ids as a subquery of one bound parameter (PostgreSQL: an array; SQLite: a JSON
+    list), for IN / NOT IN: no statement with thousands of parameters to expand and plan."""
     if session.get_bind().dialect.name == "postgresql":
-        ids = bindparam("without_ids", list(exclude), type_=ARRAY(String), unique=True)
-        return q.where(col != all_(ids))
-    return q.where(col.not_in(list(exclude)))
+        arr = bindparam("id_set", list(ids), type_=ARRAY(String), unique=True)
+        return select(func.unnest(arr))
+    value = literal_column("value")
+    return select(value).select_from(func.json_each(bindparam("id_set", json.dumps(list(ids)),
+                                                              unique=True)))
+
+
+def among(session: Session, col, ids: Sequence[str]):
+    """col is one of ids. PostgreSQL: `= ANY(ARRAY(SELECT unnest(:ids)))`, index probes of
+    the array, planned without looking into it (a literal array of 10,000 ids took 70 ms to
+    plan and a parallel scan of every user-day); SQLite: a JSON list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return col == any_(func.array(id_set(session, ids).scalar_subquery()))
+    return col.in_(id_set(session, ids))
 
 
 def _capped(n, seats):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from server import models as m
 from server.services import north_star as ns
-from server.services import usage_months
+from server.services import usage_months, usage_pending
 from tests.server.test_north_star_months import (
     SEATS,
     accounts,
@@ -75,14 +75,21 @@ def test_a_pending_read_and_the_rebuild_use_the_months_before_the_earliest_new_d
         inside and counted.append((lo, list(ids or [])))) or real(s, cfg, lo, hi, ids))
     monkeypatch.setattr(ns, "_partly_rolled", lambda *a: (
         inside.append(1), partly(*a), inside.clear())[1])   # the pending reads' counts only
+    later, real_later = [], usage_pending.later_months
+    monkeypatch.setattr(usage_pending, "later_months", lambda s, kind, spans, cut, ids, *x: (
+        later.append((spans[0][0], cut, ids)), real_later(s, kind, spans, cut, ids, *x))[1])
     for kind in ("active_users", "seats"):
         for ids in (None, ["n1", "n3"], ["n0"]):
             for start, end in periods():
                 got_, want = both(store, kind, start, end, ids)
                 assert got_ == want, (kind, ids, start, end)
     cut = min(earliest.values()).replace(day=1)
-    # the stale accounts' user-days are read from the cut's month on, never before it
-    assert counted and all(lo >= cut and set(ids) <= set(earliest) for lo, ids in counted)
+    # the user-days are read from the cut's month on, never before it (no unknown account:
+    # nothing counted from every user-day); of the stale accounts, or of the scope when most
+    # of it is stale
+    assert later and not counted
+    assert all(lo >= cut and day >= min(earliest.values()) for lo, day, _ in later)
+    assert any(ids is not None and set(ids) <= set(earliest) for _, _, ids in later)
     floors = []
     rebuild = usage_months._rebuild_months
     monkeypatch.setattr(usage_months, "_rebuild_months",
