@@ -32,7 +32,9 @@ KEY, STAMP = "account_id", "computed_at"
 _STATEMENTS: dict = {}
 
 
-def _built(key, make):
+def built(key, make):
+    """The statement cached under `key` (made by `make` the first time); shared by the rows'
+    writer (server.rows.write), whose keys are tuples starting with another word."""
     stmt = _STATEMENTS.get(key)
     if stmt is None:
         stmt = _STATEMENTS[key] = make()
@@ -63,7 +65,7 @@ class Compared:
             return select(t.c[KEY], *(cast(t.c[c], Text) if c in self._json
                                       else type_coerce(t.c[c], String) for c in self.columns)
                           ).where(t.c[KEY].in_(bindparam("ids", expanding=True)), *where)
-        return _built(("stored", t.name), make)
+        return built(("stored", t.name), make)
 
     def _converters(self, dialect) -> list:
         """Per column, the function giving a new value as the stored read returns it, or
@@ -79,7 +81,7 @@ class Compared:
                 else:   # str, int, float, bool; on PostgreSQL also Decimal and date
                     out.append(None)
             return out
-        return _built(("converters", self.table.name, dialect.name), make)
+        return built(("converters", self.table.name, dialect.name), make)
 
     def changes(self, dialect, rows: list[dict], stored_rows
                 ) -> tuple[list[dict], dict, list[str]]:

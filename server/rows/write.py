@@ -46,28 +46,18 @@ CHILD_COLUMNS = {
 #: the row by every write, so they changed exactly where one of those columns did
 COMPARED = (ArrChangeRow, AccountSignal)
 HOURS_FROM = frozenset({"first_response_hours", "resolution_hours", "reply_hours", "owner"})
-_STATEMENTS: dict = {}
-
-
-def _built(key, make):
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        stmt = _STATEMENTS[key] = make()
-    return stmt
-
-
 def _ids_in(t):
     return t.c.account_id.in_(bindparam("ids", expanding=True))
 
 
 def _delete_of(model):
     t = model.__table__
-    return _built(("delete", model), lambda: delete(t).where(_ids_in(t)))
+    return current.built(("delete", model), lambda: delete(t).where(_ids_in(t)))
 
 
 def _stored_of(model):
     t = model.__table__
-    return _built(("stored", model), lambda: select(
+    return current.built(("stored", model), lambda: select(
         t.c.account_id, *(t.c[c] for c in CHILD_COLUMNS[model])).where(_ids_in(t)))
 
 
@@ -80,7 +70,7 @@ def day_upsert(dialect: str):
             index_elements=["account_id", "day"],
             set_={c.name: stmt.excluded[c.name] for c in t.columns
                   if c.name not in ("account_id", "day")})
-    return _built(("day_upsert", dialect), make)
+    return current.built(("day_upsert", dialect), make)
 
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
@@ -125,7 +115,7 @@ def stored_children(batch: Batch, ids: list[str]) -> dict:
     out = {model: batch.add(_stored_of(model), {"ids": list(ids)}) for model in COMPARED}
     out[AccountMetrics] = batch.add(current.stored_read(), {"ids": list(ids)})
     t = MetricsDirty.__table__
-    out[MetricsDirty] = batch.add(_built(("marks",), lambda: select(t.c.account_id).where(
+    out[MetricsDirty] = batch.add(current.built(("marks",), lambda: select(t.c.account_id).where(
         _ids_in(t))), {"ids": list(ids)})
     return out
 
